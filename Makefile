@@ -1,0 +1,49 @@
+# kyvs: `make run` serves the demo, `make test` runs every check. Both install what they need.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+# pip prints a warning per package for index folders this machine's pip config names but lacks.
+PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: run test lint typecheck unit install clean help
+
+help:
+	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
+	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kyvs needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | $(PIP_QUIET)
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e . 2>&1 | $(PIP_QUIET)
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | $(PIP_QUIET)
+	@touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	@KYVS_DEMO=1 $(BIN)/kyvs db upgrade
+	@KYVS_DEMO=1 $(BIN)/kyvs demo load
+	@KYVS_DEMO=1 exec $(BIN)/kyvs serve --demo-banner
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Adapters: storage, OTP stores, SMS and signing behind the protocols in `kyvs.ports`."""

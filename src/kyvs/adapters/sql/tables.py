@@ -1,0 +1,198 @@
+"""The registry's tables. Rows are turned into domain objects in `registry.py`, never leaked."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    func,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+beneficiaries = Table(
+    "beneficiaries",
+    metadata,
+    Column("reference_id", String(14), primary_key=True),
+    Column("full_name", String(120), nullable=False),
+    Column("birth_year", SmallInteger, nullable=False),
+    Column("gender", String(1), nullable=False),
+    Column("mobile", String(10), nullable=False),
+    Column("photo_id_type", String(20)),
+    Column("photo_id_number", String(20)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Verification starts from the mobile number: this index is the hot lookup.
+    Index("ix_beneficiaries_mobile", "mobile"),
+)
+
+doses = Table(
+    "doses",
+    metadata,
+    Column(
+        "reference_id",
+        String(14),
+        ForeignKey("beneficiaries.reference_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("dose_number", SmallInteger, primary_key=True),
+    Column("vaccine", String(20), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("given_on", Date, nullable=False),
+    Column("centre", String(200), nullable=False, server_default=""),
+    Column("batch", String(200), nullable=False, server_default=""),
+)
+
+# The demo/dev SMS carrier: messages are stored here instead of being sent.
+sms_outbox = Table(
+    "sms_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("to_mobile", String(10), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
+# Ed25519 keys that sign attestations. Private keys are stored encrypted under KYVS_SECRET_KEY;
+# a retired key stays published in the JWKS until the attestations it signed have expired.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("private_key", Text, nullable=False),
+    Column("public_jwk", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True)),
+)
+
+providers = Table(
+    "providers",
+    metadata,
+    Column("provider_id", String(32), primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("scopes", String(200), nullable=False),  # comma-separated scope codes
+    Column("purposes", String(400), nullable=False),  # comma-separated purpose codes
+    Column("daily_quota", Integer, nullable=False),
+    Column("rate_limit_count", Integer, nullable=False),
+    Column("rate_limit_window_s", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("return_urls", Text, nullable=False, server_default="[]"),  # JSON list
+    Column("embed_origins", Text, nullable=False, server_default="[]"),  # JSON list
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# API keys are stored only as SHA-256 hashes; `key_id` is the public prefix used for lookup.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column(
+        "provider_id",
+        String(32),
+        ForeignKey("providers.provider_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("key_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("username", String(60), primary_key=True),
+    Column(
+        "provider_id",
+        String(32),
+        ForeignKey("providers.provider_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled", Boolean, nullable=False),
+)
+
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("txn_id", String(36), primary_key=True),
+    Column("provider_id", String(32), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("mobile_key", String(32), nullable=False),
+    Column("beneficiary_ref", String(14)),
+    Column("otp_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_sent_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("resends", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("result", Text),
+    Index("ix_verifications_provider_id", "provider_id", "created_at"),
+)
+
+# Sliding-window counters for rate limits and caps: one row per key and window.
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", String(120), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),
+)
+
+# Every disclosure and attempt on a person's status, kept for the citizen to see.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("beneficiary_ref", String(14), nullable=False),
+    Column("provider_id", String(32), nullable=False),
+    Column("provider_name", String(60), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("scopes", String(200), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("txn_id", String(36), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_access_log_beneficiary_ref", "beneficiary_ref", "at"),
+)
+
+# Every API call, without personal data.
+api_audit = Table(
+    "api_audit",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("request_id", String(36), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("route", String(120), nullable=False),
+    Column("status", SmallInteger, nullable=False),
+    Column("provider_id", String(32)),
+    Column("duration_ms", Integer, nullable=False),
+)

@@ -1,0 +1,199 @@
+"""Verification txns, rate-limit counters, the access log and async registry reads, in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from kyvs.adapters.sql import rows
+from kyvs.adapters.sql.tables import (
+    access_log,
+    beneficiaries,
+    doses,
+    rate_counters,
+    verifications,
+)
+from kyvs.domain.limits import Limit, estimated, retry_after_s
+from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.people import Registration
+from kyvs.domain.verification import TxnState, VerificationTxn
+from kyvs.ports import AccessEntry, Denied
+
+
+def _txn_row(txn: VerificationTxn) -> dict[str, Any]:
+    return {
+        "txn_id": txn.txn_id,
+        "provider_id": txn.provider_id,
+        "purpose": txn.purpose,
+        "language": txn.language,
+        "mobile_key": txn.mobile_key,
+        "beneficiary_ref": txn.beneficiary_ref,
+        "otp_hash": txn.otp_hash,
+        "created_at": txn.created_at,
+        "expires_at": txn.expires_at,
+        "last_sent_at": txn.last_sent_at,
+        "state": txn.state.value,
+        "attempts": txn.attempts,
+        "resends": txn.resends,
+        "version": txn.version,
+        "result": txn.result,
+    }
+
+
+def _to_txn(row: Mapping[Any, Any]) -> VerificationTxn:
+    values = dict(row)
+    values["state"] = TxnState(values["state"])
+    for moment in ("created_at", "expires_at", "last_sent_at"):
+        values[moment] = rows.as_utc(values[moment])
+    return VerificationTxn(**values)
+
+
+def _access_row(entry: AccessEntry) -> dict[str, Any]:
+    return {
+        "beneficiary_ref": entry.beneficiary_ref,
+        "provider_id": entry.provider_id,
+        "provider_name": entry.provider_name,
+        "purpose": entry.purpose,
+        "scopes": ",".join(sorted(entry.scopes)),
+        "outcome": entry.outcome,
+        "txn_id": entry.txn_id,
+        "at": entry.at,
+    }
+
+
+class SqlVerificationStore:
+    """Txns in the `verifications` table; compare-and-set on `version`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create(self, txn: VerificationTxn) -> None:
+        """Store a new txn."""
+        async with self.engine.begin() as connection:
+            await connection.execute(insert(verifications), _txn_row(txn))
+
+    async def get(self, txn_id: str) -> VerificationTxn | None:
+        """A txn by id."""
+        query = select(verifications).where(verifications.c.txn_id == txn_id)
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return _to_txn(row) if row else None
+
+    async def replace(
+        self, txn: VerificationTxn, *, expected_version: int, access: AccessEntry | None = None
+    ) -> bool:
+        """Compare-and-set the txn, and record `access` in the same database transaction."""
+        statement = (
+            update(verifications)
+            .where(
+                verifications.c.txn_id == txn.txn_id,
+                verifications.c.version == expected_version,
+            )
+            .values(_txn_row(txn))
+        )
+        async with self.engine.begin() as connection:
+            done = await connection.execute(statement)
+            if done.rowcount != 1:
+                return False
+            if access is not None:
+                await connection.execute(insert(access_log), _access_row(access))
+        return True
+
+
+class SqlAccessLog:
+    """The citizens' access log table."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def record(self, entry: AccessEntry) -> None:
+        """Append one entry."""
+        async with self.engine.begin() as connection:
+            await connection.execute(insert(access_log), _access_row(entry))
+
+
+class SqlRateLimiter:
+    """Window counters in `rate_counters`; all limits counted in one transaction or none."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def acquire(self, limits: Sequence[Limit], *, now_s: float) -> Denied | None:
+        """Count one event against every limit, or roll back if any is full."""
+        async with self.engine.connect() as connection:
+            transaction = await connection.begin()
+            for limit in limits:
+                current, previous = await self._increment(connection, limit, now_s)
+                if estimated(limit, now_s, current, previous) > limit.count:
+                    await transaction.rollback()
+                    wait = retry_after_s(limit, now_s, current - 1, previous)
+                    return Denied(limit, wait)
+            await transaction.commit()
+        return None
+
+    @staticmethod
+    async def _increment(
+        connection: AsyncConnection, limit: Limit, now_s: float
+    ) -> tuple[int, int]:
+        start = limit.window_start(now_s)
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(rate_counters).values(
+            key=limit.key, window_start=start, count=1, expires_at=start + 2 * limit.window_s
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["key", "window_start"],
+            set_={"count": rate_counters.c.count + 1},
+        ).returning(rate_counters.c.count)
+        current = int((await connection.execute(upsert)).scalar_one())
+        if not limit.sliding:
+            return current, 0
+        previous = (
+            await connection.execute(
+                select(rate_counters.c.count).where(
+                    rate_counters.c.key == limit.key,
+                    rate_counters.c.window_start == start - limit.window_s,
+                )
+            )
+        ).scalar()
+        return current, int(previous or 0)
+
+
+class SqlRegistryReader:
+    """Asynchronous registry reads for the verification hot path."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def names_on_mobile(self, mobile: MobileNumber) -> list[tuple[str, str]]:
+        """(reference id, full name) of everyone on a mobile (uses the mobile index)."""
+        query = select(beneficiaries.c.reference_id, beneficiaries.c.full_name).where(
+            beneficiaries.c.mobile == mobile.national
+        )
+        async with self.engine.connect() as connection:
+            return [(ref, name) for ref, name in await connection.execute(query)]
+
+    async def registration(self, reference_id: str) -> Registration | None:
+        """A person with their doses."""
+        async with self.engine.connect() as connection:
+            person = (
+                (
+                    await connection.execute(
+                        select(beneficiaries).where(beneficiaries.c.reference_id == reference_id)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if person is None:
+                return None
+            found = await connection.execute(
+                select(doses)
+                .where(doses.c.reference_id == reference_id)
+                .order_by(doses.c.dose_number)
+            )
+            given = tuple(rows.to_dose(row) for row in found.mappings())
+        return Registration(rows.to_beneficiary(person), given)

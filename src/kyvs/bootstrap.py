@@ -1,0 +1,150 @@
+"""The one wiring point: settings in, real adapters out. Nothing connects at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kyvs.adapters.clock import SystemClock
+from kyvs.adapters.dispatch import TaskDispatcher
+from kyvs.adapters.signing import KeyRing
+from kyvs.adapters.sms.http_gateway import HttpGatewaySms
+from kyvs.adapters.sms.outbox import OutboxSms
+from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.providers import SqlProviderDirectory, SqlProviderStore
+from kyvs.adapters.sql.registry import SqlRegistry
+from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
+from kyvs.adapters.sql.verifications import (
+    SqlAccessLog,
+    SqlRateLimiter,
+    SqlRegistryReader,
+    SqlVerificationStore,
+)
+from kyvs.adapters.transliteration import indic_to_latin
+from kyvs.domain.access import AccessCatalogue
+from kyvs.domain.otp import OtpPolicy
+from kyvs.domain.rules import RuleSet
+from kyvs.i18n import STATUS_LABELS, translator
+from kyvs.ports import Clock, ProviderStore, Registry, SmsSender
+from kyvs.rules import load_access_catalogue, load_rule_set
+from kyvs.services.provider_auth import ProviderAuthenticator
+from kyvs.services.verification import Verifier
+from kyvs.settings import Settings
+
+
+@dataclass
+class Container:
+    """The wired dependencies of one process; adapters are built on first use."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database engine (SQLite or PostgreSQL by `KYVS_DATABASE_URL`)."""
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def async_engine(self) -> AsyncEngine:
+        """The same database through an async driver, for the web's hot path."""
+        return make_async_engine(self.settings.database_url)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The vaccination registry."""
+        return SqlRegistry(self.engine)
+
+    @cached_property
+    def provider_store(self) -> ProviderStore:
+        """Providers, keys and staff (the operator's synchronous view)."""
+        return SqlProviderStore(self.engine)
+
+    @cached_property
+    def access(self) -> AccessCatalogue:
+        """Provider categories, purposes and scopes."""
+        return load_access_catalogue()
+
+    @cached_property
+    def rules(self) -> RuleSet:
+        """The status rule set and vaccine catalogue."""
+        return load_rule_set()
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The key of OTP and mobile hashes."""
+        return self.settings.secret_key.get_secret_value().encode()
+
+    @cached_property
+    def key_ring(self) -> KeyRing:
+        """Attestation signing keys (reads the database once; creates the first key)."""
+        store = SqlSigningKeyStore(
+            self.engine, secret_key=self.settings.secret_key.get_secret_value()
+        )
+        return KeyRing(store, clock=self.clock)
+
+    @cached_property
+    def sms(self) -> SmsSender:
+        """The SMS carrier: the outbox (demo/dev) or the HTTP gateway."""
+        if self.settings.sms_backend == "http" and self.settings.sms_http_url:
+            return HttpGatewaySms(
+                self.settings.sms_http_url,
+                body_template=self.settings.sms_http_body_template,
+                sender_id=self.settings.sms_sender_id,
+            )
+        return OutboxSms(self.async_engine, clock=self.clock)
+
+    @cached_property
+    def dispatcher(self) -> TaskDispatcher:
+        """Background jobs of the server (SMS sending)."""
+        return TaskDispatcher()
+
+    @cached_property
+    def authenticator(self) -> ProviderAuthenticator:
+        """API-key authentication with a short cache."""
+        return ProviderAuthenticator(SqlProviderDirectory(self.async_engine))
+
+    @cached_property
+    def verifier(self) -> Verifier:
+        """The verification use cases, wired to the real adapters."""
+        return Verifier(
+            registry=SqlRegistryReader(self.async_engine),
+            store=SqlVerificationStore(self.async_engine),
+            limiter=SqlRateLimiter(self.async_engine),
+            access_log=SqlAccessLog(self.async_engine),
+            sms=self.sms,
+            dispatcher=self.dispatcher,
+            signer=self.key_ring,
+            rules=self.rules,
+            access=self.access,
+            policy=OtpPolicy(lifetime_s=self.settings.otp_lifetime_s),
+            secret=self.secret,
+            to_latin=indic_to_latin,
+            clock=self.clock,
+            status_text=localized_status,
+        )
+
+    async def aclose(self) -> None:
+        """Release connections (async engine first, then the sync one)."""
+        if "dispatcher" in self.__dict__:
+            await self.dispatcher.drain()
+        if "async_engine" in self.__dict__:
+            await self.async_engine.dispose()
+        self.close()
+
+    def close(self) -> None:
+        """Release synchronous connections."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def localized_status(code: int, language: str) -> str:
+    """ "Fully vaccinated" and the others in `language`."""
+    return translator(language).gettext(STATUS_LABELS[code])
+
+
+def bootstrap(settings: Settings | None = None) -> Container:
+    """Wire kyvs for `settings` (default: read from the environment)."""
+    return Container(settings=settings or Settings())

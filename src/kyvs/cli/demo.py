@@ -1,0 +1,84 @@
+"""`kyvs demo ...`: load the demo data and show the people to try."""
+
+from __future__ import annotations
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from kyvs.cli.context import container
+from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
+from kyvs.cli.views import STATUS_TEXT, status_data
+from kyvs.domain.errors import InvalidInput
+from kyvs.domain.status import status_of
+from kyvs.services.demo import DEMO_PEOPLE, is_loaded, load_demo_data
+
+app = typer.Typer(help="Demo data for trying kyvs locally.", no_args_is_help=True)
+
+
+@app.command()
+@reports_errors
+def load(json_output: JsonFlag = False) -> None:
+    """Load the demo people and synthetic households (skipped when already loaded)."""
+    c = container()
+    if not c.settings.demo:
+        raise InvalidInput("Demo data goes only into a demo database: set KYVS_DEMO=1.")
+    if is_loaded(c.registry):
+        if json_output:
+            print_json({"loaded": False, "reason": "already loaded"})
+        else:
+            console.print("Demo data already loaded.")
+        return
+    report = load_demo_data(
+        registry=c.registry, rules=c.rules, max_per_mobile=c.settings.max_people_per_mobile
+    )
+    if json_output:
+        print_json({"loaded": True, "imported": report.imported, "doses_added": report.doses_added})
+    else:
+        console.print(f"Loaded {report.imported:,} demo people with {report.doses_added:,} doses.")
+
+
+@app.command()
+@reports_errors
+def people(json_output: JsonFlag = False) -> None:
+    """The demo people to try: full name, mobile and status today."""
+    c = container()
+    today = c.clock.today()
+    rows = []
+    for person in DEMO_PEOPLE:
+        registration = person.registration()
+        status = status_of(registration.doses, c.rules, today)
+        rows.append((person, registration.beneficiary.reference_id, status))
+    if json_output:
+        print_json(
+            [
+                {
+                    "full_name": p.full_name,
+                    "mobile_number": p.mobile,
+                    "reference_id": ref,
+                    "status": status_data(s),
+                }
+                for p, ref, s in rows
+            ]
+        )
+        return
+    table = Table(title="Demo people to try (type the full name and mobile)", title_justify="left")
+    for column in ("Full name", "Mobile", "Reference id", "Status"):
+        table.add_column(column)
+    for p, ref, s in rows:
+        label = STATUS_TEXT[s.code] + (" + precaution" if s.precaution else "")
+        table.add_row(p.full_name, p.mobile, ref, label)
+    console.print(table)
+
+
+def banner(url: str) -> None:
+    """What `make run` shows before serving: where to go and what to try."""
+    console.print(
+        Panel.fit(
+            f"[bold]kyvs is running at {url}[/]\n"
+            f"API docs: {url}/docs   Health: {url}/healthz\n"
+            "Registry: .venv/bin/kyvs registry show REFERENCE_ID (in another terminal)",
+            title="kyvs demo",
+        )
+    )
+    people()

@@ -1,0 +1,62 @@
+"""Printing for the CLI: Rich for people, one JSON document for scripts, and error reporting."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from kyvs.domain.errors import DomainError
+
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document instead of a table.")
+]
+
+console = Console()
+errors = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PROBLEM_BASE = "https://kyvs.dev/problems/"
+
+
+def print_json(data: Any) -> None:
+    """Print `data` as JSON on stdout (dates as ISO strings, non-ASCII kept readable)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain and settings errors into a clear message (or a JSON problem) and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except DomainError as error:
+            _fail(error.slug, error.title, error.detail, json_mode=bool(kwargs.get("json_output")))
+        except ValidationError as error:
+            detail = "; ".join(str(e["msg"]) for e in error.errors())
+            _fail(
+                "invalid-settings",
+                "Invalid settings",
+                detail,
+                json_mode=bool(kwargs.get("json_output")),
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
+
+
+def _fail(slug: str, title: str, detail: str, *, json_mode: bool) -> None:
+    if json_mode:
+        print_json({"type": PROBLEM_BASE + slug, "title": title, "detail": detail})
+    else:
+        errors.print(f"[bold red]Error:[/] {detail}", highlight=False)
+    raise typer.Exit(code=1)

@@ -1,0 +1,37 @@
+"""`kyvs serve`: the HTTP server (uvicorn), one or more worker processes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from kyvs.cli import demo
+from kyvs.cli.context import container
+from kyvs.cli.output import reports_errors
+
+
+@reports_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: KYVS_HOST or 127.0.0.1.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: KYVS_PORT or 8000.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    show_demo: Annotated[
+        bool, typer.Option("--demo-banner", help="Print the demo banner.")
+    ] = False,
+) -> None:
+    """Serve the API and pages until interrupted (Ctrl+C)."""
+    settings = container().settings
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if show_demo:
+        demo.banner(f"http://{bind_host}:{bind_port}")
+    uvicorn.run(
+        "kyvs.web.app:app_from_environment",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="info",
+    )

@@ -1,0 +1,208 @@
+"""Name matching: which one person on a mobile number a typed full name means.
+
+A provider types a full name; the registry holds up to six people on the mobile. The typed name
+picks a person when it matches that person's registered name and no one else's.
+
+Both names become a `NameKey` (`name_key`): Unicode NFKC, Indic script transliterated to Latin
+by the `ToLatin` function the caller passes in, diacritics stripped, case folded, punctuation
+dropped, titles dropped (Mr, Smt, Dr, श्री, શ્રીમતી...), each word folded phonetically so that
+common spellings of one Indian name agree (Lakshmi/Laxmi, Chaudhary/Choudhary, Pooja/Puja,
+Kamla/Kamala, Bhaveshbhai/Bhavesh, Mohd/Mohammed/Muhammad).
+
+Two keys match (`names_match`) when their words pair up one to one in any order, where
+  * a word pairs with an equal folded word;
+  * an initial (one letter, as in "R. K. Patel") pairs with a word or initial starting with
+    that letter, on either side;
+  * at least one pair is two whole words, so initials alone never match;
+  * one middle word may be missing: when one name has three or more words and the other has
+    one word fewer, the longer one may drop one word that is neither its first nor its last
+    ("Asha Patel" matches "Asha Ramesh Patel", not "Asha Ramesh"; and the other way round,
+    so the rule is symmetric).
+A trailing "a" is not folded away (Ankit/Ankita, Amrit/Amrita are different people); reading
+`राम` as Ram rather than Rama is the transliteration's job.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+ToLatin = Callable[[str], str]
+"""Turns Indic-script text into Latin letters; Latin text passes through."""
+
+K = TypeVar("K")
+
+# Titles and honorifics, dropped as whole words (after punctuation is gone, case folded).
+# Checked on the word as typed and on its Latin form, so श्रीमती and shrimati both go.
+HONORIFICS = frozenset(
+    {
+        "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "shri", "shree", "sri", "shriman",
+        "smt", "shrimati", "srimati", "kumari", "kum", "km", "ku", "sushri", "sau", "master",
+        "baby", "late", "swargiya", "adv", "er", "col", "capt", "maj", "lt", "sardar",
+        "bhai", "ben", "bahen", "behen",  # Gujarati "brother"/"sister" after a name
+        "श्री", "श्रीमान", "श्रीमती", "श्रीमति", "कुमारी", "कु", "सुश्री", "सौ", "डॉ", "डॉक्टर",
+        "डा", "स्व", "स्वर्गीय", "भाई", "बहन", "बेन",
+        "શ્રી", "શ્રીમાન", "શ્રીમતી", "કુમારી", "કુ", "સૌ", "ડૉ", "ડો", "ડોક્ટર", "સ્વ",
+        "ભાઈ", "બેન", "બહેન",
+    }
+)  # fmt: skip
+
+_CONSONANT = "[bcdfghjklmnpqrstvwxyz]"
+
+# Phonetic folding of one Latin word, applied in this order; each rule is (pattern, result).
+_FOLDS = tuple(
+    (re.compile(pattern), result)
+    for pattern, result in (
+        (r"^(?:m[ou]h[ae]?m{1,2}[ae]d|mohd|mhd|md)$", "muhammad"),  # Mohd, Mohammed, Muhammad
+        (r"^ch[ao][uw]dh?[au]?r[iy]$", "chaudhari"),  # Chaudhary, Choudhary, Chowdhury
+        (r"^verma$", "varma"),  # वर्मा is varma, written Verma
+        (r"sing?h$", "sing"),  # Singh, and Sinh as Gujarati writes it (Jaysinh)
+        (r"(?<=[a-z]{3})(?:a?bhai|ben|bahen|behen)$", ""),  # Gujarati Rameshbhai, Ashaben
+        (r"ksh?", "x"),  # Lakshmi, Laksmi, Laxmi
+        (r"^jn|dny|gny", "gy"),  # ज्ञ: Jnanesh, Dnyanesh (Marathi), Gyanesh
+        (r"ph", "f"),
+        (r"q", "k"),  # Tariq, Tarik
+        (r"ou|ow(?![aeiou])", "au"),  # Sourabh/Saurabh, Gowda/Gauda
+        (r"e{2,}|i{2,}", "i"),  # Preeti/Priti
+        (r"o{2,}|u{2,}", "u"),  # Pooja/Puja
+        (r"a{2,}", "a"),  # Aakash/Akash
+        (r"ey$", "e"),  # Pandey/Pande
+        (rf"(?<={_CONSONANT})y$", "i"),  # Shelly/Shelli
+        (r"([bcdgjkpt])h+", r"\1"),  # aspirates: bh ch chh dh gh jh kh th
+        (r"sh", "s"),  # Shrinivas/Srinivas, and श/ष/स alike
+        (r"z", "j"),  # Zakir/Jakir
+        (r"[wb]", "v"),  # Ashwin/Ashvin, and Bengali b/v: Bikash/Vikash, Sourav/Saurabh
+        (rf"(?<={_CONSONANT})ru", "ri"),  # Marathi ऋ: Amruta/Amrita, Trupti/Tripti
+        (rf"aya(?={_CONSONANT})", "ai"),  # Gaikwad/Gayakwad
+        # an unwritten a between two consonants: Kamla/Kamala, Arvind/Aravind, Harpreet; kept
+        # before h (Rahul, Shah) and between equal letters (Manan is not Mann, Mamta)
+        (rf"(?<=({_CONSONANT}))a(?!\1|h)(?={_CONSONANT})", ""),
+        (r"(.)\1+", r"\1"),  # doubled letters: Bhatt/Bhat, Mohammad
+    )
+)
+_APOSTROPHES = frozenset("'`\u2018\u2019\u02bc")
+
+
+@dataclass(frozen=True, slots=True)
+class NameToken:
+    """One word of a name: its Latin spelling and its phonetic fold."""
+
+    latin: str
+    folded: str
+
+    @property
+    def is_initial(self) -> bool:
+        """A single letter, as in "R. K. Patel"."""
+        return len(self.latin) == 1
+
+    @property
+    def head(self) -> str:
+        """The first letter of the Latin spelling."""
+        return self.latin[0]
+
+
+@dataclass(frozen=True, slots=True)
+class NameKey:
+    """A name ready for matching: its words in the order written."""
+
+    tokens: tuple[NameToken, ...]
+
+
+def name_key(name: str, to_latin: ToLatin) -> NameKey:
+    """Normalise a full name as typed or registered (see the module docstring); never raises."""
+    words = _words(unicodedata.normalize("NFKC", name).casefold())
+    latin = [_words(_plain(to_latin(word))) for word in words]
+    kept = [parts for word, parts in zip(words, latin, strict=True) if not _is_title(word, parts)]
+    chosen = kept or latin  # a name that is all titles ("Baby Kumari") keeps them
+    return NameKey(tuple(NameToken(part, fold(part)) for parts in chosen for part in parts))
+
+
+def fold(word: str) -> str:
+    """The phonetic fold of one Latin word (lower case, no diacritics)."""
+    folded = word
+    for pattern, result in _FOLDS:
+        folded = pattern.sub(result, folded)
+    return folded or word
+
+
+def names_match(typed: NameKey, registered: NameKey) -> bool:
+    """Whether two keys name the same person by the rule in the module docstring."""
+    shorter, longer = sorted((typed.tokens, registered.tokens), key=len)
+    if _pair_up(shorter, longer):
+        return True
+    if len(longer) < 3 or len(shorter) != len(longer) - 1:
+        return False
+    return any(_pair_up(shorter, longer[:i] + longer[i + 1 :]) for i in range(1, len(longer) - 1))
+
+
+def match_one(typed: str, candidates: Sequence[tuple[K, str]], to_latin: ToLatin) -> K | None:
+    """The key of the one candidate whose name matches `typed`; None if none or several do."""
+    wanted = name_key(typed, to_latin)
+    hits = [key for key, name in candidates if names_match(wanted, name_key(name, to_latin))]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _words(text: str) -> list[str]:
+    """Split on anything but letters and combining marks; apostrophes join (D'Souza)."""
+    chars = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch in _APOSTROPHES or category == "Cf":
+            continue
+        chars.append(ch if category[0] in "LM" else " ")
+    return "".join(chars).split()
+
+
+def _plain(text: str) -> str:
+    """Without diacritics (combining marks of Latin letters), case folded."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", bare).casefold()
+
+
+def _is_title(word: str, latin: list[str]) -> bool:
+    return word in HONORIFICS or "".join(latin) in HONORIFICS
+
+
+def _pair_up(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> bool:
+    """Whether the words of `a` and `b` pair one to one, at least one pair being whole words."""
+    if len(a) != len(b):
+        return False
+    spare_b = [token for token in b if not token.is_initial]
+    spare_a = []
+    whole_pairs = 0
+    for token in a:
+        twin = None if token.is_initial else _find(spare_b, token.folded)
+        if twin is None:
+            spare_a.append(token)
+        else:
+            spare_b.remove(twin)
+            whole_pairs += 1
+    spare_b += [token for token in b if token.is_initial]
+    return whole_pairs > 0 and _initials_pair_up(spare_a, spare_b)
+
+
+def _find(tokens: list[NameToken], folded: str) -> NameToken | None:
+    return next((token for token in tokens if token.folded == folded), None)
+
+
+def _initials_pair_up(a: list[NameToken], b: list[NameToken]) -> bool:
+    """Whether the words left over pair by first letter, every whole word with an initial."""
+    for letter in {token.head for token in a + b}:
+        whole_a, initials_a = _count(a, letter)
+        whole_b, initials_b = _count(b, letter)
+        if whole_a > initials_b or whole_b > initials_a:
+            return False
+        if whole_a + initials_a != whole_b + initials_b:
+            return False
+    return True
+
+
+def _count(tokens: list[NameToken], letter: str) -> tuple[int, int]:
+    """How many whole words and how many initials start with `letter`."""
+    same = [token for token in tokens if token.head == letter]
+    initials = sum(token.is_initial for token in same)
+    return len(same) - initials, initials

@@ -1,0 +1,1 @@
+"""Alembic migrations of the kyvs schema (run with `kyvs db upgrade`)."""

@@ -1,0 +1,213 @@
+"""The protocols for everything outside the domain: storage, the clock, and later OTPs and SMS."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from kyvs.domain.doses import Dose
+from kyvs.domain.limits import Limit
+from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.people import Registration
+from kyvs.domain.providers import Provider
+from kyvs.domain.verification import VerificationTxn
+
+
+@dataclass(frozen=True, slots=True)
+class WriteCounts:
+    """What a bulk write stored: new people, and doses added (to new or existing people)."""
+
+    beneficiaries: int
+    doses: int
+
+
+class Registry(Protocol):
+    """The vaccination registry: beneficiaries and their doses."""
+
+    def add(self, registration: Registration) -> None:
+        """Store a new beneficiary with their doses (raises if the reference id exists)."""
+
+    def add_dose(self, reference_id: str, dose: Dose) -> None:
+        """Record one more dose (raises `DuplicateDose` if that dose number exists)."""
+
+    def get(self, reference_id: str) -> Registration | None:
+        """The beneficiary and their doses, or None."""
+
+    def on_mobile(self, mobile: MobileNumber) -> list[Registration]:
+        """Everyone registered on a mobile number, with their doses."""
+
+    def count_on_mobiles(self, mobiles: Collection[str]) -> dict[str, int]:
+        """How many people each national mobile number holds (absent when none)."""
+
+    def existing(self, reference_ids: Collection[str]) -> set[str]:
+        """The subset of reference ids already in the registry."""
+
+    def write_many(self, registrations: Sequence[Registration]) -> WriteCounts:
+        """Bulk-store people and doses in one transaction; rows already present are skipped."""
+
+    def count(self) -> int:
+        """How many beneficiaries the registry holds."""
+
+
+class Clock(Protocol):
+    """Today's date and the current time, passed in so the domain never reads the clock."""
+
+    def today(self) -> dt.date:
+        """The current date (UTC)."""
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware (UTC)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsMessage:
+    """One text message to a registered mobile; `category` says what it is for."""
+
+    to: MobileNumber
+    text: str
+    category: str
+    language: str
+
+
+class SmsNotDelivered(Exception):
+    """The SMS carrier did not take the message, after the adapter's bounded retries."""
+
+
+class SmsSender(Protocol):
+    """Delivers SMS: to the outbox in demo/dev, to an HTTP gateway in production."""
+
+    async def send(self, message: SmsMessage) -> None:
+        """Hand one message to the carrier, or raise `SmsNotDelivered`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """A stored API key (never the key itself)."""
+
+    key_id: str
+    provider_id: str
+    key_hash: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffAccount:
+    """A provider's staff login for the hosted console."""
+
+    username: str
+    provider_id: str
+    password_hash: str
+    disabled: bool
+
+
+class ProviderStore(Protocol):
+    """Providers, their API keys and staff accounts (the operator's side; synchronous)."""
+
+    def add(self, provider: Provider, *, created_at: dt.datetime) -> None:
+        """Store a new provider."""
+
+    def get(self, provider_id: str) -> Provider | None:
+        """A provider by id."""
+
+    def all(self) -> list[Provider]:
+        """Every provider, by name."""
+
+    def save(self, provider: Provider) -> None:
+        """Store changes to an existing provider (status, limits, allow-lists)."""
+
+    def add_key(self, key: ApiKeyRecord) -> None:
+        """Store a new API key record."""
+
+    def keys(self, provider_id: str) -> list[ApiKeyRecord]:
+        """A provider's keys, newest first."""
+
+    def revoke_key(self, key_id: str, *, at: dt.datetime) -> bool:
+        """Revoke a key; False when there is no such active key."""
+
+    def add_staff(self, account: StaffAccount, *, created_at: dt.datetime) -> None:
+        """Store a new staff account (raises `InvalidInput` if the username is taken)."""
+
+    def staff(self, username: str) -> StaffAccount | None:
+        """A staff account by username."""
+
+
+class ProviderDirectory(Protocol):
+    """The web's fast, asynchronous view of providers and keys."""
+
+    async def by_key_id(self, key_id: str) -> tuple[Provider, ApiKeyRecord] | None:
+        """The provider and key record for a key id (revoked keys included)."""
+
+    async def provider(self, provider_id: str) -> Provider | None:
+        """A provider by id."""
+
+
+class RegistryReader(Protocol):
+    """The web's asynchronous reads of the registry."""
+
+    async def names_on_mobile(self, mobile: MobileNumber) -> list[tuple[str, str]]:
+        """(reference id, full name) of everyone on a mobile."""
+
+    async def registration(self, reference_id: str) -> Registration | None:
+        """A person with their doses."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    """One line of a citizen's access log: who asked, why, what was disclosed, and how it ended."""
+
+    beneficiary_ref: str
+    provider_id: str
+    provider_name: str
+    purpose: str
+    scopes: frozenset[str]
+    outcome: str  # requested | verified | locked
+    txn_id: str
+    at: dt.datetime
+
+
+class VerificationStore(Protocol):
+    """Verification txns, updated with compare-and-set on `version`."""
+
+    async def create(self, txn: VerificationTxn) -> None:
+        """Store a new txn."""
+
+    async def get(self, txn_id: str) -> VerificationTxn | None:
+        """A txn by id."""
+
+    async def replace(
+        self, txn: VerificationTxn, *, expected_version: int, access: AccessEntry | None = None
+    ) -> bool:
+        """Store `txn` if the stored one still has `expected_version`; with `access`, record
+        that access-log entry in the same atomic step. False when someone else won the race."""
+
+
+class AccessLog(Protocol):
+    """The citizens' access log."""
+
+    async def record(self, entry: AccessEntry) -> None:
+        """Append one entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Denied:
+    """A limit refused the request; retry after `retry_after_s` seconds."""
+
+    limit: Limit
+    retry_after_s: int
+
+
+class RateLimiter(Protocol):
+    """Counts events against limits, all or nothing."""
+
+    async def acquire(self, limits: Sequence[Limit], *, now_s: float) -> Denied | None:
+        """Count one event against every limit, or none of them if any limit is full."""
+
+
+class Dispatcher(Protocol):
+    """Runs work after the response is sent (SMS sending), so timing never depends on it."""
+
+    def submit(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run `job` soon, off the request path."""

@@ -1,0 +1,115 @@
+"""Demo data: a few hand-made people to try, plus synthetic households. Loading it is idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kyvs.domain import reference_ids
+from kyvs.domain.doses import Dose, DoseKind
+from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.people import Beneficiary, Gender, Registration
+from kyvs.domain.rules import RuleSet
+from kyvs.ports import Registry
+from kyvs.services.importing.load import LoadReport, load_registrations, registrations_as_outcomes
+from kyvs.services.synth import generate
+
+DEMO_SEED = 2021
+DEMO_SYNTHETIC_PEOPLE = 2000
+
+P, B = DoseKind.PRIMARY, DoseKind.PRECAUTION
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPerson:
+    """A demo person to try verification with: the name and mobile to type."""
+
+    full_name: str
+    mobile: str
+    birth_year: int
+    gender: Gender
+    doses: tuple[tuple[str, str, DoseKind], ...]  # (vaccine, ISO date, kind)
+
+    def registration(self) -> Registration:
+        """The registry entry of this demo person (a stable reference id)."""
+        person = Beneficiary(
+            reference_id=reference_ids.derived("demo", self.mobile, self.full_name),
+            full_name=self.full_name,
+            birth_year=self.birth_year,
+            gender=self.gender,
+            mobile=MobileNumber(self.mobile),
+        )
+        doses = tuple(
+            Dose(vaccine, n, kind, dt.date.fromisoformat(day), "Demo Vaccination Centre", "DEMO01")
+            for n, (vaccine, day, kind) in enumerate(self.doses, start=1)
+        )
+        return Registration(person, doses)
+
+
+DEMO_PEOPLE = (
+    DemoPerson(
+        "Asha Patel",
+        "9000000001",
+        1988,
+        Gender.FEMALE,
+        (
+            ("COVISHIELD", "2021-05-03", P),
+            ("COVISHIELD", "2021-08-02", P),
+            ("COVISHIELD", "2022-09-15", B),
+        ),
+    ),
+    DemoPerson(
+        "Rohan Patel",
+        "9000000001",
+        1986,
+        Gender.MALE,
+        (("COVISHIELD", "2021-06-10", P), ("COVISHIELD", "2021-09-20", P)),
+    ),
+    DemoPerson("Meera Patel", "9000000001", 2008, Gender.FEMALE, (("COVAXIN", "2022-01-20", P),)),
+    DemoPerson("Ravi Kumar", "9000000002", 1975, Gender.MALE, ()),
+    DemoPerson(
+        "ભાવેશ શાહ",
+        "9000000003",
+        1992,
+        Gender.MALE,
+        (("COVAXIN", "2021-07-01", P), ("COVAXIN", "2021-08-05", P)),
+    ),
+    DemoPerson(
+        "सुनीता देशमुख",
+        "9000000004",
+        1965,
+        Gender.FEMALE,
+        (
+            ("COVISHIELD", "2021-03-10", P),
+            ("COVISHIELD", "2021-06-15", P),
+            ("CORBEVAX", "2022-10-01", B),
+        ),
+    ),
+    DemoPerson("प्रिया शर्मा", "9000000005", 1999, Gender.FEMALE, (("COVISHIELD", "2021-11-02", P),)),
+    DemoPerson(
+        "John D'Souza",
+        "9000000006",
+        1958,
+        Gender.MALE,
+        (("SPUTNIK-V", "2021-06-01", P), ("SPUTNIK-V", "2021-06-25", P)),
+    ),
+)
+
+
+def load_demo_data(*, registry: Registry, rules: RuleSet, max_per_mobile: int) -> LoadReport:
+    """Store the demo people and the synthetic demo households; already-present rows are skipped."""
+    people = (
+        *(p.registration() for p in DEMO_PEOPLE),
+        *generate(
+            DEMO_SYNTHETIC_PEOPLE, seed=DEMO_SEED, rules=rules, max_per_mobile=max_per_mobile
+        ),
+    )
+    return load_registrations(
+        registrations_as_outcomes(people), registry=registry, max_per_mobile=max_per_mobile
+    )
+
+
+def is_loaded(registry: Registry) -> bool:
+    """True when the demo people are in the registry (a second `make run` skips loading)."""
+    refs = [p.registration().beneficiary.reference_id for p in DEMO_PEOPLE]
+    return len(registry.existing(refs)) == len(refs)

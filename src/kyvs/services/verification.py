@@ -1,0 +1,366 @@
+"""Verification use cases: start (send an OTP), confirm (disclose by scope), resend, state.
+
+The start path does the same work whether or not the name/mobile pair matched someone: the
+same limits, the same registry read, the same name matching, one txn written, the same answer.
+Only the SMS differs, and it is sent after the response, off the request path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kyvs.domain import otp as otps
+from kyvs.domain.access import AccessCatalogue
+from kyvs.domain.attestations import attestation_claims
+from kyvs.domain.disclosure import disclosed_fields
+from kyvs.domain.errors import (
+    InvalidInput,
+    InvalidOtp,
+    OtpExpired,
+    PurposeNotAllowed,
+    RateLimited,
+    TooManyAttempts,
+    TxnAlreadyUsed,
+    TxnNotFound,
+)
+from kyvs.domain.limits import Limit
+from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.names import match_one
+from kyvs.domain.people import clean_full_name
+from kyvs.domain.providers import Provider
+from kyvs.domain.rules import RuleSet
+from kyvs.domain.status import status_of
+from kyvs.domain.verification import (
+    TxnState,
+    VerificationTxn,
+    after_resend,
+    after_right_otp,
+    after_wrong_otp,
+    resend_wait_s,
+)
+from kyvs.ports import (
+    AccessEntry,
+    AccessLog,
+    Clock,
+    Dispatcher,
+    RateLimiter,
+    RegistryReader,
+    SmsSender,
+    VerificationStore,
+)
+from kyvs.services.sms_texts import verification_otp_sms
+
+DAY_S = 86_400
+HOUR_S = 3_600
+_CAS_RETRIES = 5
+
+
+class Signer(Protocol):
+    """Signs attestation claims into a compact JWS."""
+
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        """The compact JWS of `claims`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The answer to a start: the same shape whether or not the pair matched."""
+
+    txn_id: str
+    expires_at: dt.datetime
+    otp_length: int
+    resend_after_s: int
+
+
+@dataclass
+class Verifier:
+    """Everything verification needs, wired once by `bootstrap`."""
+
+    registry: RegistryReader
+    store: VerificationStore
+    limiter: RateLimiter
+    access_log: AccessLog
+    sms: SmsSender
+    dispatcher: Dispatcher
+    signer: Signer
+    rules: RuleSet
+    access: AccessCatalogue
+    policy: otps.OtpPolicy
+    secret: bytes
+    to_latin: Callable[[str], str]
+    clock: Clock
+    status_text: Callable[[int, str], str]  # (status code, language) -> localized text
+    issuer: str = "kyvs"
+    attestation_lifetime: dt.timedelta = dt.timedelta(days=1)
+
+    async def start(
+        self, *, provider: Provider, full_name: str, mobile: str, purpose: str, language: str
+    ) -> Started:
+        """Check limits, match the name on the mobile, create a txn and (if matched) send an OTP."""
+        if purpose not in provider.purposes:
+            allowed = ", ".join(sorted(provider.purposes))
+            raise PurposeNotAllowed(f"Purpose {purpose!r} is not allowed; allowed: {allowed}.")
+        number = MobileNumber.parse(mobile)
+        typed_name = clean_full_name(full_name)
+        now = self.clock.now()
+        mobile_key = otps.mobile_key(self.secret, number.national)
+        await self._acquire(
+            [*self._provider_limits(provider), *self._mobile_limits(mobile_key)], now
+        )
+        people = await self.registry.names_on_mobile(number)
+        ref = match_one(typed_name, people, self.to_latin)
+        txn_id = str(uuid.uuid4())
+        otp = otps.new_otp(self.policy, secrets.randbelow)
+        # An unmatched txn gets the hash of an OTP nobody will ever receive: same work, same row.
+        digest = otps.otp_digest(otp) if ref else secrets.token_hex(32)
+        txn = VerificationTxn(
+            txn_id=txn_id,
+            provider_id=provider.provider_id,
+            purpose=purpose,
+            language=language,
+            mobile_key=mobile_key,
+            beneficiary_ref=ref,
+            otp_hash=otps.otp_hash(self.secret, txn_id, digest),
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=self.policy.lifetime_s),
+            last_sent_at=now,
+        )
+        await self.store.create(txn)
+        if ref is not None:
+            self._send_later(provider, txn, number, otp, outcome="requested")
+        return Started(txn_id, txn.expires_at, self.policy.length, self.policy.resend_after_s)
+
+    async def confirm(self, *, provider: Provider, txn_id: str, otp_digest: str) -> dict[str, Any]:
+        """Check the OTP (given as its SHA-256 hex); on success disclose by scope and sign."""
+        await self._owned(provider, txn_id)  # another provider's txn is absent, even to limits
+        await self._acquire(self._provider_rate(provider), self.clock.now())
+        for _ in range(_CAS_RETRIES):
+            txn = await self._owned(provider, txn_id)
+            now = self.clock.now()
+            self._require_pending(txn, now)
+            right = txn.beneficiary_ref is not None and otps.otp_matches(
+                self.secret, txn.txn_id, otp_digest, txn.otp_hash
+            )
+            if right:
+                result = await self._disclose(provider, txn, now)
+                if result is not None:
+                    return result
+                continue
+            wrong = after_wrong_otp(txn, self.policy)
+            locked = wrong.txn.state is TxnState.LOCKED
+            entry = (
+                self._entry(provider, txn, "locked", now)
+                if locked and txn.beneficiary_ref
+                else None
+            )
+            if not await self.store.replace(wrong.txn, expected_version=txn.version, access=entry):
+                continue
+            if locked:
+                raise TooManyAttempts("Too many wrong OTPs: start a new verification.")
+            raise InvalidOtp(
+                f"The OTP is not correct; {wrong.attempts_left} attempts left.",
+                attempts_left=wrong.attempts_left,
+            )
+        raise TxnAlreadyUsed("This verification changed while confirming; check its state.")
+
+    async def resend(
+        self, *, provider: Provider, txn_id: str, mobile: str | None = None
+    ) -> Started:
+        """Send a fresh OTP (replacing the old one) after the cooldown, at most `max_resends`."""
+        txn = await self._owned(provider, txn_id)
+        now = self.clock.now()
+        self._require_pending(txn, now)
+        if txn.resends >= self.policy.max_resends:
+            raise RateLimited(
+                "No more resends for this verification: start a new one.",
+                slug="too-many-resends",
+                retry_after_s=max(int((txn.expires_at - now).total_seconds()), 1),
+            )
+        wait = resend_wait_s(txn, self.policy, now)
+        if wait > 0:
+            raise RateLimited(
+                f"Wait {wait} seconds before resending.", slug="resend-too-soon", retry_after_s=wait
+            )
+        await self._acquire(self._mobile_limits(txn.mobile_key), now)
+        otp = otps.new_otp(self.policy, secrets.randbelow)
+        digest = otps.otp_digest(otp) if txn.beneficiary_ref else secrets.token_hex(32)
+        updated = after_resend(
+            txn, self.policy, now, otps.otp_hash(self.secret, txn.txn_id, digest)
+        )
+        if not await self.store.replace(updated, expected_version=txn.version):
+            raise RateLimited(
+                "A resend is already under way.", slug="resend-too-soon", retry_after_s=1
+            )
+        if txn.beneficiary_ref is not None:
+            registration = await self.registry.registration(txn.beneficiary_ref)
+            if registration is not None:
+                self._send_later(
+                    provider, updated, registration.beneficiary.mobile, otp, outcome=None
+                )
+        return Started(
+            txn.txn_id, updated.expires_at, self.policy.length, self.policy.resend_after_s
+        )
+
+    async def state(self, *, provider: Provider, txn_id: str) -> tuple[VerificationTxn, TxnState]:
+        """The txn and its state now (no personal data)."""
+        txn = await self._owned(provider, txn_id)
+        return txn, txn.state_at(self.clock.now())
+
+    async def verified_result(self, *, provider: Provider, txn_id: str) -> dict[str, Any]:
+        """The stored result of a verified txn (the CoWIN facade's status call)."""
+        txn = await self._owned(provider, txn_id)
+        if txn.state is not TxnState.VERIFIED or txn.result is None:
+            raise TxnNotFound("No verified result for this txn.")
+        result: dict[str, Any] = json.loads(txn.result)
+        return result
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    async def _owned(self, provider: Provider, txn_id: str) -> VerificationTxn:
+        txn = await self.store.get(txn_id) if _looks_like_txn_id(txn_id) else None
+        if txn is None or txn.provider_id != provider.provider_id:
+            raise TxnNotFound("No verification with that txn id.")
+        return txn
+
+    def _require_pending(self, txn: VerificationTxn, now: dt.datetime) -> None:
+        state = txn.state_at(now)
+        if state is TxnState.EXPIRED:
+            raise OtpExpired("The OTP has expired: start a new verification.")
+        if state is TxnState.LOCKED:
+            raise TooManyAttempts("Too many wrong OTPs: start a new verification.")
+        if state is TxnState.VERIFIED:
+            raise TxnAlreadyUsed("This verification is already complete; an OTP works once.")
+
+    async def _disclose(
+        self, provider: Provider, txn: VerificationTxn, now: dt.datetime
+    ) -> dict[str, Any] | None:
+        assert txn.beneficiary_ref is not None  # noqa: S101 - only matched txns get here
+        registration = await self.registry.registration(txn.beneficiary_ref)
+        if registration is None:
+            raise InvalidOtp(
+                "The OTP is not correct.", attempts_left=txn.attempts_left(self.policy)
+            )
+        status = status_of(registration.doses, self.rules, now.date())
+        fields = disclosed_fields(
+            registration,
+            status,
+            provider.scopes,
+            txn_id=txn.txn_id,
+            verified_at=now,
+            status_text=self.status_text(int(status.code), txn.language),
+        )
+        claims = attestation_claims(
+            txn_id=txn.txn_id,
+            provider_id=provider.provider_id,
+            disclosed={k: v for k, v in fields.items() if k != "status_text"},
+            issued_at=now,
+            lifetime=self.attestation_lifetime,
+            issuer=self.issuer,
+        )
+        result = {**fields, "attestation": self.signer.sign(claims)}
+        verified = after_right_otp(txn, json.dumps(result, ensure_ascii=False))
+        entry = self._entry(provider, txn, "verified", now)
+        if not await self.store.replace(verified.txn, expected_version=txn.version, access=entry):
+            return None
+        return result
+
+    def _entry(
+        self, provider: Provider, txn: VerificationTxn, outcome: str, now: dt.datetime
+    ) -> AccessEntry:
+        assert txn.beneficiary_ref is not None  # noqa: S101 - access entries name a person
+        scopes = provider.scopes if outcome == "verified" else frozenset()
+        return AccessEntry(
+            txn.beneficiary_ref,
+            provider.provider_id,
+            provider.name,
+            txn.purpose,
+            scopes,
+            outcome,
+            txn.txn_id,
+            now,
+        )
+
+    def _send_later(
+        self,
+        provider: Provider,
+        txn: VerificationTxn,
+        number: MobileNumber,
+        otp: str,
+        *,
+        outcome: str | None,
+    ) -> None:
+        purpose = self.access.purposes[txn.purpose]
+        message = verification_otp_sms(
+            to=number,
+            otp=otp,
+            provider_name=provider.name,
+            purpose_label=purpose.label,
+            minutes=max(self.policy.lifetime_s // 60, 1),
+            language=txn.language,
+        )
+        entry = self._entry(provider, txn, outcome, txn.created_at) if outcome else None
+
+        async def job() -> None:
+            await self.sms.send(message)
+            if entry is not None:
+                await self.access_log.record(entry)
+
+        self.dispatcher.submit(job)
+
+    def _provider_rate(self, provider: Provider) -> list[Limit]:
+        rate = provider.rate_limit
+        return [Limit(f"key:{provider.provider_id}", rate.count, rate.window_s)]
+
+    def _provider_limits(self, provider: Provider) -> list[Limit]:
+        quota = Limit(
+            f"quota:{provider.provider_id}",
+            provider.daily_quota,
+            DAY_S,
+            sliding=False,
+            reason="quota-exhausted",
+        )
+        return [*self._provider_rate(provider), quota]
+
+    def _mobile_limits(self, mobile_key: str) -> list[Limit]:
+        p = self.policy
+        reason = "too-many-otps-for-mobile"
+        return [
+            Limit(f"mobile-h:{mobile_key}", p.per_mobile_per_hour, HOUR_S, reason=reason),
+            Limit(f"mobile-d:{mobile_key}", p.per_mobile_per_day, DAY_S, reason=reason),
+        ]
+
+    async def _acquire(self, limits: list[Limit], now: dt.datetime) -> None:
+        denied = await self.limiter.acquire(limits, now_s=now.timestamp())
+        if denied is None:
+            return
+        messages = {
+            "rate-limited": "Too many requests from this API key; slow down.",
+            "quota-exhausted": "This provider's daily quota is used up.",
+            "too-many-otps-for-mobile": "Too many OTPs were sent to this mobile number recently.",
+        }
+        raise RateLimited(
+            f"{messages.get(denied.limit.reason, 'Too many requests.')} "
+            f"Retry after {denied.retry_after_s} seconds.",
+            slug=denied.limit.reason,
+            retry_after_s=denied.retry_after_s,
+        )
+
+
+def _looks_like_txn_id(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
+
+
+def digest_of_plain_otp(otp: str) -> str:
+    """The SHA-256 hex a plain OTP confirms with (the native API receives the plain OTP)."""
+    if not (otp.isascii() and otp.isdigit()):
+        raise InvalidInput("An OTP is made of digits.")
+    return otps.otp_digest(otp)

@@ -1,0 +1,61 @@
+"""Typed settings, read from `KYVS_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "demo-only-secret-never-use-in-production"  # noqa: S105 - refused outside demo mode
+
+
+class Settings(BaseSettings):
+    """Everything the server and the CLI are configured by; one object, built once."""
+
+    model_config = SettingsConfigDict(env_prefix="KYVS_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/kyvs.db",
+        description="SQLAlchemy URL of the registry, providers and logs.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for OTP transactions and rate limits; unset: the database."
+    )
+    sms_backend: Literal["outbox", "http"] = "outbox"
+    sms_http_url: str | None = None
+    demo: bool = Field(
+        default=False, description="Demo mode: demo data, /dev/outbox, relaxed secrets."
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEMO_SECRET), description="Keys the OTP hashes and signs sessions."
+    )
+    max_people_per_mobile: int = Field(default=6, ge=1, le=20)
+    otp_lifetime_s: int = Field(default=180, ge=30, le=600, description="Never above 10 minutes.")
+    sms_http_body_template: str | None = Field(
+        default=None,
+        description='JSON with {to}, {text}, {sender}; default {"to","text","sender"}.',
+    )
+    sms_sender_id: str = "KYVSOT"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _refuse_demo_secret_outside_demo(self) -> Settings:
+        if not self.demo and self.secret_key.get_secret_value() == DEMO_SECRET:
+            raise ValueError(
+                "KYVS_SECRET_KEY must be set to a long random value outside demo mode "
+                "(KYVS_DEMO=1 allows the built-in demo secret)."
+            )
+        if self.sms_backend == "http" and not self.sms_http_url:
+            raise ValueError("KYVS_SMS_HTTP_URL is required when KYVS_SMS_BACKEND=http.")
+        return self
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when the registry is embedded SQLite, else None."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix) or self.database_url.endswith(":memory:"):
+            return None
+        return Path(self.database_url.removeprefix(prefix))

@@ -1,0 +1,62 @@
+"""`create_app(settings)`: the ASGI application, wired through `bootstrap`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from kyvs import __version__
+from kyvs.adapters.signing import keep_refreshed
+from kyvs.bootstrap import Container, bootstrap
+from kyvs.settings import Settings
+from kyvs.web import dev_outbox, health, jwks, problems
+from kyvs.web.api import verifications
+
+DESCRIPTION = """
+Know Your Vaccination Status: a service provider learns whether a person is vaccinated,
+with the person's consent given by an OTP sent to their registered mobile, and sees only
+what its scopes allow. Every error is `application/problem+json` (RFC 9457) with a stable
+`type`; see each operation's responses for the types it may return.
+"""
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    """The kyvs web application for `settings` (default: from the environment)."""
+    wired = container or bootstrap(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Signing keys are read (and the first one created) once, before serving.
+        app.state.key_ring = await asyncio.to_thread(lambda: wired.key_ring)
+        refresher = asyncio.create_task(keep_refreshed(wired.key_ring))
+        try:
+            yield
+        finally:
+            refresher.cancel()
+            await wired.aclose()
+
+    app = FastAPI(
+        title="kyvs",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.container = wired
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(verifications.router)
+    app.include_router(jwks.router)
+    if wired.settings.demo and wired.settings.sms_backend == "outbox":
+        app.include_router(dev_outbox.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app factory uvicorn calls in each worker process."""
+    return create_app()

@@ -1,0 +1,48 @@
+"""FastAPI dependencies: the container's services and the authenticated provider."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from kyvs.bootstrap import Container
+from kyvs.domain.providers import Provider
+from kyvs.i18n import negotiate_language
+from kyvs.services.verification import Verifier
+
+
+def container(request: Request) -> Container:
+    """The process's wired dependencies."""
+    wired: Container = request.app.state.container
+    return wired
+
+
+def verifier(request: Request) -> Verifier:
+    """The verification use cases."""
+    return container(request).verifier
+
+
+async def current_provider(
+    request: Request,
+    x_api_key: Annotated[
+        str | None,
+        Header(description="The provider's API key: `kyvs_<key id>_<secret>`."),
+    ] = None,
+) -> Provider:
+    """The provider whose API key came with the request (401/403 problem otherwise)."""
+    provider = await container(request).authenticator.authenticate(x_api_key)
+    request.state.provider_id = provider.provider_id
+    return provider
+
+
+def language(
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> str:
+    """The language the caller prefers, from `Accept-Language` (default English)."""
+    return negotiate_language(accept_language)
+
+
+VerifierDep = Annotated[Verifier, Depends(verifier)]
+CurrentProvider = Annotated[Provider, Depends(current_provider)]
+HeaderLanguage = Annotated[str, Depends(language)]

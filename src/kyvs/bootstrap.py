@@ -28,7 +28,7 @@ from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
 from kyvs.i18n import STATUS_LABELS, translator
-from kyvs.ports import Clock, ProviderStore, Registry, SmsSender
+from kyvs.ports import Clock, ProviderDirectory, ProviderStore, Registry, SmsSender
 from kyvs.rules import load_access_catalogue, load_rule_set
 from kyvs.services.provider_auth import ProviderAuthenticator
 from kyvs.services.verification import Verifier
@@ -102,9 +102,14 @@ class Container:
         return TaskDispatcher()
 
     @cached_property
+    def provider_directory(self) -> ProviderDirectory:
+        """The web's asynchronous view of providers and keys."""
+        return SqlProviderDirectory(self.async_engine)
+
+    @cached_property
     def authenticator(self) -> ProviderAuthenticator:
         """API-key authentication with a short cache."""
-        return ProviderAuthenticator(SqlProviderDirectory(self.async_engine))
+        return ProviderAuthenticator(self.provider_directory)
 
     @cached_property
     def verifier(self) -> Verifier:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -46,7 +47,7 @@ class Cli:
         return json.loads(self.run(*args, "--json", check=check).stdout)
 
 
-def _environment(database_url: str, **extra: str) -> dict[str, str]:
+def environment(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYVS_")}
     env.update(KYVS_DATABASE_URL=database_url, COLUMNS="200", NO_COLOR="1", **extra)
     return env
@@ -55,7 +56,7 @@ def _environment(database_url: str, **extra: str) -> dict[str, str]:
 @pytest.fixture
 def cli(tmp_path, sqlite_url) -> Cli:
     """The CLI on a fresh, migrated SQLite database."""
-    runner = Cli(_environment(sqlite_url, KYVS_DEMO="1"), tmp_path)
+    runner = Cli(environment(sqlite_url, KYVS_DEMO="1"), tmp_path)
     runner.run("db", "upgrade")
     return runner
 
@@ -69,13 +70,24 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path, sqlite_url) -> Iterator[str]:
     """A real `kyvs serve` process on a free loopback port; yields its base URL."""
-    env = _environment(sqlite_url, KYVS_DEMO="1")
+    env = environment(sqlite_url, KYVS_DEMO="1")
     subprocess.run([KYVS, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True)
+    with running_server(env, tmp_path) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str], folder: Path, *extra: str) -> Iterator[str]:
+    """Start `kyvs serve` with `env`, wait until healthy, yield its URL, stop it afterwards."""
     port = free_port()
-    log_path = tmp_path / "server.log"
+    log_path = folder / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [KYVS, "serve", "--port", str(port)], env=env, cwd=tmp_path, stdout=log, stderr=log
+            [KYVS, "serve", "--port", str(port), *extra],
+            env=env,
+            cwd=folder,
+            stdout=log,
+            stderr=log,
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from kyvs.adapters.clock import SystemClock
@@ -40,18 +38,6 @@ def server_ring(cli) -> Iterator[KeyRing]:
     engine.dispose()
 
 
-@pytest.fixture
-def jwks_url(tmp_path, server_ring) -> Iterator[str]:
-    """The ring's JWKS served over HTTP on loopback."""
-    (tmp_path / "jwks.json").write_text(json.dumps(server_ring.jwks()))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    http.server.SimpleHTTPRequestHandler.log_message = lambda *_: None  # type: ignore[method-assign]
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/jwks.json"
-        httpd.shutdown()
-
-
 def test_keys_are_listed_and_rotated(cli):
     assert cli.json("attestation", "keys") == []
     first = cli.json("attestation", "rotate")
@@ -81,10 +67,17 @@ def test_an_attestation_verifies_offline_against_the_local_keys(cli, server_ring
     assert "bad signature" in done.stdout
 
 
-def test_an_attestation_verifies_against_a_jwks_file_or_url(cli, server_ring, jwks_url, tmp_path):
+def test_the_servers_jwks_checks_what_its_keys_signed(cli, server, server_ring):
+    url = f"{server}/.well-known/jwks.json"
+    answer = httpx.get(url)
+    assert answer.headers["cache-control"] == "public, max-age=300"
+    assert [k["kid"] for k in answer.json()["keys"]] == [server_ring.active_kid]
     token = an_attestation(server_ring)
-    assert cli.json("attestation", "verify", token, "--jwks", jwks_url)["valid"] is True
+    assert cli.json("attestation", "verify", token, "--jwks", url)["valid"] is True
 
+
+def test_a_jwks_file_without_the_signing_key_refuses_the_attestation(cli, server_ring, tmp_path):
+    token = an_attestation(server_ring)
     stranger = KeyRing(MemorySigningKeyStore(), clock=SystemClock())
     (tmp_path / "other.json").write_text(json.dumps(stranger.jwks()))
     done = cli.run("attestation", "verify", token, "--jwks", "other.json", "--json", check=False)

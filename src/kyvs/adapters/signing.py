@@ -32,12 +32,17 @@ from kyvs.ports import Clock
 
 __all__ = [
     "AttestationInvalid",
+    "KeyGenerator",
+    "KeyQueries",
     "KeyRecord",
     "KeyRing",
     "MemorySigningKeyStore",
     "SigningKeyStore",
     "SigningKeyUnavailable",
+    "active_of",
+    "jwks_of",
     "keep_refreshed",
+    "new_key",
     "verify",
 ]
 

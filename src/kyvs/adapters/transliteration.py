@@ -8,7 +8,7 @@ passes through unchanged.
 
 Hindi, Marathi, Gujarati, Punjabi, Bengali and Odia drop the inherent vowel `a` that the script
 writes: at the end of a word (`राम` is Ram, not Rama) and between a vowel and a consonant-vowel
-pair (`सरला` is Sarla, `गायकवाड` is Gaykvad). The deletion happens on the Indic text, where an
+pair (`सरला` is Sarla, `રમેશભાઈ` is Rameshbhai). The deletion happens on the Indic text, where an
 inherent `a` can still be told from a written `ā`. Dravidian scripts keep it (`ರಾಮ` is Rama).
 Tamil does not mark voicing (க is k or g), so Tamil comes out as a rough guide only.
 """
@@ -34,9 +34,8 @@ _BLOCKS = {
 }
 _SCHWA_DROPPING = frozenset({0x0900, 0x0980, 0x0A00, 0x0A80, 0x0B00})
 _NUKTA, _VIRAMA = 0x3C, 0x4D
-_MODIFIERS = frozenset(
-    {0x01, 0x02, 0x03, 0x70, 0x71}
-)  # candrabindu, anusvara, visarga, tippi, addak
+# Candrabindu, anusvara, visarga, and Gurmukhi tippi and addak: they follow a vowel.
+_MODIFIERS = frozenset({0x01, 0x02, 0x03, 0x70, 0x71})
 # A word-final consonant after a virama keeps its `a` when it is one of these (mishra, krishna).
 _KEEPS_FINAL_A = frozenset({0x2F, 0x30, 0x35, 0x32, 0x2E, 0x23, 0x28})  # y r v l m ṇ n
 # Marks the library does not know, replaced by the nearest ones it does: candra o/e (डॉ),

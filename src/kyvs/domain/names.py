@@ -18,8 +18,10 @@ Two keys match (`names_match`) when their words pair up one to one in any order,
     one word fewer, the longer one may drop one word that is neither its first nor its last
     ("Asha Patel" matches "Asha Ramesh Patel", not "Asha Ramesh"; and the other way round,
     so the rule is symmetric).
-A trailing "a" is not folded away (Ankit/Ankita, Amrit/Amrita are different people); reading
-`राम` as Ram rather than Rama is the transliteration's job.
+A name made only of titles ("Baby Kumari") keeps them; "Jr" and "Sr" are words, not titles, so a
+father and a son can be told apart. A trailing "a" is not folded away (Ankit/Ankita,
+Amrit/Amrita are different people); reading `राम` as Ram rather than Rama is the
+transliteration's job.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 ToLatin = Callable[[str], str]
@@ -120,6 +123,7 @@ def name_key(name: str, to_latin: ToLatin) -> NameKey:
     return NameKey(tuple(NameToken(part, fold(part)) for parts in chosen for part in parts))
 
 
+@lru_cache(maxsize=65536)  # a country has far fewer distinct name words than people
 def fold(word: str) -> str:
     """The phonetic fold of one Latin word (lower case, no diacritics)."""
     folded = word

@@ -12,7 +12,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from kyvs.domain import otp as otps
@@ -102,7 +102,8 @@ class Verifier:
     async def start(
         self, *, provider: Provider, full_name: str, mobile: str, purpose: str, language: str
     ) -> Started:
-        """Check limits, match the name on the mobile, create a txn and (if matched) send an OTP."""
+        """Check limits and create a txn; matching the name and sending the OTP happen after
+        the response, so the answer and its timing never depend on the registry."""
         if purpose not in provider.purposes:
             allowed = ", ".join(sorted(provider.purposes))
             raise PurposeNotAllowed(f"Purpose {purpose!r} is not allowed; allowed: {allowed}.")
@@ -110,40 +111,55 @@ class Verifier:
         typed_name = clean_full_name(full_name)
         now = self.clock.now()
         mobile_key = otps.mobile_key(self.secret, number.national)
-        await self._acquire(
-            [*self._provider_limits(provider), *self._mobile_limits(mobile_key)], now
-        )
-        people = await self.registry.names_on_mobile(number)
-        ref = match_one(typed_name, people, self.to_latin)
+        await self.acquire([*self._provider_limits(provider), *self.mobile_limits(mobile_key)], now)
         txn_id = str(uuid.uuid4())
-        otp = otps.new_otp(self.policy, secrets.randbelow)
-        # An unmatched txn gets the hash of an OTP nobody will ever receive: same work, same row.
-        digest = otps.otp_digest(otp) if ref else secrets.token_hex(32)
+        # Until the background match finds the person, the txn holds the hash of an OTP nobody
+        # will ever receive: an unmatched txn stays that way and fails like a wrong OTP.
         txn = VerificationTxn(
             txn_id=txn_id,
             provider_id=provider.provider_id,
             purpose=purpose,
             language=language,
             mobile_key=mobile_key,
-            beneficiary_ref=ref,
-            otp_hash=otps.otp_hash(self.secret, txn_id, digest),
+            beneficiary_ref=None,
+            otp_hash=otps.otp_hash(self.secret, txn_id, secrets.token_hex(32)),
             created_at=now,
             expires_at=now + dt.timedelta(seconds=self.policy.lifetime_s),
             last_sent_at=now,
         )
         await self.store.create(txn)
-        if ref is not None:
-            self._send_later(provider, txn, number, otp, outcome="requested")
+
+        async def match_and_send() -> None:
+            await self._match_and_send(provider, txn, typed_name, number)
+
+        self.dispatcher.submit(match_and_send)
         return Started(txn_id, txn.expires_at, self.policy.length, self.policy.resend_after_s)
+
+    async def _match_and_send(
+        self, provider: Provider, txn: VerificationTxn, typed_name: str, number: MobileNumber
+    ) -> None:
+        people = await self.registry.names_on_mobile(number)
+        ref = match_one(typed_name, people, self.to_latin)
+        if ref is None:
+            return
+        otp = otps.new_otp(self.policy, secrets.randbelow)
+        matched = replace(
+            txn,
+            beneficiary_ref=ref,
+            otp_hash=otps.otp_hash(self.secret, txn.txn_id, otps.otp_digest(otp)),
+            version=txn.version + 1,
+        )
+        if await self.store.replace(matched, expected_version=txn.version):
+            await self._send(provider, matched, number, otp, outcome="requested")
 
     async def confirm(self, *, provider: Provider, txn_id: str, otp_digest: str) -> dict[str, Any]:
         """Check the OTP (given as its SHA-256 hex); on success disclose by scope and sign."""
         await self._owned(provider, txn_id)  # another provider's txn is absent, even to limits
-        await self._acquire(self._provider_rate(provider), self.clock.now())
+        await self.acquire(self._provider_rate(provider), self.clock.now())
         for _ in range(_CAS_RETRIES):
             txn = await self._owned(provider, txn_id)
             now = self.clock.now()
-            self._require_pending(txn, now)
+            self.require_pending(txn, now)
             right = txn.beneficiary_ref is not None and otps.otp_matches(
                 self.secret, txn.txn_id, otp_digest, txn.otp_hash
             )
@@ -175,7 +191,7 @@ class Verifier:
         """Send a fresh OTP (replacing the old one) after the cooldown, at most `max_resends`."""
         txn = await self._owned(provider, txn_id)
         now = self.clock.now()
-        self._require_pending(txn, now)
+        self.require_pending(txn, now)
         if txn.resends >= self.policy.max_resends:
             raise RateLimited(
                 "No more resends for this verification: start a new one.",
@@ -187,7 +203,7 @@ class Verifier:
             raise RateLimited(
                 f"Wait {wait} seconds before resending.", slug="resend-too-soon", retry_after_s=wait
             )
-        await self._acquire(self._mobile_limits(txn.mobile_key), now)
+        await self.acquire(self.mobile_limits(txn.mobile_key), now)
         otp = otps.new_otp(self.policy, secrets.randbelow)
         digest = otps.otp_digest(otp) if txn.beneficiary_ref else secrets.token_hex(32)
         updated = after_resend(
@@ -197,12 +213,15 @@ class Verifier:
             raise RateLimited(
                 "A resend is already under way.", slug="resend-too-soon", retry_after_s=1
             )
-        if txn.beneficiary_ref is not None:
-            registration = await self.registry.registration(txn.beneficiary_ref)
+        ref = txn.beneficiary_ref
+
+        async def send_again() -> None:
+            registration = await self.registry.registration(ref) if ref else None
             if registration is not None:
-                self._send_later(
-                    provider, updated, registration.beneficiary.mobile, otp, outcome=None
-                )
+                mobile = registration.beneficiary.mobile
+                await self._send(provider, updated, mobile, otp, outcome=None)
+
+        self.dispatcher.submit(send_again)
         return Started(
             txn.txn_id, updated.expires_at, self.policy.length, self.policy.resend_after_s
         )
@@ -228,7 +247,8 @@ class Verifier:
             raise TxnNotFound("No verification with that txn id.")
         return txn
 
-    def _require_pending(self, txn: VerificationTxn, now: dt.datetime) -> None:
+    def require_pending(self, txn: VerificationTxn, now: dt.datetime) -> None:
+        """Raise the problem for a txn that can no longer be confirmed."""
         state = txn.state_at(now)
         if state is TxnState.EXPIRED:
             raise OtpExpired("The OTP has expired: start a new verification.")
@@ -286,7 +306,7 @@ class Verifier:
             now,
         )
 
-    def _send_later(
+    async def _send(
         self,
         provider: Provider,
         txn: VerificationTxn,
@@ -304,14 +324,9 @@ class Verifier:
             minutes=max(self.policy.lifetime_s // 60, 1),
             language=txn.language,
         )
-        entry = self._entry(provider, txn, outcome, txn.created_at) if outcome else None
-
-        async def job() -> None:
-            await self.sms.send(message)
-            if entry is not None:
-                await self.access_log.record(entry)
-
-        self.dispatcher.submit(job)
+        await self.sms.send(message)
+        if outcome is not None:
+            await self.access_log.record(self._entry(provider, txn, outcome, txn.created_at))
 
     def _provider_rate(self, provider: Provider) -> list[Limit]:
         rate = provider.rate_limit
@@ -327,7 +342,8 @@ class Verifier:
         )
         return [*self._provider_rate(provider), quota]
 
-    def _mobile_limits(self, mobile_key: str) -> list[Limit]:
+    def mobile_limits(self, mobile_key: str) -> list[Limit]:
+        """The per-mobile OTP caps (per hour and per day, across all providers)."""
         p = self.policy
         reason = "too-many-otps-for-mobile"
         return [
@@ -335,7 +351,8 @@ class Verifier:
             Limit(f"mobile-d:{mobile_key}", p.per_mobile_per_day, DAY_S, reason=reason),
         ]
 
-    async def _acquire(self, limits: list[Limit], now: dt.datetime) -> None:
+    async def acquire(self, limits: list[Limit], now: dt.datetime) -> None:
+        """Count one event against `limits`, or raise `RateLimited` naming the full one."""
         denied = await self.limiter.acquire(limits, now_s=now.timestamp())
         if denied is None:
             return

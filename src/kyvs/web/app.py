@@ -13,7 +13,7 @@ from kyvs.adapters.signing import keep_refreshed
 from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
 from kyvs.web import dev_outbox, health, jwks, problems
-from kyvs.web.api import verifications
+from kyvs.web.api import cowin, verifications
 
 DESCRIPTION = """
 Know Your Vaccination Status: a service provider learns whether a person is vaccinated,
@@ -49,9 +49,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.state.container = wired
     problems.install(app)
+    cowin.install(app)
     app.include_router(health.router)
     app.include_router(verifications.router)
     app.include_router(jwks.router)
+    app.include_router(cowin.router)
     if wired.settings.demo and wired.settings.sms_backend == "outbox":
         app.include_router(dev_outbox.router)
     return app

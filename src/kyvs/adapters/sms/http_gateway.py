@@ -86,12 +86,13 @@ class HttpGatewaySms:
             self._template, to=message.to.e164, text=message.text, sender=self._sender_id
         )
         tail = message.to.national[-4:]
-        outcome = ""
+        outcome = "no attempt"
         for attempt in range(1, self._attempts + 1):
-            outcome, retry = await self._attempt(body)
-            if outcome == "":
+            failure, retry = await self._attempt(body)
+            if failure is None:
                 log.info("SMS to ...%s delivered (%s, attempt %d)", tail, message.category, attempt)
                 return
+            outcome = failure
             if not retry:
                 log.error("SMS to ...%s refused by the gateway: %s", tail, outcome)
                 raise SmsNotDelivered(f"the SMS gateway refused the message ({outcome})")
@@ -110,8 +111,8 @@ class HttpGatewaySms:
             f"(last: {outcome})"
         )
 
-    async def _attempt(self, body: bytes) -> tuple[str, bool]:
-        """One POST: ("", _) when delivered, else (what went wrong, whether to try again)."""
+    async def _attempt(self, body: bytes) -> tuple[str | None, bool]:
+        """One POST: (None, _) when delivered, else (what went wrong, whether to try again)."""
         try:
             async with asyncio.timeout(self._timeout_s):
                 response = await self._http().post(self._url, content=body, headers=self._headers)
@@ -121,7 +122,7 @@ class HttpGatewaySms:
             # A bad URL or a protocol misuse will not heal by trying again.
             return type(error).__name__, False
         if response.is_success:
-            return "", False
+            return None, False
         return f"HTTP {response.status_code}", response.is_server_error
 
     def _http(self) -> httpx.AsyncClient:

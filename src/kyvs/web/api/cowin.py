@@ -1,0 +1,185 @@
+"""The CoWIN-compatible facade: CoWIN's KYC-VS and public-auth shapes on the kyvs engine.
+
+Existing CoWIN clients change only their base URL. Bodies and errors follow CoWIN's style:
+`{"errorCode": "USRAUT0014", "error": "Invalid OTP"}` where CoWIN had a code, `KYVS_<TYPE>`
+codes for the limits CoWIN did not document.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from kyvs.domain import tokens
+from kyvs.domain.errors import DomainError, RateLimited, TxnNotFound
+from kyvs.i18n import negotiate_language
+from kyvs.services.citizen_login import CitizenLogin
+from kyvs.web.deps import CurrentProvider, VerifierDep, container
+
+router = APIRouter(tags=["CoWIN-compatible facade"])
+
+STATUS_TOKEN_KIND = "cowin-status"  # noqa: S105 - a token kind, not a secret
+STATUS_TOKEN_S = 15 * 60
+_SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+INVALID_OTP = "USRAUT0014"
+
+
+class CowinError(Exception):
+    """An error answered in CoWIN's body shape."""
+
+    def __init__(
+        self, status: int, code: str, message: str, retry_after_s: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after_s = (
+            status,
+            code,
+            message,
+            retry_after_s,
+        )
+
+    def response(self) -> JSONResponse:
+        """`{"errorCode", "error"}` with the status (and `Retry-After` for limits)."""
+        headers = {"Retry-After": str(self.retry_after_s)} if self.retry_after_s else None
+        return JSONResponse(
+            {"errorCode": self.code, "error": self.message},
+            status_code=self.status,
+            headers=headers,
+        )
+
+
+def _cowin(error: DomainError) -> CowinError:
+    if error.slug in {"invalid-otp", "otp-expired"}:
+        return CowinError(401, INVALID_OTP, "Invalid OTP")
+    code = "KYVS_" + error.slug.upper().replace("-", "_")
+    retry = error.retry_after_s if isinstance(error, RateLimited) else None
+    return CowinError(error.status, code, error.detail, retry)
+
+
+class GenerateOtp(BaseModel):
+    """KYC-VS: the person's registered mobile and full name."""
+
+    model_config = ConfigDict(extra="ignore")
+    mobile_number: str = Field(max_length=20, examples=["9000000001"])
+    full_name: str = Field(max_length=120, examples=["Asha Patel"])
+
+
+class ConfirmOtp(BaseModel):
+    """The SHA-256 hex of the OTP, as CoWIN clients send it."""
+
+    model_config = ConfigDict(extra="ignore")
+    otp: str = Field(
+        max_length=128,
+        examples=["8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92"],
+    )
+    txnId: str = Field(max_length=64)  # noqa: N815 - CoWIN's field name
+
+
+class PublicGenerateOtp(BaseModel):
+    """Citizen login: the registered mobile."""
+
+    model_config = ConfigDict(extra="ignore")
+    mobile: str = Field(max_length=20, examples=["9000000001"])
+
+
+def _digest(otp: str) -> str:
+    if not _SHA256_HEX.match(otp):
+        raise CowinError(400, INVALID_OTP, "Send the SHA-256 hex of the OTP, not the OTP itself")
+    return otp.lower()
+
+
+async def _answer(work: Any) -> Any:
+    try:
+        return await work
+    except DomainError as error:
+        raise _cowin(error) from None
+
+
+@router.post("/api/v3/vaccination/generateOTP", summary="KYC-VS: send an OTP (CoWIN shape)")
+async def generate_otp(
+    body: GenerateOtp, provider: CurrentProvider, verifier: VerifierDep, request: Request
+) -> dict[str, str]:
+    """`{"txnId"}`, the same whether or not the name/mobile pair exists."""
+    started = await _answer(
+        verifier.start(
+            provider=provider,
+            full_name=body.full_name,
+            mobile=body.mobile_number,
+            purpose=provider.default_purpose(),
+            language=negotiate_language(request.headers.get("accept-language")),
+        )
+    )
+    return {"txnId": started.txn_id}
+
+
+@router.post("/api/v3/vaccination/confirmOTP", summary="KYC-VS: confirm with sha256(OTP)")
+async def confirm_otp(
+    body: ConfirmOtp, provider: CurrentProvider, verifier: VerifierDep
+) -> dict[str, str]:
+    """`{"token"}` for the status call; a wrong OTP is `401 USRAUT0014`."""
+    result = await _answer(
+        verifier.confirm(provider=provider, txn_id=body.txnId, otp_digest=_digest(body.otp))
+    )
+    expires = int(verifier.clock.now().timestamp()) + STATUS_TOKEN_S
+    token = tokens.issue(
+        verifier.secret, kind=STATUS_TOKEN_KIND, subject=result["txn_id"], expires_at_s=expires
+    )
+    return {"token": token}
+
+
+@router.get("/api/v3/vaccination/status", summary="KYC-VS: the status (Bearer token)")
+async def vaccination_status(
+    request: Request,
+    verifier: VerifierDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """`{"vaccination_status": 0/1/2, ...}` plus what the provider's scopes allow."""
+    bearer = (authorization or "").removeprefix("Bearer ").strip()
+    now_s = verifier.clock.now().timestamp()
+    txn_id = tokens.read(verifier.secret, kind=STATUS_TOKEN_KIND, token=bearer, now_s=now_s)
+    txn = await verifier.store.get(txn_id) if txn_id else None
+    provider = (
+        await container(request).provider_directory.provider(txn.provider_id) if txn else None
+    )
+    if txn is None or provider is None:
+        raise CowinError(401, "USRAUT0002", "Invalid or expired token")
+    try:
+        return await verifier.verified_result(provider=provider, txn_id=txn.txn_id)
+    except TxnNotFound:
+        raise CowinError(401, "USRAUT0002", "Invalid or expired token") from None
+
+
+@router.post("/api/v2/auth/public/generateOTP", summary="Citizen login: send an OTP (CoWIN shape)")
+async def public_generate_otp(
+    body: PublicGenerateOtp, verifier: VerifierDep, request: Request
+) -> dict[str, str]:
+    """`{"txnId"}`, the same whether or not the mobile is registered."""
+    started = await _answer(
+        CitizenLogin(verifier).start(
+            mobile=body.mobile, language=negotiate_language(request.headers.get("accept-language"))
+        )
+    )
+    return {"txnId": started.txn_id}
+
+
+@router.post("/api/v2/auth/public/confirmOTP", summary="Citizen login: confirm with sha256(OTP)")
+async def public_confirm_otp(body: ConfirmOtp, verifier: VerifierDep) -> dict[str, str]:
+    """`{"token"}`; a plain OTP is `400 USRAUT0014`."""
+    session = await _answer(
+        CitizenLogin(verifier).confirm(txn_id=body.txnId, otp_digest=_digest(body.otp))
+    )
+    return {"token": session.token}
+
+
+def install(app: Any) -> None:
+    """Answer `CowinError` in CoWIN's shape."""
+
+    async def handler(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, CowinError)  # noqa: S101 - registered for CowinError only
+        return error.response()
+
+    app.add_exception_handler(CowinError, handler)

@@ -1,0 +1,255 @@
+"""The whole verification flow against a real server process, as a provider's client sees it.
+
+Operator onboards a provider with the CLI -> the client starts a verification -> the person's
+OTP is read from the demo SMS outbox -> the client confirms -> the result's attestation is
+checked against the server's JWKS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+
+import httpx
+import pytest
+
+from kyvs.adapters.jws import verify
+from tests.e2e.conftest import Cli, environment, running_server
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("verification")
+    cli = Cli(environment(f"sqlite:///{folder / 'kyvs.db'}", KYVS_DEMO="1"), folder)
+    cli.run("db", "upgrade")
+    for name, mobile, doses in (
+        ("Asha Patel", "9100000001", ["2021-05-01", "2021-08-01"]),
+        ("Meera Patel", "9100000001", ["2022-01-20"]),
+        ("ભાવેશ શાહ", "9100000002", ["2021-07-01", "2021-09-01"]),
+    ):
+        ref = cli.json(
+            "registry",
+            "add",
+            "--name",
+            name,
+            "--mobile",
+            mobile,
+            "--birth-year",
+            "1988",
+            "--gender",
+            "F",
+        )["reference_id"]
+        for day in doses:
+            cli.json("registry", "dose", ref, "--vaccine", "COVAXIN", "--date", day)
+    travel = cli.json(
+        "provider",
+        "create",
+        "--name",
+        "Yatra Travels",
+        "--category",
+        "travel",
+        "--scopes",
+        "status,vaccinations",
+        "--purposes",
+        "travel",
+        "--rate-limit",
+        "1000/min",
+    )
+    hotel = cli.json(
+        "provider",
+        "create",
+        "--name",
+        "Hotel Sagar",
+        "--category",
+        "hospitality",
+        "--scopes",
+        "status,demographics",
+        "--purposes",
+        "accommodation",
+        "--quota",
+        "50",
+    )
+    with running_server(cli.env, folder) as base:
+        yield {"cli": cli, "base": base, "travel": travel, "hotel": hotel}
+
+
+def start(deployment, provider, name, mobile, purpose, **extra):
+    return httpx.post(
+        f"{deployment['base']}/api/v1/verifications",
+        headers={"X-Api-Key": deployment[provider]["api_key"]},
+        json={"full_name": name, "mobile_number": mobile, "purpose": purpose, **extra},
+    )
+
+
+def otp_sent_to(cli: Cli, mobile: str, after: int = 0) -> str:
+    """The newest OTP in the demo outbox for `mobile` (the SMS leaves after the response)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        messages = [
+            m for m in cli.json("sms", "outbox", "--last", "50") if m["to"].endswith(mobile)
+        ]
+        if len(messages) > after:
+            found = re.search(r"\d{6}", messages[0]["text"])
+            assert found
+            return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no SMS reached {mobile}")
+
+
+def sms_count(cli: Cli, mobile: str) -> int:
+    return len([m for m in cli.json("sms", "outbox", "--last", "200") if m["to"].endswith(mobile)])
+
+
+def test_a_provider_verifies_a_person_end_to_end(deployment):
+    cli, base = deployment["cli"], deployment["base"]
+    before = sms_count(cli, "9100000001")
+    started = start(deployment, "travel", "Asha Patel", "+91 91000 00001", "travel")
+    assert started.status_code == 202
+    body = started.json()
+    assert set(body) == {"txn_id", "expires_at", "otp_length", "resend_after_s"}
+
+    otp = otp_sent_to(cli, "9100000001", after=before)
+    confirmed = httpx.post(
+        f"{base}/api/v1/verifications/{body['txn_id']}/confirm",
+        headers={"X-Api-Key": deployment["travel"]["api_key"]},
+        json={"otp": otp},
+    )
+    assert confirmed.status_code == 200
+    result = confirmed.json()
+    assert (result["vaccination_status"], result["status_text"]) == (2, "Fully vaccinated")
+    assert [d["date"] for d in result["vaccinations"]] == ["2021-05-01", "2021-08-01"]
+    assert "beneficiary" not in result
+
+    jwks = httpx.get(f"{base}/.well-known/jwks.json").json()
+    claims = verify(
+        result["attestation"],
+        jwks,
+        now=dt.datetime.now(dt.UTC),
+        audience=deployment["travel"]["provider_id"],
+    )
+    assert claims["kyvs"]["vaccination_status"] == 2
+
+    state = httpx.get(
+        f"{base}/api/v1/verifications/{body['txn_id']}",
+        headers={"X-Api-Key": deployment["travel"]["api_key"]},
+    ).json()
+    assert state["state"] == "verified"
+
+
+def test_status_text_follows_the_requested_language(deployment):
+    cli = deployment["cli"]
+    before = sms_count(cli, "9100000002")
+    started = start(
+        deployment, "hotel", "Bhavesh Shah", "9100000002", "accommodation", language="gu"
+    )
+    otp = otp_sent_to(cli, "9100000002", after=before)
+    result = httpx.post(
+        f"{deployment['base']}/api/v1/verifications/{started.json()['txn_id']}/confirm",
+        headers={"X-Api-Key": deployment["hotel"]["api_key"]},
+        json={"otp": otp},
+    ).json()
+    assert result["status"] == "FULLY_VACCINATED"
+    assert result["status_text"] != "Fully vaccinated"  # Gujarati
+    assert result["beneficiary"]["name"] == "ભાવેશ શાહ"
+    assert "vaccinations" not in result
+
+
+def test_another_providers_txn_answers_404_as_problem_json(deployment):
+    started = start(deployment, "travel", "Meera Patel", "9100000001", "travel").json()
+    answer = httpx.get(
+        f"{deployment['base']}/api/v1/verifications/{started['txn_id']}",
+        headers={"X-Api-Key": deployment["hotel"]["api_key"]},
+    )
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"] == "https://kyvs.dev/problems/txn-not-found"
+
+
+def test_unmatched_and_wrong_otp_look_the_same(deployment):
+    matched = start(deployment, "travel", "Meera Patel", "9100000001", "travel")
+    unmatched = start(deployment, "travel", "Nobody Known", "9100000099", "travel")
+    assert matched.status_code == unmatched.status_code == 202
+    assert set(matched.json()) == set(unmatched.json())
+    answers = [
+        httpx.post(
+            f"{deployment['base']}/api/v1/verifications/{s.json()['txn_id']}/confirm",
+            headers={"X-Api-Key": deployment["travel"]["api_key"]},
+            json={"otp": "000001"},
+        )
+        for s in (matched, unmatched)
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    bodies = [a.json() for a in answers]
+    assert bodies[0] == bodies[1]
+    assert bodies[0]["attempts_left"] == 2
+
+
+def test_resend_right_away_is_429_with_retry_after(deployment):
+    started = start(deployment, "travel", "Meera Patel", "9100000001", "travel").json()
+    answer = httpx.post(
+        f"{deployment['base']}/api/v1/verifications/{started['txn_id']}/resend",
+        headers={"X-Api-Key": deployment["travel"]["api_key"]},
+    )
+    assert answer.status_code == 429
+    assert 1 <= int(answer.headers["retry-after"]) <= 30
+    assert answer.json()["type"] == "https://kyvs.dev/problems/resend-too-soon"
+
+
+def test_requests_without_a_valid_key_are_401(deployment):
+    for key in (None, "kyvs_000000000000_" + "A" * 43, "garbage"):
+        headers = {"X-Api-Key": key} if key else {}
+        answer = httpx.post(
+            f"{deployment['base']}/api/v1/verifications",
+            headers=headers,
+            json={"full_name": "A", "mobile_number": "9100000001", "purpose": "travel"},
+        )
+        assert answer.status_code == 401
+        assert answer.json()["type"] == "https://kyvs.dev/problems/invalid-api-key"
+
+
+def test_a_purpose_the_provider_lacks_is_403(deployment):
+    answer = start(deployment, "hotel", "Asha Patel", "9100000001", "travel")
+    assert answer.status_code == 403
+    assert answer.json()["type"] == "https://kyvs.dev/problems/purpose-not-allowed"
+
+
+def test_a_cowin_client_completes_a_check_with_hashed_otp(deployment):
+    cli, base = deployment["cli"], deployment["base"]
+    key = {"X-Api-Key": deployment["travel"]["api_key"]}
+    before = sms_count(cli, "9100000002")
+    txn = httpx.post(
+        f"{base}/api/v3/vaccination/generateOTP",
+        headers=key,
+        json={"mobile_number": "9100000002", "full_name": "ભાવેશ શાહ"},
+    ).json()["txnId"]
+    otp = otp_sent_to(cli, "9100000002", after=before)
+    plain = httpx.post(
+        f"{base}/api/v3/vaccination/confirmOTP", headers=key, json={"otp": otp, "txnId": txn}
+    )
+    assert plain.status_code == 400
+    assert plain.json()["errorCode"] == "USRAUT0014"
+    hashed = hashlib.sha256(otp.encode()).hexdigest()
+    token = httpx.post(
+        f"{base}/api/v3/vaccination/confirmOTP", headers=key, json={"otp": hashed, "txnId": txn}
+    ).json()["token"]
+    status = httpx.get(
+        f"{base}/api/v3/vaccination/status", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert status["vaccination_status"] == 2
+    assert "vaccinations" in status
+
+
+def test_a_citizen_logs_in_through_the_cowin_public_auth(deployment):
+    cli, base = deployment["cli"], deployment["base"]
+    before = sms_count(cli, "9100000001")
+    txn = httpx.post(f"{base}/api/v2/auth/public/generateOTP", json={"mobile": "9100000001"})
+    assert txn.status_code == 200
+    otp = otp_sent_to(cli, "9100000001", after=before)
+    token = httpx.post(
+        f"{base}/api/v2/auth/public/confirmOTP",
+        json={"otp": hashlib.sha256(otp.encode()).hexdigest(), "txnId": txn.json()["txnId"]},
+    )
+    assert token.status_code == 200
+    assert token.json()["token"].count(".") == 2

@@ -211,3 +211,23 @@ class Dispatcher(Protocol):
 
     def submit(self, job: Callable[[], Awaitable[None]]) -> None:
         """Run `job` soon, off the request path."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One API call: route template, status, caller and duration; never a body or a query."""
+
+    at: dt.datetime
+    request_id: str
+    method: str
+    route: str
+    status: int
+    provider_id: str | None
+    duration_ms: int
+
+
+class AuditTrail(Protocol):
+    """Where API audit entries are kept."""
+
+    async def write(self, entries: Sequence[AuditEntry]) -> None:
+        """Store a batch of entries."""

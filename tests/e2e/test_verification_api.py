@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import sqlite3
 import time
 
 import httpx
@@ -253,3 +254,31 @@ def test_a_citizen_logs_in_through_the_cowin_public_auth(deployment):
     )
     assert token.status_code == 200
     assert token.json()["token"].count(".") == 2
+
+
+def test_every_api_call_is_audited_without_personal_data(deployment):
+    answer = start(deployment, "travel", "Sunil Audit", "9100000050", "travel")
+    request_id = answer.headers["x-request-id"]
+    txn_id = answer.json()["txn_id"]
+    httpx.get(
+        f"{deployment['base']}/api/v1/verifications/{txn_id}",
+        headers={"X-Api-Key": deployment["travel"]["api_key"]},
+    )
+    time.sleep(1.5)  # the audit is written in batches every second
+    folder = deployment["cli"].cwd
+    with sqlite3.connect(folder / "kyvs.db") as connection:
+        rows = connection.execute(
+            "SELECT request_id, method, route, status, provider_id FROM api_audit"
+        ).fetchall()
+    audited = {row[0]: row for row in rows}
+    assert audited[request_id][1:] == (
+        "POST",
+        "/api/v1/verifications",
+        202,
+        deployment["travel"]["provider_id"],
+    )
+    flat = repr(rows)
+    assert "9100000050" not in flat
+    assert "Sunil" not in flat
+    assert txn_id not in flat
+    assert any(row[2] == "/api/v1/verifications/{txn_id}" for row in rows)

@@ -11,7 +11,13 @@ from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
 from kyvs.cli.views import STATUS_TEXT, status_data
 from kyvs.domain.errors import InvalidInput
 from kyvs.domain.status import status_of
-from kyvs.services.demo import DEMO_PEOPLE, is_loaded, load_demo_data
+from kyvs.services.demo import (
+    DEMO_PEOPLE,
+    demo_api_key,
+    ensure_demo_provider,
+    is_loaded,
+    load_demo_data,
+)
 
 app = typer.Typer(help="Demo data for trying kyvs locally.", no_args_is_help=True)
 
@@ -23,6 +29,9 @@ def load(json_output: JsonFlag = False) -> None:
     c = container()
     if not c.settings.demo:
         raise InvalidInput("Demo data goes only into a demo database: set KYVS_DEMO=1.")
+    ensure_demo_provider(
+        store=c.provider_store, access=c.access, secret=c.secret, now=c.clock.now()
+    )
     if is_loaded(c.registry):
         if json_output:
             print_json({"loaded": False, "reason": "already loaded"})
@@ -72,13 +81,23 @@ def people(json_output: JsonFlag = False) -> None:
 
 
 def banner(url: str) -> None:
-    """What `make run` shows before serving: where to go and what to try."""
+    """What `make run` shows before serving: where to go, the demo key, and people to try."""
+    key = demo_api_key(container().secret)
+    curl = (
+        f"curl -s -X POST {url}/api/v1/verifications -H 'X-Api-Key: {key}' "
+        "-H 'Content-Type: application/json' "
+        '-d \'{"full_name": "Asha Patel", "mobile_number": "9000000001", '
+        '"purpose": "travel"}\''
+    )
     console.print(
         Panel.fit(
             f"[bold]kyvs is running at {url}[/]\n"
             f"API docs: {url}/docs   Health: {url}/healthz\n"
-            "Registry: .venv/bin/kyvs registry show REFERENCE_ID (in another terminal)",
+            f"Demo provider 'Demo Travels' API key:\n  [bold]{key}[/]\n"
+            f"Demo SMS outbox (OTPs land here): {url}/dev/outbox  or  .venv/bin/kyvs sms outbox",
             title="kyvs demo",
         )
     )
+    console.print("Try it (then read the OTP in the outbox and POST it to .../{txn_id}/confirm):")
+    console.print(curl, soft_wrap=True, highlight=False)
     people()

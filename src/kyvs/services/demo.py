@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 from dataclasses import dataclass
 
-from kyvs.domain import reference_ids
+from kyvs.domain import api_keys, reference_ids
+from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.doses import Dose, DoseKind
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import Beneficiary, Gender, Registration
+from kyvs.domain.providers import Provider, RateLimit
 from kyvs.domain.rules import RuleSet
-from kyvs.ports import Registry
+from kyvs.ports import ProviderStore, Registry
+from kyvs.services import providers
 from kyvs.services.importing.load import LoadReport, load_registrations, registrations_as_outcomes
 from kyvs.services.synth import generate
 
@@ -113,3 +119,34 @@ def is_loaded(registry: Registry) -> bool:
     """True when the demo people are in the registry (a second `make run` skips loading)."""
     refs = [p.registration().beneficiary.reference_id for p in DEMO_PEOPLE]
     return len(registry.existing(refs)) == len(refs)
+
+
+DEMO_PROVIDER_ID = "prv_demo"
+
+
+def demo_api_key(secret: bytes) -> str:
+    """The demo provider's API key, derived from the installation's secret (demo mode only)."""
+    key_id = hmac.new(secret, b"demo-provider-key-id", hashlib.sha256).hexdigest()[:12]
+    body = hmac.new(secret, b"demo-provider-key", hashlib.sha256).digest()
+    return f"kyvs_{key_id}_{base64.urlsafe_b64encode(body).decode().rstrip('=')}"
+
+
+def ensure_demo_provider(
+    *, store: ProviderStore, access: AccessCatalogue, secret: bytes, now: dt.datetime
+) -> str:
+    """Create the demo provider and its key once; returns the key."""
+    key = demo_api_key(secret)
+    if store.get(DEMO_PROVIDER_ID) is None:
+        provider = Provider(
+            provider_id=DEMO_PROVIDER_ID,
+            name="Demo Travels",
+            category=access.check_category("travel"),
+            scopes=access.check_scopes(["status", "vaccinations", "demographics"]),
+            purposes=access.check_purposes(["travel", "employment", "accommodation"]),
+            daily_quota=10_000,
+            rate_limit=RateLimit(100, 300),
+        )
+        store.add(provider, created_at=now)
+    if not any(k.key_hash == api_keys.hash_key(key) for k in store.keys(DEMO_PROVIDER_ID)):
+        providers.issue_key(store=store, provider_id=DEMO_PROVIDER_ID, now=now, fixed=key)
+    return key

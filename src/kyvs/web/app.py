@@ -10,10 +10,12 @@ from fastapi import FastAPI
 
 from kyvs import __version__
 from kyvs.adapters.signing import keep_refreshed
+from kyvs.adapters.sql.audit import SqlAuditTrail
 from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
 from kyvs.web import dev_outbox, health, jwks, problems
 from kyvs.web.api import cowin, verifications
+from kyvs.web.audit import AuditMiddleware, AuditQueue
 
 DESCRIPTION = """
 Know Your Vaccination Status: a service provider learns whether a person is vaccinated,
@@ -26,16 +28,22 @@ what its scopes allow. Every error is `application/problem+json` (RFC 9457) with
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     """The kyvs web application for `settings` (default: from the environment)."""
     wired = container or bootstrap(settings)
+    audit = AuditQueue(SqlAuditTrail(wired.async_engine))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Signing keys are read (and the first one created) once, before serving.
         app.state.key_ring = await asyncio.to_thread(lambda: wired.key_ring)
-        refresher = asyncio.create_task(keep_refreshed(wired.key_ring))
+        background = [
+            asyncio.create_task(keep_refreshed(wired.key_ring)),
+            asyncio.create_task(audit.run()),
+        ]
         try:
             yield
         finally:
-            refresher.cancel()
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             await wired.aclose()
 
     app = FastAPI(
@@ -48,6 +56,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         lifespan=lifespan,
     )
     app.state.container = wired
+    app.state.audit = audit
+    app.add_middleware(AuditMiddleware, queue=audit)
     problems.install(app)
     cowin.install(app)
     app.include_router(health.router)

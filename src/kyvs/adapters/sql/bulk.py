@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, text
-from sqlalchemy.dialects import sqlite
 
 
 def insert_missing(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
@@ -15,11 +15,18 @@ def insert_missing(connection: Connection, table: Table, rows: Sequence[dict[str
         return 0
     if connection.dialect.name == "postgresql":
         return _copy_then_merge(connection, table, rows)
-    if connection.dialect.name == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+    if connection.dialect.name != "sqlite":  # pragma: no cover - SQLite and PostgreSQL only
         raise NotImplementedError(connection.dialect.name)
-    return connection.execute(statement, list(rows)).rowcount
+    # Straight to the driver's executemany with tuples: SQLAlchemy's per-row parameter
+    # processing would cost more than SQLite's insert itself.
+    columns = list(rows[0])
+    marks = ", ".join("?" for _ in columns)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608
+        "ON CONFLICT DO NOTHING"
+    )
+    values = [tuple(_sqlite_value(row[c]) for c in columns) for row in rows]
+    return connection.exec_driver_sql(sql, values).rowcount
 
 
 def _copy_then_merge(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
@@ -46,3 +53,10 @@ def _copy_then_merge(connection: Connection, table: Table, rows: Sequence[dict[s
     inserted = connection.execute(merge).rowcount
     connection.execute(text(f"TRUNCATE {staging}"))
     return inserted
+
+
+def _sqlite_value(value: Any) -> Any:
+    # SQLAlchemy stores dates as ISO text on SQLite; the raw path must do the same.
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -52,6 +52,41 @@ class CowinError(Exception):
         )
 
 
+class CowinErrorBody(BaseModel):
+    """CoWIN's error shape."""
+
+    errorCode: str = Field(examples=[INVALID_OTP])  # noqa: N815 - CoWIN's field name
+    error: str = Field(examples=["Invalid OTP"])
+
+
+_COWIN_EXAMPLES = {
+    400: ("USRAUT0014", "Send the SHA-256 hex of the OTP, not the OTP itself"),
+    401: ("USRAUT0014", "Invalid OTP"),
+    403: ("KYVS_PROVIDER_SUSPENDED", "This provider is suspended; contact the kyvs operator."),
+    404: ("KYVS_TXN_NOT_FOUND", "No verification with that txn id."),
+    429: ("KYVS_RATE_LIMITED", "Too many requests from this API key; slow down."),
+}
+
+
+def cowin_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for CoWIN-style error bodies."""
+    return {
+        status: {
+            "model": CowinErrorBody,
+            "description": "CoWIN-style error (`KYVS_*` codes where CoWIN had none)",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "errorCode": _COWIN_EXAMPLES[status][0],
+                        "error": _COWIN_EXAMPLES[status][1],
+                    }
+                }
+            },
+        }
+        for status in statuses
+    }
+
+
 def _cowin(error: DomainError) -> CowinError:
     if error.slug in {"invalid-otp", "otp-expired"}:
         return CowinError(401, INVALID_OTP, "Invalid OTP")
@@ -99,7 +134,11 @@ async def _answer(work: Any) -> Any:
         raise _cowin(error) from None
 
 
-@router.post("/api/v3/vaccination/generateOTP", summary="KYC-VS: send an OTP (CoWIN shape)")
+@router.post(
+    "/api/v3/vaccination/generateOTP",
+    summary="KYC-VS: send an OTP (CoWIN shape)",
+    responses=cowin_responses(401, 403, 429),
+)
 async def generate_otp(
     body: GenerateOtp, provider: CurrentProvider, verifier: VerifierDep, request: Request
 ) -> dict[str, str]:
@@ -116,7 +155,11 @@ async def generate_otp(
     return {"txnId": started.txn_id}
 
 
-@router.post("/api/v3/vaccination/confirmOTP", summary="KYC-VS: confirm with sha256(OTP)")
+@router.post(
+    "/api/v3/vaccination/confirmOTP",
+    summary="KYC-VS: confirm with sha256(OTP)",
+    responses=cowin_responses(400, 401, 404, 429),
+)
 async def confirm_otp(
     body: ConfirmOtp, provider: CurrentProvider, verifier: VerifierDep
 ) -> dict[str, str]:
@@ -131,7 +174,11 @@ async def confirm_otp(
     return {"token": token}
 
 
-@router.get("/api/v3/vaccination/status", summary="KYC-VS: the status (Bearer token)")
+@router.get(
+    "/api/v3/vaccination/status",
+    summary="KYC-VS: the status (Bearer token)",
+    responses=cowin_responses(401),
+)
 async def vaccination_status(
     request: Request,
     verifier: VerifierDep,
@@ -153,7 +200,11 @@ async def vaccination_status(
         raise CowinError(401, "USRAUT0002", "Invalid or expired token") from None
 
 
-@router.post("/api/v2/auth/public/generateOTP", summary="Citizen login: send an OTP (CoWIN shape)")
+@router.post(
+    "/api/v2/auth/public/generateOTP",
+    summary="Citizen login: send an OTP (CoWIN shape)",
+    responses=cowin_responses(429),
+)
 async def public_generate_otp(
     body: PublicGenerateOtp, verifier: VerifierDep, request: Request
 ) -> dict[str, str]:
@@ -166,7 +217,11 @@ async def public_generate_otp(
     return {"txnId": started.txn_id}
 
 
-@router.post("/api/v2/auth/public/confirmOTP", summary="Citizen login: confirm with sha256(OTP)")
+@router.post(
+    "/api/v2/auth/public/confirmOTP",
+    summary="Citizen login: confirm with sha256(OTP)",
+    responses=cowin_responses(400, 401, 404, 429),
+)
 async def public_confirm_otp(body: ConfirmOtp, verifier: VerifierDep) -> dict[str, str]:
     """`{"token"}`; a plain OTP is `400 USRAUT0014`."""
     session = await _answer(

@@ -14,6 +14,7 @@ from kyvs.adapters.signing import KeyRing
 from kyvs.adapters.sms.http_gateway import HttpGatewaySms
 from kyvs.adapters.sms.outbox import OutboxSms
 from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.hosted import SqlHostedSessionStore
 from kyvs.adapters.sql.providers import SqlProviderDirectory, SqlProviderStore
 from kyvs.adapters.sql.registry import SqlRegistry
 from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
@@ -30,6 +31,7 @@ from kyvs.domain.rules import RuleSet
 from kyvs.i18n import STATUS_LABELS, translator
 from kyvs.ports import Clock, ProviderDirectory, ProviderStore, Registry, SmsSender
 from kyvs.rules import load_access_catalogue, load_rule_set
+from kyvs.services.hosted import HostedFlow
 from kyvs.services.provider_auth import ProviderAuthenticator
 from kyvs.services.verification import Verifier
 from kyvs.settings import Settings
@@ -129,6 +131,13 @@ class Container:
             to_latin=indic_to_latin,
             clock=self.clock,
             status_text=localized_status,
+        )
+
+    @cached_property
+    def hosted_flow(self) -> HostedFlow:
+        """The hosted website flow."""
+        return HostedFlow(
+            SqlHostedSessionStore(self.async_engine), self.provider_directory, self.verifier
         )
 
     async def aclose(self) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kyvs.domain.doses import Dose
+from kyvs.domain.hosted import HostedSession
 from kyvs.domain.limits import Limit
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import Registration
@@ -177,6 +178,9 @@ class VerificationStore(Protocol):
     async def get(self, txn_id: str) -> VerificationTxn | None:
         """A txn by id."""
 
+    async def recent(self, provider_id: str, limit: int) -> list[VerificationTxn]:
+        """A provider's latest txns, newest first."""
+
     async def replace(
         self, txn: VerificationTxn, *, expected_version: int, access: AccessEntry | None = None
     ) -> bool:
@@ -231,3 +235,16 @@ class AuditTrail(Protocol):
 
     async def write(self, entries: Sequence[AuditEntry]) -> None:
         """Store a batch of entries."""
+
+
+class HostedSessionStore(Protocol):
+    """Hosted website sessions, updated with compare-and-set on `version`."""
+
+    async def create(self, session: HostedSession) -> None:
+        """Store a new session."""
+
+    async def get(self, session_id: str) -> HostedSession | None:
+        """A session by id."""
+
+    async def replace(self, session: HostedSession, *, expected_version: int) -> bool:
+        """Store `session` if the stored one still has `expected_version`."""

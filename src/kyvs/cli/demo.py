@@ -13,6 +13,7 @@ from kyvs.domain.errors import InvalidInput
 from kyvs.domain.status import status_of
 from kyvs.services.demo import (
     DEMO_PEOPLE,
+    DEMO_STAFF,
     demo_api_key,
     ensure_demo_provider,
     is_loaded,
@@ -94,6 +95,8 @@ def banner(url: str) -> None:
             f"[bold]kyvs is running at {url}[/]\n"
             f"API docs: {url}/docs   Health: {url}/healthz\n"
             f"Demo provider 'Demo Travels' API key:\n  [bold]{key}[/]\n"
+            f"Provider console: {url}/console  "
+            f"(username {DEMO_STAFF[0]}, password {DEMO_STAFF[1]})\n"
             f"Demo SMS outbox (OTPs land here): {url}/dev/outbox  or  .venv/bin/kyvs sms outbox",
             title="kyvs demo",
         )

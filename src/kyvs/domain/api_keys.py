@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 PREFIX = "kyvs"
-_SHAPE = re.compile(r"^kyvs_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+_SHAPE = re.compile(r"^kyvs_([0-9a-f]{12})_([A-Za-z0-9_-]{43})\Z")  # `$` allows a final newline
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,10 @@ import hashlib
 import hmac
 import re
 
-_SUBJECT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# `\Z`, not `$`: `$` also matches just before a trailing newline.
+_SUBJECT = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+# ASCII digits, few enough for int(): str.isdigit() accepts "²", int() refuses 4300+ digits.
+_EXPIRY = re.compile(r"^[0-9]{1,18}\Z")
 
 
 def issue(secret: bytes, *, kind: str, subject: str, expires_at_s: int) -> str:
@@ -24,7 +27,9 @@ def issue(secret: bytes, *, kind: str, subject: str, expires_at_s: int) -> str:
 def read(secret: bytes, *, kind: str, token: str, now_s: float) -> str | None:
     """The subject of a valid, unexpired token of `kind`; None for anything else."""
     parts = token.split(".")
-    if len(parts) != 3 or not parts[1].isdigit() or not _SUBJECT.match(parts[0]):
+    if len(parts) != 3 or not _EXPIRY.match(parts[1]) or not _SUBJECT.match(parts[0]):
+        return None
+    if not parts[2].isascii():  # hmac.compare_digest raises on non-ASCII text
         return None
     subject, expiry = parts[0], int(parts[1])
     if not hmac.compare_digest(parts[2], _mac(secret, kind, subject, expiry)):

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from kyvs.adapters.passwords import hash_password
 from kyvs.domain import api_keys, reference_ids
 from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.doses import Dose, DoseKind
@@ -122,6 +123,9 @@ def is_loaded(registry: Registry) -> bool:
 
 
 DEMO_PROVIDER_ID = "prv_demo"
+DEMO_STAFF = ("demo", "demo-password")  # console login, demo mode only
+DEMO_SHOP_ORIGIN = "http://127.0.0.1:8001"  # examples/provider_site
+DEMO_SHOP_RETURN_URL = f"{DEMO_SHOP_ORIGIN}/kyvs/return"
 
 
 def demo_api_key(secret: bytes) -> str:
@@ -145,8 +149,19 @@ def ensure_demo_provider(
             purposes=access.check_purposes(["travel", "employment", "accommodation"]),
             daily_quota=10_000,
             rate_limit=RateLimit(100, 300),
+            return_urls=(DEMO_SHOP_RETURN_URL,),
+            embed_origins=(DEMO_SHOP_ORIGIN,),
         )
         store.add(provider, created_at=now)
     if not any(k.key_hash == api_keys.hash_key(key) for k in store.keys(DEMO_PROVIDER_ID)):
         providers.issue_key(store=store, provider_id=DEMO_PROVIDER_ID, now=now, fixed=key)
+    if store.staff(DEMO_STAFF[0]) is None:
+        providers.add_staff(
+            store=store,
+            provider_id=DEMO_PROVIDER_ID,
+            username=DEMO_STAFF[0],
+            password=DEMO_STAFF[1],
+            hash_password=hash_password,
+            now=now,
+        )
     return key

@@ -7,6 +7,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from kyvs import __version__
 from kyvs.adapters.signing import keep_refreshed
@@ -14,8 +16,11 @@ from kyvs.adapters.sql.audit import SqlAuditTrail
 from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
 from kyvs.web import dev_outbox, health, jwks, problems
-from kyvs.web.api import cowin, verifications
+from kyvs.web.api import cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditMiddleware, AuditQueue
+from kyvs.web.pages import console, hosted, landing, language
+
+CONSOLE_IDLE_S = 15 * 60  # a staff session ends after 15 idle minutes
 
 DESCRIPTION = """
 Know Your Vaccination Status: a service provider learns whether a person is vaccinated,
@@ -57,13 +62,27 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.state.container = wired
     app.state.audit = audit
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=wired.settings.secret_key.get_secret_value(),
+        session_cookie="kyvs_session",
+        max_age=CONSOLE_IDLE_S,
+        same_site="lax",
+        https_only=not wired.settings.demo,
+    )
     app.add_middleware(AuditMiddleware, queue=audit)
+    app.mount("/static", StaticFiles(packages=[("kyvs.web", "static")]), name="static")
     problems.install(app)
     cowin.install(app)
     app.include_router(health.router)
     app.include_router(verifications.router)
     app.include_router(jwks.router)
     app.include_router(cowin.router)
+    app.include_router(hosted_sessions.router)
+    app.include_router(landing.router)
+    app.include_router(language.router)
+    app.include_router(console.router)
+    app.include_router(hosted.router)
     if wired.settings.demo and wired.settings.sms_backend == "outbox":
         app.include_router(dev_outbox.router)
     return app

@@ -9,11 +9,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited
+from kyvs.web.pages.errors import error_page, wants_page
 
 PROBLEM_BASE = "https://kyvs.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -57,8 +58,10 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-async def _domain_error(_: Request, error: Exception) -> JSONResponse:
+async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)  # noqa: S101 - registered for DomainError only
+    if wants_page(request):
+        return error_page(request, error.status, error.slug)
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
     if isinstance(error, RateLimited):
@@ -71,16 +74,20 @@ async def _domain_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)  # noqa: S101 - registered for HTTPException only
+    if wants_page(request):
+        return error_page(request, error.status_code, _HTTP_SLUGS.get(error.status_code, "error"))
     phrase = HTTPStatus(error.status_code).phrase
     slug = _HTTP_SLUGS.get(error.status_code, phrase.lower().replace(" ", "-"))
     detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else phrase
     return problem_response(error.status_code, slug, phrase, detail, headers=error.headers)
 
 
-async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+async def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it only
+    if wants_page(request):
+        return error_page(request, 400, "invalid-input")
     fields = [
         {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e["msg"]}
         for e in error.errors()

@@ -27,6 +27,11 @@ class MemoryVerificationStore:
         """A txn by id."""
         return self.txns.get(txn_id)
 
+    async def recent(self, provider_id: str, limit: int) -> list[VerificationTxn]:
+        """A provider's latest txns, newest first."""
+        mine = [t for t in self.txns.values() if t.provider_id == provider_id]
+        return sorted(mine, key=lambda t: t.created_at, reverse=True)[:limit]
+
     async def replace(
         self, txn: VerificationTxn, *, expected_version: int, access: AccessEntry | None = None
     ) -> bool:

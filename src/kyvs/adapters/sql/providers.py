@@ -11,6 +11,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kyvs.adapters.sql import rows
 from kyvs.adapters.sql.tables import api_keys, providers, staff_accounts
 from kyvs.domain.errors import InvalidInput
 from kyvs.domain.providers import Provider, RateLimit
@@ -48,13 +49,15 @@ def _to_provider(row: Mapping[Any, Any]) -> Provider:
     )
 
 
-def _to_key(row: Mapping[Any, Any]) -> ApiKeyRecord:
+def _to_key(row: Mapping[Any, Any], created_at: str = "created_at") -> ApiKeyRecord:
+    revoked_at = row["revoked_at"]
     return ApiKeyRecord(
         key_id=row["key_id"],
         provider_id=row["provider_id"],
         key_hash=row["key_hash"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
+        # SQLite hands back naive datetimes; every adapter answers with aware UTC ones.
+        created_at=rows.as_utc(row[created_at]),
+        revoked_at=rows.as_utc(revoked_at) if revoked_at is not None else None,
     )
 
 
@@ -182,14 +185,7 @@ class SqlProviderDirectory:
             row = (await connection.execute(query)).mappings().first()
         if row is None:
             return None
-        key = ApiKeyRecord(
-            row["key_id"],
-            row["provider_id"],
-            row["key_hash"],
-            row["key_created_at"],
-            row["revoked_at"],
-        )
-        return _to_provider(row), key
+        return _to_provider(row), _to_key(row, created_at="key_created_at")
 
     async def provider(self, provider_id: str) -> Provider | None:
         """A provider by id."""

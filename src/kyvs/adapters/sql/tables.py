@@ -196,3 +196,19 @@ api_audit = Table(
     Column("provider_id", String(32)),
     Column("duration_ms", Integer, nullable=False),
 )
+
+# Hosted website flow: a provider's server creates a session, the person's browser runs it.
+hosted_sessions = Table(
+    "hosted_sessions",
+    metadata,
+    Column("session_id", String(36), primary_key=True),
+    Column("provider_id", String(32), nullable=False),
+    Column("return_url", Text, nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("txn_id", String(36)),
+    Column("result", Text),  # the attestation (compact JWS) once verified
+    Column("version", Integer, nullable=False),
+)

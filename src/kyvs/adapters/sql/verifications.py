@@ -83,6 +83,17 @@ class SqlVerificationStore:
             row = (await connection.execute(query)).mappings().first()
         return _to_txn(row) if row else None
 
+    async def recent(self, provider_id: str, limit: int) -> list[VerificationTxn]:
+        """A provider's latest txns, newest first (uses the provider/created index)."""
+        query = (
+            select(verifications)
+            .where(verifications.c.provider_id == provider_id)
+            .order_by(verifications.c.created_at.desc())
+            .limit(limit)
+        )
+        async with self.engine.connect() as connection:
+            return [_to_txn(row) for row in (await connection.execute(query)).mappings()]
+
     async def replace(
         self, txn: VerificationTxn, *, expected_version: int, access: AccessEntry | None = None
     ) -> bool:

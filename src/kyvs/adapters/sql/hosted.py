@@ -1,0 +1,49 @@
+"""Hosted sessions in SQL (async), compare-and-set on `version`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kyvs.adapters.sql.rows import as_utc
+from kyvs.adapters.sql.tables import hosted_sessions
+from kyvs.domain.hosted import HostedSession
+
+
+class SqlHostedSessionStore:
+    """The `hosted_sessions` table."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create(self, session: HostedSession) -> None:
+        """Store a new session."""
+        async with self.engine.begin() as connection:
+            await connection.execute(insert(hosted_sessions), asdict(session))
+
+    async def get(self, session_id: str) -> HostedSession | None:
+        """A session by id."""
+        query = select(hosted_sessions).where(hosted_sessions.c.session_id == session_id)
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        if row is None:
+            return None
+        values = dict(row)
+        values["created_at"] = as_utc(values["created_at"])
+        values["expires_at"] = as_utc(values["expires_at"])
+        return HostedSession(**values)
+
+    async def replace(self, session: HostedSession, *, expected_version: int) -> bool:
+        """Compare-and-set."""
+        statement = (
+            update(hosted_sessions)
+            .where(
+                hosted_sessions.c.session_id == session.session_id,
+                hosted_sessions.c.version == expected_version,
+            )
+            .values(asdict(session))
+        )
+        async with self.engine.begin() as connection:
+            return (await connection.execute(statement)).rowcount == 1

@@ -1,0 +1,86 @@
+"""`/api/v1/hosted-sessions`: a provider's server opens a hosted check and reads its result."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from kyvs.i18n import negotiate_language
+from kyvs.web.deps import CurrentProvider, container
+from kyvs.web.problems import problem_responses
+
+router = APIRouter(prefix="/api/v1/hosted-sessions", tags=["hosted flow"])
+
+
+class CreateHostedSession(BaseModel):
+    """Where the browser goes back to (exactly an allow-listed URL), and why the check is made."""
+
+    model_config = ConfigDict(extra="forbid")
+    return_url: str = Field(max_length=500, examples=["https://shop.example.com/kyvs/return"])
+    purpose: str = Field(max_length=40, examples=["travel"])
+    language: str | None = Field(default=None, max_length=16, examples=["gu"])
+
+
+class HostedSessionCreated(BaseModel):
+    """Send the person's browser to `url` (or embed it in an iframe with `embed_url`)."""
+
+    session_id: str
+    url: str
+    embed_url: str
+    expires_at: dt.datetime
+
+
+class HostedSessionState(BaseModel):
+    """The session's step and, once verified, the signed result (compact JWS)."""
+
+    session_id: str
+    step: Literal["details", "otp", "done"]
+    expires_at: dt.datetime
+    result: str | None = None
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a hosted check for a website",
+    responses=problem_responses(400, 401, 403, 422),
+)
+async def create_hosted_session(
+    body: CreateHostedSession, provider: CurrentProvider, request: Request
+) -> HostedSessionCreated:
+    """The browser runs the check on kyvs and comes back to `return_url` with the result."""
+    session = await container(request).hosted_flow.create(
+        provider=provider,
+        return_url=body.return_url,
+        purpose=body.purpose,
+        language=negotiate_language(body.language),
+    )
+    url = str(request.url_for("hosted_page", session_id=session.session_id))
+    return HostedSessionCreated(
+        session_id=session.session_id,
+        url=url,
+        embed_url=f"{url}?embed=1",
+        expires_at=session.expires_at,
+    )
+
+
+@router.get(
+    "/{session_id}",
+    summary="The state and result of a hosted check",
+    responses=problem_responses(401, 404),
+    response_model_exclude_none=True,
+)
+async def hosted_session_state(
+    session_id: str, provider: CurrentProvider, request: Request
+) -> HostedSessionState:
+    """Another provider's session answers 404."""
+    session = await container(request).hosted_flow.result_for(provider, session_id)
+    return HostedSessionState(
+        session_id=session.session_id,
+        step=session.step.value,
+        expires_at=session.expires_at,
+        result=session.result,
+    )

@@ -1,0 +1,1 @@
+"""Hosted HTML pages: the landing page, the provider console and the website flow."""

@@ -1,0 +1,261 @@
+"""`/hosted/{session_id}`: the website flow the person's browser runs, then goes back.
+
+No cookies: the session id in the path is the capability the provider's server handed to this
+browser, and each form carries a token derived from it, so the flow also works inside a
+third-party iframe (the `?embed=1` variant, framable only by the provider's allowed origins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kyvs.bootstrap import localized_status
+from kyvs.domain.errors import DomainError
+from kyvs.domain.hosted import HostedSession, HostedStep
+from kyvs.domain.providers import Provider
+from kyvs.i18n import translator
+from kyvs.services.hosted import HostedFlow
+from kyvs.web.deps import container
+from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.rendering import render
+from kyvs.web.pages.security import CsrfFailed, secure_page
+
+router = APIRouter(prefix="/hosted", include_in_schema=False)
+OptionalField = Annotated[str | None, Form()]
+
+
+def _flow(request: Request) -> HostedFlow:
+    return container(request).hosted_flow
+
+
+def _form_token(request: Request, session_id: str) -> str:
+    key = container(request).secret
+    return hmac.new(key, f"hosted-form:{session_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _check_form(request: Request, session_id: str, submitted: str | None) -> None:
+    if not submitted or not hmac.compare_digest(_form_token(request, session_id), submitted):
+        raise CsrfFailed("This form has expired; please reload the page.")
+
+
+def _embedded(request: Request) -> bool:
+    return request.query_params.get("embed") == "1"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _page(
+    request: Request,
+    session: HostedSession,
+    provider: Provider,
+    template: str,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    embed = _embedded(request)
+    base = f"/hosted/{session.session_id}"
+    response = render(
+        request,
+        template,
+        status_code=status_code,
+        language=session.language,
+        title=provider.name,
+        provider=provider,
+        embed=embed,
+        base=base,
+        q="?embed=1" if embed else "",
+        form_token=_form_token(request, session.session_id),
+        **context,
+    )
+    return secure_page(
+        response,
+        frame_ancestors=provider.embed_origins if embed else (),
+        form_targets=(_origin(session.return_url),),
+    )
+
+
+def _gone(request: Request) -> HTMLResponse:
+    return secure_page(render(request, "hosted/gone.html", status_code=404, title="kyvs"))
+
+
+@router.get("/{session_id}", response_class=HTMLResponse, name="hosted_page")
+async def hosted_page(
+    request: Request, session_id: str, problem: str | None = None, status_code: int = 200
+) -> Response:
+    """The screen for the session's step: details, OTP, or the result on its way back."""
+    try:
+        session, provider = await _flow(request).open(session_id)
+    except DomainError:
+        return _gone(request)
+    words = translator(session.language)
+    if session.step is HostedStep.DETAILS:
+        purpose = container(request).access.purposes.get(session.purpose)
+        label = words.gettext(purpose.label) if purpose else session.purpose
+        return _page(
+            request,
+            session,
+            provider,
+            "hosted/details.html",
+            status_code,
+            purpose_label=label,
+            problem=problem,
+        )
+    if session.step is HostedStep.OTP:
+        return await _otp_page(request, session, provider, problem=problem, status_code=status_code)
+    return await _done_page(request, session, provider)
+
+
+async def _otp_page(
+    request: Request,
+    session: HostedSession,
+    provider: Provider,
+    *,
+    problem: str | None,
+    status_code: int,
+    attempts_left: int | None = None,
+) -> HTMLResponse:
+    verifier = container(request).verifier
+    assert session.txn_id is not None  # noqa: S101 - the OTP step has a txn
+    txn, _ = await verifier.state(provider=provider, txn_id=session.txn_id)
+    base = f"/hosted/{session.session_id}"
+    q = "?embed=1" if _embedded(request) else ""
+    resend_at = txn.last_sent_at + dt.timedelta(seconds=verifier.policy.resend_after_s)
+    return _page(
+        request,
+        session,
+        provider,
+        "hosted/otp.html",
+        status_code,
+        problem=problem,
+        otp_action=f"{base}/otp{q}",
+        resend_action=f"{base}/resend{q}",
+        otp_length=verifier.policy.length,
+        expires_at=txn.expires_at.isoformat(),
+        resend_at=resend_at.isoformat(),
+        attempts_left=attempts_left,
+    )
+
+
+async def _done_page(request: Request, session: HostedSession, provider: Provider) -> HTMLResponse:
+    verifier = container(request).verifier
+    assert session.txn_id is not None  # noqa: S101 - a finished session has a txn
+    result = await verifier.verified_result(provider=provider, txn_id=session.txn_id)
+    verified_at = dt.datetime.fromisoformat(result["verified_at"].replace("Z", "+00:00"))
+    return _page(
+        request,
+        session,
+        provider,
+        "hosted/done.html",
+        result=result,
+        status_label=localized_status(result["vaccination_status"], session.language),
+        verified_at=verified_at,
+        return_url=session.return_url,
+        session_id=session.session_id,
+        attestation=session.result,
+    )
+
+
+def _back(request: Request, session_id: str) -> RedirectResponse:
+    q = "?embed=1" if _embedded(request) else ""
+    return RedirectResponse(f"/hosted/{session_id}{q}", status_code=303)
+
+
+@router.post("/{session_id}/details")
+async def submit_details(
+    request: Request,
+    session_id: str,
+    full_name: Annotated[str, Form()],
+    mobile_number: Annotated[str, Form()],
+    csrf: OptionalField = None,
+) -> Response:
+    """Start the verification with the person's name and mobile."""
+    _check_form(request, session_id, csrf)
+    try:
+        await _flow(request).submit_details(session_id, full_name=full_name, mobile=mobile_number)
+    except DomainError as error:
+        return await _retry(request, session_id, error)
+    return _back(request, session_id)
+
+
+@router.post("/{session_id}/otp")
+async def submit_otp(
+    request: Request, session_id: str, otp: Annotated[str, Form()], csrf: OptionalField = None
+) -> Response:
+    """Confirm the OTP; the result page then sends the browser back to the provider."""
+    _check_form(request, session_id, csrf)
+    digits = "".join(ch for ch in otp if ch.isascii() and ch.isdigit())
+    try:
+        await _flow(request).submit_otp(session_id, otp=digits or "x")
+    except DomainError as error:
+        return await _retry(request, session_id, error)
+    return _back(request, session_id)
+
+
+@router.post("/{session_id}/resend")
+async def resend(request: Request, session_id: str, csrf: OptionalField = None) -> Response:
+    """Send a new OTP after the cooldown."""
+    _check_form(request, session_id, csrf)
+    try:
+        await _flow(request).resend(session_id)
+    except DomainError as error:
+        return await _retry(request, session_id, error)
+    return _back(request, session_id)
+
+
+@router.post("/{session_id}/restart")
+async def restart(request: Request, session_id: str, csrf: OptionalField = None) -> Response:
+    """Back to the name and mobile screen."""
+    _check_form(request, session_id, csrf)
+    try:
+        await _flow(request).restart(session_id)
+    except DomainError:
+        return _gone(request)
+    return _back(request, session_id)
+
+
+@router.post("/{session_id}/cancel")
+async def cancel(request: Request, session_id: str, csrf: OptionalField = None) -> Response:
+    """Back to the provider without a result (`status=cancelled`)."""
+    _check_form(request, session_id, csrf)
+    try:
+        session, _ = await _flow(request).open(session_id)
+    except DomainError:
+        return _gone(request)
+    parts = urlsplit(session.return_url)
+    query = "&".join(
+        q for q in (parts.query, urlencode({"session_id": session_id, "status": "cancelled"})) if q
+    )
+    return RedirectResponse(urlunsplit(parts._replace(query=query)), status_code=303)
+
+
+async def _retry(request: Request, session_id: str, error: DomainError) -> Response:
+    try:
+        session, provider = await _flow(request).open(session_id)
+    except DomainError:
+        return _gone(request)
+    text = problem_text(error, session.language)
+    if session.step is HostedStep.OTP and error.slug in {"otp-expired", "too-many-attempts"}:
+        await _flow(request).restart(session_id)
+        return await hosted_page(
+            request, session_id, problem=slug_text(error.slug, session.language), status_code=400
+        )
+    if session.step is HostedStep.OTP:
+        return await _otp_page(
+            request,
+            session,
+            provider,
+            problem=text,
+            status_code=error.status,
+            attempts_left=getattr(error, "attempts_left", None),
+        )
+    return await hosted_page(request, session_id, problem=text, status_code=error.status)

@@ -1,0 +1,41 @@
+"""What a page says for each problem type, as catalog msgids (translated when rendered)."""
+
+from __future__ import annotations
+
+from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited
+from kyvs.i18n import translator
+
+_MESSAGES = {
+    "invalid-otp": "The OTP is not correct.",
+    "otp-expired": "The OTP has expired. Start a new check.",
+    "too-many-attempts": "Too many wrong OTPs. Start a new check.",
+    "txn-already-used": "This check is already complete.",
+    "resend-too-soon": "Please wait before asking for another OTP.",
+    "too-many-resends": "No more OTPs can be sent for this check. Start a new check.",
+    "too-many-otps-for-mobile": "Too many OTPs were sent to this mobile recently. Try again later.",
+    "rate-limited": "Too many checks right now. Try again in a minute.",
+    "quota-exhausted": "Today's number of checks is used up.",
+    "invalid-input": "Please check the full name and the 10-digit mobile number.",
+    "purpose-not-allowed": "This purpose is not allowed for your organisation.",
+    "provider-suspended": "Your organisation's access is suspended.",
+    "csrf-failed": "This form has expired. Please try again.",
+    "txn-not-found": "This check was not found. Start a new check.",
+    "hosted-session-not-found": "This check has expired. Go back to the website and start again.",
+}
+_FALLBACK = "Something went wrong. Please try again."
+
+
+def slug_text(slug: str, language: str) -> str:
+    """The localized sentence for a problem type."""
+    return translator(language).gettext(_MESSAGES.get(slug, _FALLBACK))
+
+
+def problem_text(error: DomainError, language: str) -> str:
+    """The localized sentence to show for `error` (with attempts left or the wait)."""
+    words = translator(language)
+    text = slug_text(error.slug, language)
+    if isinstance(error, InvalidOtp):
+        text += " " + words.format("{count} attempts left", count=error.attempts_left)
+    if isinstance(error, RateLimited):
+        text += " " + words.format("Try again in {seconds} seconds.", seconds=error.retry_after_s)
+    return text

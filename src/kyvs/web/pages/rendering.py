@@ -1,0 +1,69 @@
+"""Rendering pages: Jinja2 templates with the shared message catalogs and localized formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kyvs.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, translator
+from kyvs.web.pages.language import page_language
+from kyvs.web.pages.security import csrf_token
+
+INDIA = ZoneInfo("Asia/Kolkata")
+
+
+@cache
+def environment() -> Environment:
+    """The template environment (built once per process)."""
+    folder = resources.files("kyvs.web").joinpath("templates")
+    return Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(
+    request: Request, template: str, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """Render `template` in the request's language, with the CSRF token and helpers."""
+    language = context.pop("language", None) or page_language(request)
+    words = translator(language)
+
+    def when(moment: dt.datetime) -> str:
+        return format_datetime(moment.astimezone(INDIA), "medium", locale=_locale(language))
+
+    def number(value: float) -> str:
+        return format_decimal(value, locale=_locale(language))
+
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            lang=language,
+            _=words.gettext,
+            f=words.format,
+            when=when,
+            number=number,
+            languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES],
+            csrf=csrf_token(request) if "session" in request.scope else "",
+            path=request.url.path,
+            **context,
+        )
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+def _locale(language: str) -> str:
+    return f"{language}_IN" if language != "en" else "en_IN"

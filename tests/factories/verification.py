@@ -1,0 +1,107 @@
+"""The verification engine wired to in-memory adapters, with a clock the test moves.
+
+`build_verifier(*registrations)` gives a `VerifierWorld`: the `Verifier` and every fake behind
+it, so a test can look at the SMS sent, the txns stored and the access log written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kyvs.adapters.clock import FixedClock
+from kyvs.adapters.memory.registry import MemoryRegistry
+from kyvs.adapters.memory.verification import (
+    InlineDispatcher,
+    MemoryAccessLog,
+    MemoryRateLimiter,
+    MemoryRegistryReader,
+    MemoryVerificationStore,
+)
+from kyvs.adapters.signing import KeyRing, MemorySigningKeyStore
+from kyvs.adapters.sms.memory import MemorySms
+from kyvs.adapters.transliteration import indic_to_latin
+from kyvs.bootstrap import localized_status
+from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.otp import OtpPolicy, otp_digest
+from kyvs.domain.people import Registration
+from kyvs.ports import AccessEntry, VerificationStore
+from kyvs.rules import load_access_catalogue, load_rule_set
+from kyvs.services.verification import Verifier
+
+START = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+SECRET = b"unit-test-secret-not-for-production"
+_OTP = re.compile(r"\b(\d{6,})\b")
+
+
+@dataclass
+class VerifierWorld:
+    """A `Verifier` and the fakes behind it."""
+
+    verifier: Verifier
+    clock: FixedClock
+    registry: MemoryRegistry
+    txns: MemoryVerificationStore
+    sms: MemorySms
+    dispatcher: InlineDispatcher
+    ring: KeyRing
+
+    @property
+    def access_log(self) -> list[AccessEntry]:
+        """Every access-log entry, whichever way it was written (append or with a txn update)."""
+        return self.txns.access
+
+    def later(self, seconds: float) -> None:
+        """Move the clock on."""
+        self.clock.moment += dt.timedelta(seconds=seconds)
+
+    def otp_sent_to(self, mobile: str) -> str:
+        """The OTP in the latest SMS to `mobile` (fails the test when there is none)."""
+        texts = [m.text for m in self.sms.to(MobileNumber.parse(mobile))]
+        assert texts, f"no SMS to {mobile}"
+        found = _OTP.search(texts[-1])
+        assert found, texts[-1]
+        return found.group(1)
+
+    def digest_sent_to(self, mobile: str) -> str:
+        """The SHA-256 hex of the latest OTP sent to `mobile`, as confirm takes it."""
+        return otp_digest(self.otp_sent_to(mobile))
+
+
+def build_verifier(
+    *registrations: Registration,
+    policy: OtpPolicy | None = None,
+    wrap_store: Callable[[MemoryVerificationStore], VerificationStore] | None = None,
+    now: dt.datetime = START,
+) -> VerifierWorld:
+    """A `Verifier` over an in-memory registry holding `registrations`.
+
+    `wrap_store` puts a wrapper (a race simulator, say) between the verifier and the store.
+    """
+    clock = FixedClock(now)
+    registry = MemoryRegistry(registrations)
+    txns = MemoryVerificationStore()
+    sms = MemorySms()
+    dispatcher = InlineDispatcher()
+    ring = KeyRing(MemorySigningKeyStore(), clock=clock)
+    verifier = Verifier(
+        registry=MemoryRegistryReader(registry),
+        store=wrap_store(txns) if wrap_store else txns,
+        limiter=MemoryRateLimiter(),
+        # One list for the log, so "requested" (appended) and "verified"/"locked" (written with
+        # the txn update) read in the order they happened.
+        access_log=MemoryAccessLog(txns.access),
+        sms=sms,
+        dispatcher=dispatcher,
+        signer=ring,
+        rules=load_rule_set(),
+        access=load_access_catalogue(),
+        policy=policy or OtpPolicy(),
+        secret=SECRET,
+        to_latin=indic_to_latin,
+        clock=clock,
+        status_text=localized_status,
+    )
+    return VerifierWorld(verifier, clock, registry, txns, sms, dispatcher, ring)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kyvs.adapters.card_cache import CachedCardRenderer
 from kyvs.adapters.clock import SystemClock
 from kyvs.adapters.dispatch import TaskDispatcher
+from kyvs.adapters.jws import AttestationInvalid, verify
 from kyvs.adapters.signing import KeyRing
 from kyvs.adapters.sms.http_gateway import HttpGatewaySms
 from kyvs.adapters.sms.outbox import OutboxSms
+from kyvs.adapters.sql.citizen import SqlCitizenStore, SqlCorrectionDesk
 from kyvs.adapters.sql.engine import make_async_engine, make_engine
 from kyvs.adapters.sql.hosted import SqlHostedSessionStore
 from kyvs.adapters.sql.providers import SqlProviderDirectory, SqlProviderStore
@@ -29,8 +34,10 @@ from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
 from kyvs.i18n import STATUS_LABELS, translator
-from kyvs.ports import Clock, ProviderDirectory, ProviderStore, Registry, SmsSender
+from kyvs.ports import Clock, CorrectionDesk, ProviderDirectory, ProviderStore, Registry, SmsSender
 from kyvs.rules import load_access_catalogue, load_rule_set
+from kyvs.services.citizen import CitizenService
+from kyvs.services.citizen_login import CitizenLogin
 from kyvs.services.hosted import HostedFlow
 from kyvs.services.provider_auth import ProviderAuthenticator
 from kyvs.services.verification import Verifier
@@ -131,6 +138,7 @@ class Container:
             to_latin=indic_to_latin,
             clock=self.clock,
             status_text=localized_status,
+            blocks=self.citizen_store,
         )
 
     @cached_property
@@ -139,6 +147,38 @@ class Container:
         return HostedFlow(
             SqlHostedSessionStore(self.async_engine), self.provider_directory, self.verifier
         )
+
+    @cached_property
+    def citizen_store(self) -> SqlCitizenStore:
+        """Citizens' blocks, corrections, share links and access log."""
+        return SqlCitizenStore(self.async_engine)
+
+    @cached_property
+    def citizens(self) -> CitizenService:
+        """Citizen self-service."""
+        return CitizenService(
+            CitizenLogin(self.verifier),
+            self.citizen_store,
+            self.provider_directory,
+            self.verify_own_claim,
+        )
+
+    @cached_property
+    def card_renderer(self) -> CachedCardRenderer:
+        """Share cards, rendered once per spec and kept in a bounded cache."""
+        return CachedCardRenderer()
+
+    @cached_property
+    def correction_desk(self) -> CorrectionDesk:
+        """The operator's side of corrections."""
+        return SqlCorrectionDesk(self.engine)
+
+    def verify_own_claim(self, token: str, now: dt.datetime) -> dict[str, Any] | None:
+        """The claims of a JWS kyvs signed (with its published keys), or None."""
+        try:
+            return verify(token, self.key_ring.jwks(), now=now)
+        except AttestationInvalid:
+            return None
 
     async def aclose(self) -> None:
         """Release connections (async engine first, then the sync one)."""

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from kyvs.domain.citizen import Correction, ShareLink
 from kyvs.domain.doses import Dose
 from kyvs.domain.hosted import HostedSession
 from kyvs.domain.limits import Limit
@@ -248,3 +249,63 @@ class HostedSessionStore(Protocol):
 
     async def replace(self, session: HostedSession, *, expected_version: int) -> bool:
         """Store `session` if the stored one still has `expected_version`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A citizen's block of one provider for one person."""
+
+    beneficiary_ref: str
+    provider_id: str
+    created_at: dt.datetime
+
+
+class CitizenStore(Protocol):
+    """Citizens' blocks, corrections, share links and access log (asynchronous, for the web)."""
+
+    async def blocked(self, beneficiary_ref: str, provider_id: str) -> bool:
+        """True when the person blocked the provider."""
+
+    async def block(self, entry: Block) -> None:
+        """Record a block (idempotent)."""
+
+    async def unblock(self, beneficiary_ref: str, provider_id: str) -> None:
+        """Lift a block."""
+
+    async def blocks_for(self, refs: Collection[str]) -> list[Block]:
+        """The blocks of these people."""
+
+    async def add_correction(self, correction: Correction) -> None:
+        """Store a new correction request."""
+
+    async def corrections_for(self, refs: Collection[str]) -> list[Correction]:
+        """These people's corrections, newest first."""
+
+    async def add_share_link(self, link: ShareLink) -> None:
+        """Store a share link."""
+
+    async def share_link(self, link_id: str) -> ShareLink | None:
+        """A share link by id."""
+
+    async def share_links_for(self, refs: Collection[str]) -> list[ShareLink]:
+        """These people's share links, newest first."""
+
+    async def revoke_share_link(self, link_id: str, *, at: dt.datetime) -> None:
+        """Revoke a link."""
+
+    async def access_log_for(self, refs: Collection[str], limit: int) -> list[AccessEntry]:
+        """These people's access-log entries, newest first."""
+
+
+class CorrectionDesk(Protocol):
+    """The operator's side of corrections (synchronous, for the CLI)."""
+
+    def open_corrections(self) -> list[Correction]:
+        """Corrections waiting for a decision, oldest first."""
+
+    def get(self, correction_id: str) -> Correction | None:
+        """A correction by id."""
+
+    def decide(self, correction: Correction, *, new_doses: tuple[Dose, ...] | None) -> None:
+        """Store the decision; with `new_doses`, replace the person's dose events in the same
+        transaction (an accepted correction)."""

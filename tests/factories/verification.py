@@ -6,9 +6,10 @@ it, so a test can look at the SMS sent, the txns stored and the access log writt
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from kyvs.adapters.clock import FixedClock
@@ -27,6 +28,7 @@ from kyvs.bootstrap import localized_status
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp import OtpPolicy, otp_digest
 from kyvs.domain.people import Registration
+from kyvs.domain.verification import VerificationTxn
 from kyvs.ports import AccessEntry, VerificationStore
 from kyvs.rules import load_access_catalogue, load_rule_set
 from kyvs.services.verification import Verifier
@@ -105,3 +107,37 @@ def build_verifier(
         status_text=localized_status,
     )
     return VerifierWorld(verifier, clock, registry, txns, sms, dispatcher, ring)
+
+
+class RacingStore:
+    """A store that runs `rival` just before a write, as if another request had got there first."""
+
+    def __init__(self, inner: MemoryVerificationStore) -> None:
+        self.inner = inner
+        self.rival: Callable[[], Awaitable[None]] | None = None
+        self.every_write = False
+
+    async def create(self, txn: VerificationTxn) -> None:
+        await self.inner.create(txn)
+
+    async def get(self, txn_id: str) -> VerificationTxn | None:
+        return await self.inner.get(txn_id)
+
+    async def replace(
+        self, txn: VerificationTxn, *, expected_version: int, access: AccessEntry | None = None
+    ) -> bool:
+        rival = self.rival
+        if rival is not None:
+            if not self.every_write:
+                self.rival = None  # the rival's own write goes straight through
+            await rival()
+        return await self.inner.replace(txn, expected_version=expected_version, access=access)
+
+    def bump_version(self, txn_id: str) -> Callable[[], Awaitable[None]]:
+        """A rival that changes nothing but the stored txn's version."""
+
+        async def bump() -> None:
+            stored = self.inner.txns[txn_id]
+            self.inner.txns[txn_id] = dataclasses.replace(stored, version=stored.version + 1)
+
+        return bump

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kyvs.cli import attestation, db, demo, provider, registry, sms
+from kyvs.cli import attestation, corrections, db, demo, provider, registry, sms
 from kyvs.cli.serve import serve
 
 app = typer.Typer(
@@ -18,5 +18,6 @@ app.add_typer(registry.app, name="registry")
 app.add_typer(provider.app, name="provider")
 app.add_typer(sms.app, name="sms")
 app.add_typer(attestation.app, name="attestation")
+app.add_typer(corrections.app, name="corrections")
 app.add_typer(demo.app, name="demo")
 app.command()(serve)

@@ -131,3 +131,11 @@ class ProviderSuspended(DomainError):
     slug = "provider-suspended"
     title = "This provider is suspended"
     status = 403
+
+
+class SessionInvalid(DomainError):
+    """No valid citizen session (missing, expired or tampered token)."""
+
+    slug = "invalid-session"
+    title = "Log in again"
+    status = 401

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from kyvs.domain.errors import DomainError, InvalidInput
 
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|min|m|h|hour|d|day)\s*$", re.IGNORECASE)
+# At most 9 digits each: int() refuses strings of 4300+ digits with a ValueError.
+_RATE = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{0,9})\s*(s|sec|min|m|h|hour|d|day)\s*$", re.I)
 _UNIT_SECONDS = {
     "s": 1,
     "sec": 1,
@@ -39,9 +40,9 @@ class RateLimit:
     def parse(cls, text: str) -> RateLimit:
         """Accept `100/5min`, `10/s`, `1000/h`, `10000/day`."""
         found = _RATE.match(text)
-        if not found or int(found.group(1)) < 1:
+        multiple = int(found.group(2) or 1) if found else 0  # `100/0min` is no window at all
+        if not found or int(found.group(1)) < 1 or multiple < 1:
             raise InvalidInput("A rate limit looks like 100/5min, 10/s, 1000/h or 10000/day.")
-        multiple = int(found.group(2) or 1)
         return cls(int(found.group(1)), multiple * _UNIT_SECONDS[found.group(3).lower()])
 
     def __str__(self) -> str:

@@ -55,9 +55,15 @@ class HostedFlow:
             raise HostedSessionGone("This provider can no longer run checks.")
         return session, provider
 
+    async def _unfinished(self, session_id: str) -> tuple[HostedSession, Provider]:
+        session, provider = await self.open(session_id)
+        if session.result is not None:
+            raise TxnAlreadyUsed("This check is complete; its result cannot change.")
+        return session, provider
+
     async def submit_details(self, session_id: str, *, full_name: str, mobile: str) -> Started:
         """Start the verification for the person's name and mobile; an OTP is on its way."""
-        session, provider = await self.open(session_id)
+        session, provider = await self._unfinished(session_id)
         started = await self.verifier.start(
             provider=provider,
             full_name=full_name,
@@ -70,7 +76,7 @@ class HostedFlow:
 
     async def submit_otp(self, session_id: str, *, otp: str) -> dict[str, Any]:
         """Confirm the OTP; on success the session keeps the signed result."""
-        session, provider = await self.open(session_id)
+        session, provider = await self._unfinished(session_id)
         if session.txn_id is None:
             raise HostedSessionGone("Enter your name and mobile first.")
         result = await self.verifier.confirm(
@@ -81,16 +87,15 @@ class HostedFlow:
 
     async def resend(self, session_id: str) -> Started:
         """Send a fresh OTP for the session's verification."""
-        session, provider = await self.open(session_id)
+        session, provider = await self._unfinished(session_id)
         if session.txn_id is None:
             raise HostedSessionGone("Enter your name and mobile first.")
         return await self.verifier.resend(provider=provider, txn_id=session.txn_id)
 
     async def restart(self, session_id: str) -> None:
         """Go back to the details screen (a typo in the name or mobile)."""
-        session, _ = await self.open(session_id)
-        if session.result is None:
-            await self._save(session, session.restarted())
+        session, _ = await self._unfinished(session_id)
+        await self._save(session, session.restarted())
 
     async def result_for(self, provider: Provider, session_id: str) -> HostedSession:
         """The provider's own session (its server fetches the result); others' are absent."""

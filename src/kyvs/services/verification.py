@@ -61,6 +61,13 @@ HOUR_S = 3_600
 _CAS_RETRIES = 5
 
 
+class BlockList(Protocol):
+    """Whether a person blocked a provider."""
+
+    async def blocked(self, beneficiary_ref: str, provider_id: str) -> bool:
+        """True when `beneficiary_ref` blocked `provider_id`."""
+
+
 class Signer(Protocol):
     """Signs attestation claims into a compact JWS."""
 
@@ -96,6 +103,7 @@ class Verifier:
     to_latin: Callable[[str], str]
     clock: Clock
     status_text: Callable[[int, str], str]  # (status code, language) -> localized text
+    blocks: BlockList | None = None  # citizens' blocks of providers
     issuer: str = "kyvs"
     attestation_lifetime: dt.timedelta = dt.timedelta(days=1)
 
@@ -142,6 +150,8 @@ class Verifier:
         ref = match_one(typed_name, people, self.to_latin)
         if ref is None:
             return
+        if self.blocks is not None and await self.blocks.blocked(ref, provider.provider_id):
+            return  # a blocked provider gets exactly what an unmatched pair gets
         otp = otps.new_otp(self.policy, secrets.randbelow)
         matched = replace(
             txn,

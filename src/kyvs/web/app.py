@@ -16,9 +16,9 @@ from kyvs.adapters.sql.audit import SqlAuditTrail
 from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
 from kyvs.web import dev_outbox, health, jwks, problems
-from kyvs.web.api import cowin, hosted_sessions, verifications
+from kyvs.web.api import citizen, cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditMiddleware, AuditQueue
-from kyvs.web.pages import console, hosted, landing, language
+from kyvs.web.pages import console, hosted, landing, language, me, shared
 
 CONSOLE_IDLE_S = 15 * 60  # a staff session ends after 15 idle minutes
 
@@ -79,6 +79,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(jwks.router)
     app.include_router(cowin.router)
     app.include_router(hosted_sessions.router)
+    app.include_router(citizen.router)
+    app.include_router(shared.router)
+    app.include_router(me.router)
     app.include_router(landing.router)
     app.include_router(language.router)
     app.include_router(console.router)

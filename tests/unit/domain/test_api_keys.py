@@ -1,4 +1,4 @@
-"""API keys: `kyvs_<12 hex key id>_<43 URL-safe chars>` (256 random bits), stored only as SHA-256."""
+"""API keys: `kyvs_<12 hex key id>_<43 URL-safe chars>` (256 random bits), kept only as SHA-256."""
 
 from __future__ import annotations
 

@@ -152,7 +152,9 @@ def _all_keys(value: object) -> list[str]:
 def test_doses_given_after_the_verification_are_not_disclosed():
     # A record back-dated or replayed: the disclosure is as of `verified_at`, like the status.
     registration = boosted_asha()
-    result = disclose(registration, VACCINATIONS, verified_at=dt.datetime(2021, 9, 1, tzinfo=dt.UTC))
+    result = disclose(
+        registration, VACCINATIONS, verified_at=dt.datetime(2021, 9, 1, tzinfo=dt.UTC)
+    )
     assert [v["dose"] for v in result["vaccinations"]] == [1, 2]
     assert result["precaution_dose"] is False
 

@@ -93,7 +93,9 @@ def rolled_forward(
 ) -> tuple[int, int]:
     """The counters at `later_s` if nothing else was counted since `now_s`: one window on, the
     current window becomes the previous one; two or more on, both are empty."""
-    windows_passed = round((limit.window_start(later_s) - limit.window_start(now_s)) / limit.window_s)
+    windows_passed = round(
+        (limit.window_start(later_s) - limit.window_start(now_s)) / limit.window_s
+    )
     if windows_passed == 0:
         return current, previous
     if windows_passed == 1:

@@ -50,7 +50,7 @@ def test_an_otp_has_at_least_six_digits(length):
         OtpPolicy(length=length)
 
 
-# --- generation ------------------------------------------------------------------------------------
+# --- generation ----------------------------------------------------------------------------------
 
 
 class FakeRandbelow:
@@ -94,7 +94,7 @@ def test_real_otps_come_from_secrets():
     assert len(made) > 40  # 50 draws from a million rarely collide
 
 
-# --- hashing ---------------------------------------------------------------------------------------
+# --- hashing -------------------------------------------------------------------------------------
 
 
 def test_the_digest_is_the_sha256_hex_that_cowin_clients_send():
@@ -151,7 +151,7 @@ def test_any_text_as_a_digest_is_refused_without_raising(digest):
     assert otp_matches(SECRET, TXN, digest, stored) == (digest.lower() == otp_digest("123456"))
 
 
-# --- mobile keys -----------------------------------------------------------------------------------
+# --- mobile keys ---------------------------------------------------------------------------------
 
 
 def test_a_mobile_key_is_stable_and_hides_the_number():

@@ -84,7 +84,7 @@ def test_every_valid_subject_round_trips(subject, kind, expiry):
     assert tokens.read(SECRET, kind=kind, token=token, now_s=expiry - 1) == subject
 
 
-# --- garbage -----------------------------------------------------------------------------------------
+# --- garbage -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,9 @@ def test_garbage_is_refused_without_raising(garbage):
     assert read(garbage) is None
 
 
-token_parts = st.text(max_size=30) | st.text(URL_SAFE, max_size=30) | st.integers(-5, 10**20).map(str)
+token_parts = (
+    st.text(max_size=30) | st.text(URL_SAFE, max_size=30) | st.integers(-5, 10**20).map(str)
+)
 
 
 @settings(max_examples=300)

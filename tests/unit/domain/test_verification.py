@@ -46,7 +46,7 @@ def a_txn(**overrides: object) -> VerificationTxn:
     return VerificationTxn(**(fields | overrides))  # type: ignore[arg-type]
 
 
-# --- state -------------------------------------------------------------------------------------
+# --- state ---------------------------------------------------------------------------------------
 
 
 def test_a_new_txn_is_pending_until_its_otp_expires():
@@ -62,7 +62,7 @@ def test_a_verified_or_locked_txn_stays_so_after_expiry(final):
     assert a_txn(state=final).state_at(START + dt.timedelta(days=1)) is final
 
 
-# --- wrong and right OTPs --------------------------------------------------------------------------
+# --- wrong and right OTPs ------------------------------------------------------------------------
 
 
 def test_each_wrong_otp_counts_and_the_third_locks_the_txn():
@@ -108,7 +108,7 @@ def test_the_right_otp_verifies_the_txn_and_keeps_the_disclosed_result():
     assert verified.state_at(START + dt.timedelta(days=1)) is TxnState.VERIFIED
 
 
-# --- resend ------------------------------------------------------------------------------------------
+# --- resend --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

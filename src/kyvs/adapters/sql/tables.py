@@ -212,3 +212,41 @@ hosted_sessions = Table(
     Column("result", Text),  # the attestation (compact JWS) once verified
     Column("version", Integer, nullable=False),
 )
+
+# A citizen's block of a provider: that provider's checks of that person then fail like an
+# unmatched name/mobile pair.
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("beneficiary_ref", String(14), primary_key=True),
+    Column("provider_id", String(32), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Status corrections raised by citizens and decided by operators.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("correction_id", String(36), primary_key=True),
+    Column("beneficiary_ref", String(14), nullable=False, index=True),
+    Column("action", String(20), nullable=False),
+    Column("details", Text, nullable=False),  # JSON: the dose change asked for
+    Column("note", Text, nullable=False),
+    Column("status", String(10), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decision_note", Text),
+)
+
+# Share links behind a share card's QR code: a signed claim, an expiry, a revocation.
+share_links = Table(
+    "share_links",
+    metadata,
+    Column("link_id", String(32), primary_key=True),
+    Column("beneficiary_ref", String(14), nullable=False, index=True),
+    Column("claim", Text, nullable=False),  # compact JWS signed by the attestation keys
+    Column("language", String(8), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)

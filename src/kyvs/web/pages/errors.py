@@ -11,7 +11,7 @@ from kyvs.web.pages.messages import slug_text
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import secure_page
 
-PAGE_PREFIXES = ("/console", "/hosted", "/lang")
+PAGE_PREFIXES = ("/console", "/hosted", "/lang", "/me", "/s/")
 
 
 def wants_page(request: Request) -> bool:

@@ -231,6 +231,8 @@ async def cancel(request: Request, session_id: str, csrf: OptionalField = None) 
         session, _ = await _flow(request).open(session_id)
     except DomainError:
         return _gone(request)
+    if session.result is not None:  # a finished check goes back with its result, not cancelled
+        return _back(request, session_id)
     parts = urlsplit(session.return_url)
     query = "&".join(
         q for q in (parts.query, urlencode({"session_id": session_id, "status": "cancelled"})) if q
@@ -243,6 +245,8 @@ async def _retry(request: Request, session_id: str, error: DomainError) -> Respo
         session, provider = await _flow(request).open(session_id)
     except DomainError:
         return _gone(request)
+    if session.result is not None:
+        return _back(request, session_id)
     text = problem_text(error, session.language)
     if session.step is HostedStep.OTP and error.slug in {"otp-expired", "too-many-attempts"}:
         await _flow(request).restart(session_id)

@@ -21,6 +21,11 @@ _MESSAGES = {
     "csrf-failed": "This form has expired. Please try again.",
     "txn-not-found": "This check was not found. Start a new check.",
     "hosted-session-not-found": "This check has expired. Go back to the website and start again.",
+    "invalid-session": "Please log in again.",
+    "share-link-not-found": "This status link is no longer valid.",
+    "beneficiary-not-found": "No such person on your mobile.",
+    "provider-not-found": "No such provider.",
+    "unknown-vaccine": "Unknown vaccine: check the name on your certificate.",
 }
 _FALLBACK = "Something went wrong. Please try again."
 

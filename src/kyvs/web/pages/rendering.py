@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import localedata
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from fastapi import Request
@@ -41,10 +42,10 @@ def render(
     words = translator(language)
 
     def when(moment: dt.datetime) -> str:
-        return format_datetime(moment.astimezone(INDIA), "medium", locale=_locale(language))
+        return format_datetime(moment.astimezone(INDIA), "medium", locale=locale_of(language))
 
     def number(value: float) -> str:
-        return format_decimal(value, locale=_locale(language))
+        return format_decimal(value, locale=locale_of(language))
 
     html = (
         environment()
@@ -65,5 +66,9 @@ def render(
     return HTMLResponse(html, status_code=status_code)
 
 
-def _locale(language: str) -> str:
-    return f"{language}_IN" if language != "en" else "en_IN"
+def locale_of(language: str) -> str:
+    """The Babel locale for a page language (Indian regional variant when Babel has one)."""
+    for candidate in (f"{language}_IN", language):
+        if localedata.exists(candidate):
+            return candidate
+    return "en_IN"

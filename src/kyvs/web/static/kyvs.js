@@ -38,3 +38,20 @@
     setTimeout(function () { form.submit(); }, 2500);
   });
 })();
+
+// Web Share (with the card image when the phone can share files), for the citizen's card page.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-share-url]").forEach(function (button) {
+    if (!navigator.share) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      fetch(button.dataset.shareImage).then(function (r) { return r.blob(); }).then(function (blob) {
+        var file = new File([blob], "kyvs-status.png", { type: "image/png" });
+        var data = { title: button.dataset.shareTitle, url: button.dataset.shareUrl };
+        if (navigator.canShare && navigator.canShare({ files: [file] })) { data.files = [file]; }
+        return navigator.share(data);
+      }).catch(function () { /* the person cancelled the share sheet */ });
+    });
+  });
+})();

@@ -1,0 +1,349 @@
+"""`/me`: a citizen logs in with mobile + OTP, sees everyone on the mobile, who checked them,
+blocks a provider, asks for a correction, and makes a share card. Plain forms, CSRF-protected;
+the session token lives only in the signed, HttpOnly session cookie."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from babel.dates import format_date
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kyvs.bootstrap import localized_status
+from kyvs.domain.errors import DomainError
+from kyvs.domain.otp import otp_digest
+from kyvs.i18n import translator
+from kyvs.services.citizen import CitizenService
+from kyvs.web.deps import container
+from kyvs.web.pages.language import page_language
+from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.rendering import locale_of, render
+from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
+
+router = APIRouter(prefix="/me", include_in_schema=False)
+Field = Annotated[str, Form()]
+Optional = Annotated[str | None, Form()]
+TOKEN, LOGIN_TXN = "citizen_token", "citizen_login_txn"
+
+
+def _citizens(request: Request) -> CitizenService:
+    return container(request).citizens
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return secure_page(render(request, template, status_code=status_code, **context))
+
+
+def _home(message: str | None = None) -> RedirectResponse:
+    return RedirectResponse("/me", status_code=303)
+
+
+@router.get("", response_class=HTMLResponse)
+async def me(request: Request, problem: str | None = None, message: str | None = None) -> Response:
+    """The citizen's records, or the login form."""
+    token = request.session.get(TOKEN)
+    language = page_language(request)
+    words = translator(language)
+    if not isinstance(token, str):
+        return _page(request, "me/login.html", title=words.gettext("Your vaccination records"))
+    citizens = _citizens(request)
+    try:
+        people = await citizens.people(token)
+    except DomainError:
+        request.session.pop(TOKEN, None)
+        return _page(request, "me/login.html", title=words.gettext("Your vaccination records"))
+    names = {
+        p.registration.beneficiary.reference_id: p.registration.beneficiary.full_name
+        for p in people
+    }
+    blocked = {(b.beneficiary_ref, b.provider_id) for b in await citizens.blocks(token)}
+    now = container(request).clock.now()
+    purposes = container(request).access.purposes
+    return _page(
+        request,
+        "me/people.html",
+        status_code=400 if problem else 200,
+        title=words.gettext("People on your mobile"),
+        problem=problem,
+        message=message,
+        people=[
+            {
+                "ref": p.registration.beneficiary.reference_id,
+                "name": p.registration.beneficiary.full_name,
+                "code": int(p.status.code),
+                "status_label": localized_status(int(p.status.code), language),
+                "precaution": p.status.precaution,
+                "precaution_due": _date(p.status.precaution_due_on, language),
+                "doses": p.registration.doses,
+            }
+            for p in people
+        ],
+        log=[
+            {
+                "at": e.at,
+                "provider_id": e.provider_id,
+                "provider_name": e.provider_name,
+                "purpose": words.gettext(purposes[e.purpose].label)
+                if e.purpose in purposes
+                else e.purpose,
+                "outcome": words.gettext(_OUTCOMES.get(e.outcome, e.outcome)),
+                "person": names.get(e.beneficiary_ref, ""),
+                "blocked": (e.beneficiary_ref, e.provider_id) in blocked,
+            }
+            for e in await citizens.access_log(token, 100)
+        ],
+        links=[
+            {
+                "link_id": link.link_id,
+                "url": str(request.url_for("shared_status", link_id=link.link_id)),
+                "person": names.get(link.beneficiary_ref, ""),
+                "expires": _date(link.expires_at.date(), language),
+                "live": link.live(now),
+            }
+            for link in await citizens.share_links(token)
+        ],
+    )
+
+
+_OUTCOMES = {
+    "requested": "Asked (OTP sent)",
+    "verified": "Status shared",
+    "locked": "Refused (wrong OTPs)",
+}
+
+
+def _date(day: dt.date | None, language: str) -> str | None:
+    return format_date(day, "long", locale=locale_of(language)) if day else None
+
+
+@router.post("/login")
+async def login(request: Request, mobile_number: Field, csrf: Optional = None) -> Response:
+    """Send a login OTP (the same answer whether or not the mobile is registered)."""
+    check_csrf(request, csrf)
+    language = page_language(request)
+    try:
+        started = await _citizens(request).login.start(mobile=mobile_number, language=language)
+    except DomainError as error:
+        return _page(
+            request,
+            "me/login.html",
+            status_code=error.status,
+            problem=problem_text(error, language),
+            title="kyvs",
+        )
+    request.session[LOGIN_TXN] = started.txn_id
+    return RedirectResponse("/me/otp", status_code=303)
+
+
+@router.get("/otp", response_class=HTMLResponse)
+async def otp_page(
+    request: Request,
+    problem: str | None = None,
+    status_code: int = 200,
+    attempts_left: int | None = None,
+) -> Response:
+    """The OTP screen of a login."""
+    txn_id = request.session.get(LOGIN_TXN)
+    if not isinstance(txn_id, str):
+        return _home()
+    language = page_language(request)
+    verifier = container(request).verifier
+    try:
+        txn = await _citizens(request).login.pending(txn_id)
+    except DomainError as error:
+        request.session.pop(LOGIN_TXN, None)
+        return _page(
+            request,
+            "me/login.html",
+            status_code=400,
+            problem=problem_text(error, language),
+            title="kyvs",
+        )
+    resend_at = txn.last_sent_at + dt.timedelta(seconds=verifier.policy.resend_after_s)
+    return _page(
+        request,
+        "me/otp.html",
+        status_code=status_code,
+        title=translator(language).gettext("Enter the OTP"),
+        problem=problem,
+        otp_action="/me/otp",
+        resend_action="/me/otp/resend",
+        form_token=csrf_token(request),
+        otp_length=verifier.policy.length,
+        expires_at=txn.expires_at.isoformat(),
+        resend_at=resend_at.isoformat(),
+        attempts_left=attempts_left,
+    )
+
+
+@router.post("/otp")
+async def confirm(request: Request, otp: Field, csrf: Optional = None) -> Response:
+    """Confirm the login OTP: the session then holds the citizen's token."""
+    check_csrf(request, csrf)
+    txn_id = request.session.get(LOGIN_TXN)
+    if not isinstance(txn_id, str):
+        return _home()
+    language = page_language(request)
+    digits = "".join(ch for ch in otp if ch.isascii() and ch.isdigit())
+    if len(digits) != container(request).verifier.policy.length:
+        return await otp_page(request, problem=slug_text("invalid-otp", language), status_code=400)
+    try:
+        session = await _citizens(request).login.confirm(
+            txn_id=txn_id, otp_digest=otp_digest(digits)
+        )
+    except DomainError as error:
+        return await otp_page(
+            request,
+            problem=problem_text(error, language),
+            status_code=error.status,
+            attempts_left=getattr(error, "attempts_left", None),
+        )
+    request.session.pop(LOGIN_TXN, None)
+    request.session[TOKEN] = session.token
+    return _home()
+
+
+@router.post("/otp/resend")
+async def resend(request: Request, csrf: Optional = None) -> Response:
+    """A new login OTP after the cooldown."""
+    check_csrf(request, csrf)
+    txn_id = request.session.get(LOGIN_TXN)
+    if not isinstance(txn_id, str):
+        return _home()
+    try:
+        await _citizens(request).login.resend(txn_id)
+    except DomainError as error:
+        return await otp_page(
+            request, problem=problem_text(error, page_language(request)), status_code=error.status
+        )
+    return RedirectResponse("/me/otp", status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request, csrf: Optional = None) -> Response:
+    """End the citizen session."""
+    check_csrf(request, csrf)
+    request.session.pop(TOKEN, None)
+    return _home()
+
+
+def _token(request: Request) -> str | None:
+    token = request.session.get(TOKEN)
+    return token if isinstance(token, str) else None
+
+
+@router.post("/blocks")
+async def block(request: Request, provider_id: Field, csrf: Optional = None) -> Response:
+    """Block a provider for everyone on the mobile."""
+    check_csrf(request, csrf)
+    token = _token(request)
+    if token is None:
+        return _home()
+    language = page_language(request)
+    try:
+        await _citizens(request).block(token, provider_id=provider_id, reference_id=None)
+    except DomainError as error:
+        return await me(request, problem=problem_text(error, language))
+    return await me(request, message=translator(language).gettext("The provider is blocked."))
+
+
+@router.post("/corrections")
+async def correction(
+    request: Request,
+    reference_id: Field,
+    action: Field,
+    dose_number: Optional = None,
+    vaccine: Optional = None,
+    date: Optional = None,
+    note: Optional = None,
+    csrf: Optional = None,
+) -> Response:
+    """Send a correction request to the operators."""
+    check_csrf(request, csrf)
+    token = _token(request)
+    if token is None:
+        return _home()
+    language = page_language(request)
+    try:
+        await _citizens(request).raise_correction(
+            token,
+            reference_id=reference_id,
+            action=action,
+            dose_number=int(dose_number) if dose_number and dose_number.isdigit() else None,
+            vaccine=vaccine or None,
+            date=date or None,
+            kind=None,
+            note=note or "",
+        )
+    except DomainError as error:
+        return await me(request, problem=problem_text(error, language))
+    return await me(
+        request,
+        message=translator(language).gettext(
+            "Your correction was sent. An operator will review it."
+        ),
+    )
+
+
+@router.post("/share")
+async def share(
+    request: Request, reference_id: Field, name_on_card: Field, days: Field, csrf: Optional = None
+) -> Response:
+    """Make a share link and show its card."""
+    check_csrf(request, csrf)
+    token = _token(request)
+    if token is None:
+        return _home()
+    language = page_language(request)
+    try:
+        link = await _citizens(request).share(
+            token,
+            reference_id=reference_id,
+            days=int(days) if days.isdigit() else 30,
+            name_on_card=name_on_card,
+            language=language,
+        )
+    except DomainError as error:
+        return await me(request, problem=problem_text(error, language))
+    return RedirectResponse(f"/me/cards/{link.link_id}", status_code=303)
+
+
+@router.get("/cards/{link_id}", response_class=HTMLResponse)
+async def card(request: Request, link_id: str) -> Response:
+    """A share card: preview, download, Web Share."""
+    token = _token(request)
+    if token is None:
+        return _home()
+    language = page_language(request)
+    try:
+        link = await _citizens(request).own_share_link(token, link_id)
+        _, shared = await _citizens(request).public_share(link.link_id)
+    except DomainError as error:
+        return await me(request, problem=problem_text(error, language))
+    page = str(request.url_for("shared_status", link_id=link_id))
+    return _page(
+        request,
+        "me/card.html",
+        title=translator(language).gettext("Your share card"),
+        page=page,
+        square=f"{page}/card.png?size=square",
+        wide=f"{page}/card.png?size=wide",
+        status_label=localized_status(shared["vaccination_status"], language),
+    )
+
+
+@router.post("/share/{link_id}/revoke")
+async def revoke(request: Request, link_id: str, csrf: Optional = None) -> Response:
+    """Revoke a share link."""
+    check_csrf(request, csrf)
+    token = _token(request)
+    if token is None:
+        return _home()
+    language = page_language(request)
+    try:
+        await _citizens(request).revoke_share(token, link_id)
+    except DomainError as error:
+        return await me(request, problem=problem_text(error, language))
+    return await me(request, message=translator(language).gettext("The link is revoked."))

@@ -1,0 +1,93 @@
+"""`/s/{link_id}`: the public page behind a share card's QR code, and the card images."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from babel.dates import format_date
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kyvs.adapters.share_card import CardSpec
+from kyvs.bootstrap import localized_status
+from kyvs.domain.errors import DomainError
+from kyvs.i18n import translator
+from kyvs.web.deps import container
+from kyvs.web.pages.language import page_language
+from kyvs.web.pages.rendering import locale_of, render
+from kyvs.web.pages.security import secure_page
+
+router = APIRouter(include_in_schema=False)
+CARD_MAX_AGE_S = 300
+SIGNED_NOTE = "The status is signed by kyvs; anyone can check the signature with its public keys."
+
+
+@router.get("/s/{link_id}", response_class=HTMLResponse, name="shared_status")
+async def shared_status(request: Request, link_id: str) -> HTMLResponse:
+    """The shared status, from its signed claim, while the link is live."""
+    c = container(request)
+    try:
+        link, shared = await c.citizens.public_share(link_id)
+    except DomainError:
+        words = translator(page_language(request))
+        page = render(
+            request,
+            "error.html",
+            status_code=404,
+            title="kyvs",
+            heading=words.gettext("This status link is no longer valid"),
+            detail=words.gettext("It has expired or was revoked by its owner."),
+            back="/",
+        )
+        return secure_page(page)
+    language = link.language
+    words = translator(language)
+    label = localized_status(shared["vaccination_status"], language)
+    page_url = str(request.url_for("shared_status", link_id=link_id))
+    as_of = format_date(dt.date.fromisoformat(shared["as_of"]), "long", locale=locale_of(language))
+    expires = format_date(link.expires_at.date(), "long", locale=locale_of(language))
+    response = render(
+        request,
+        "shared.html",
+        language=language,
+        title=label,
+        heading=f"{words.gettext('Vaccination status')}: {label}",
+        description=words.gettext(SIGNED_NOTE),
+        page_url=page_url,
+        image_url=f"{page_url}/card.png?size=wide",
+        shared=shared,
+        status_label=label,
+        as_of=as_of,
+        expires=expires,
+        claim=link.claim,
+    )
+    return secure_page(response)
+
+
+@router.get("/s/{link_id}/card.png", name="shared_card")
+async def shared_card(
+    request: Request,
+    link_id: str,
+    size: Annotated[Literal["square", "wide"], Query()] = "wide",
+) -> Response:
+    """The share card of a live link (what social networks preview)."""
+    c = container(request)
+    try:
+        link, shared = await c.citizens.public_share(link_id)
+    except DomainError:
+        return Response(status_code=404)
+    spec = CardSpec(
+        status_code=shared["vaccination_status"],
+        precaution=shared["precaution_dose"],
+        name=shared["name"],
+        date_text=format_date(
+            dt.date.fromisoformat(shared["as_of"]), "long", locale=locale_of(link.language)
+        ),
+        language=link.language,
+        share_url=str(request.url_for("shared_status", link_id=link_id)),
+        size=size,
+    )
+    png = c.card_renderer.render(spec)
+    headers = {"Cache-Control": f"public, max-age={CARD_MAX_AGE_S}"}
+    return Response(png, media_type="image/png", headers=headers)

@@ -1,0 +1,256 @@
+"""Citizens against a real server: log in by OTP, see only their own household, see who
+checked them, block a provider, ask for a correction, share a status link and revoke it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Cli, environment, running_server
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("citizens")
+    cli = Cli(environment(f"sqlite:///{folder / 'kyvs.db'}", KYVS_DEMO="1"), folder)
+    cli.run("db", "upgrade")
+    refs = {}
+    for name, mobile, doses in (
+        ("Asha Patel", "9300000001", ["2021-05-01", "2021-08-01"]),
+        ("Meera Patel", "9300000001", ["2022-01-20"]),
+        ("Ravi Kumar", "9300000002", []),
+    ):
+        refs[name] = cli.json(
+            "registry",
+            "add",
+            "--name",
+            name,
+            "--mobile",
+            mobile,
+            "--birth-year",
+            "1980",
+            "--gender",
+            "F",
+        )["reference_id"]
+        for day in doses:
+            cli.json("registry", "dose", refs[name], "--vaccine", "COVISHIELD", "--date", day)
+    provider = cli.json(
+        "provider",
+        "create",
+        "--name",
+        "Hotel Sagar",
+        "--category",
+        "hospitality",
+        "--scopes",
+        "status",
+        "--purposes",
+        "accommodation",
+    )
+    with running_server(cli.env, folder) as base:
+        yield {"cli": cli, "base": base, "refs": refs, "provider": provider}
+
+
+def newest_otp(cli: Cli, mobile: str, seen: int) -> str:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        texts = [
+            m["text"]
+            for m in cli.json("sms", "outbox", "--last", "100")
+            if m["to"].endswith(mobile)
+        ]
+        if len(texts) > seen:
+            found = re.search(r"\d{6}", texts[0])
+            assert found
+            return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no SMS to {mobile}")
+
+
+def sent(cli: Cli, mobile: str) -> int:
+    return len([m for m in cli.json("sms", "outbox", "--last", "200") if m["to"].endswith(mobile)])
+
+
+def log_in(world, mobile: str) -> dict[str, str]:
+    cli, base = world["cli"], world["base"]
+    seen = sent(cli, mobile)
+    txn = httpx.post(f"{base}/api/v1/citizen/login", json={"mobile_number": mobile}).json()[
+        "txn_id"
+    ]
+    otp = newest_otp(cli, mobile, seen)
+    token = httpx.post(f"{base}/api/v1/citizen/login/{txn}/confirm", json={"otp": otp}).json()[
+        "token"
+    ]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def me(world) -> dict[str, str]:
+    """One login for the household on 9300000001 (each login is an OTP toward the mobile's cap)."""
+    return log_in(world, "9300000001")
+
+
+def provider_check(world, name: str, mobile: str) -> httpx.Response:
+    base, key = world["base"], {"X-Api-Key": world["provider"]["api_key"]}
+    cli = world["cli"]
+    seen = sent(cli, mobile)
+    txn = httpx.post(
+        f"{base}/api/v1/verifications",
+        headers=key,
+        json={"full_name": name, "mobile_number": mobile, "purpose": "accommodation"},
+    ).json()["txn_id"]
+    time.sleep(0.5)
+    if sent(cli, mobile) == seen:  # no SMS: blocked or unmatched; a guess fails like a wrong OTP
+        return httpx.post(
+            f"{base}/api/v1/verifications/{txn}/confirm", headers=key, json={"otp": "123456"}
+        )
+    otp = newest_otp(cli, mobile, seen)
+    return httpx.post(f"{base}/api/v1/verifications/{txn}/confirm", headers=key, json={"otp": otp})
+
+
+def test_a_citizen_sees_only_the_people_on_their_own_mobile(world, me):
+    people = httpx.get(f"{world['base']}/api/v1/citizen/beneficiaries", headers=me).json()
+    assert sorted(p["name"] for p in people) == ["Asha Patel", "Meera Patel"]
+    asha = next(p for p in people if p["name"] == "Asha Patel")
+    assert asha["status"] == "FULLY_VACCINATED"
+    assert asha["precaution_due_on"]
+    ravi = world["refs"]["Ravi Kumar"]
+    answer = httpx.post(
+        f"{world['base']}/api/v1/citizen/share-links", headers=me, json={"reference_id": ravi}
+    )
+    assert answer.status_code == 404
+
+
+def test_without_a_valid_session_nothing_is_shown(world):
+    for headers in ({}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Bearer a.1.b"}):
+        answer = httpx.get(f"{world['base']}/api/v1/citizen/beneficiaries", headers=headers)
+        assert answer.status_code == 401
+        assert answer.json()["type"] == "https://kyvs.dev/problems/invalid-session"
+
+
+def test_the_access_log_shows_who_checked_and_what_was_disclosed(world, me):
+    assert provider_check(world, "Asha Patel", "9300000001").status_code == 200
+    log = httpx.get(f"{world['base']}/api/v1/citizen/access-log", headers=me).json()
+    verified = [e for e in log if e["outcome"] == "verified"]
+    assert verified[0]["provider_name"] == "Hotel Sagar"
+    assert verified[0]["disclosed"] == ["status"]
+    assert verified[0]["purpose"] == "accommodation"
+
+
+def test_a_blocked_provider_gets_what_an_unmatched_pair_gets(world, me):
+    provider_id = world["provider"]["provider_id"]
+    ref = world["refs"]["Meera Patel"]
+    blocked = httpx.post(
+        f"{world['base']}/api/v1/citizen/blocks",
+        headers=me,
+        json={"provider_id": provider_id, "reference_id": ref},
+    )
+    assert blocked.status_code == 201
+    refused = provider_check(world, "Meera Patel", "9300000001")
+    assert refused.status_code == 400
+    assert refused.json()["type"] == "https://kyvs.dev/problems/invalid-otp"
+    httpx.delete(
+        f"{world['base']}/api/v1/citizen/blocks/{provider_id}",
+        headers=me,
+        params={"reference_id": ref},
+    )
+    assert provider_check(world, "Meera Patel", "9300000001").status_code == 200
+
+
+def test_an_accepted_correction_changes_the_status(world, me):
+    ref = world["refs"]["Meera Patel"]
+    raised = httpx.post(
+        f"{world['base']}/api/v1/citizen/corrections",
+        headers=me,
+        json={
+            "reference_id": ref,
+            "action": "add-dose",
+            "vaccine": "COVISHIELD",
+            "date": "2022-05-01",
+            "note": "My second dose is missing",
+        },
+    )
+    assert raised.status_code == 201
+    correction_id = raised.json()["correction_id"]
+    cli = world["cli"]
+    assert correction_id in [c["correction_id"] for c in cli.json("corrections", "list")]
+    decided = cli.json(
+        "corrections", "accept", correction_id, "--note", "checked the centre's register"
+    )
+    assert (decided["status_before"]["code"], decided["status_after"]["code"]) == (1, 2)
+    people = httpx.get(f"{world['base']}/api/v1/citizen/beneficiaries", headers=me).json()
+    assert next(p for p in people if p["reference_id"] == ref)["status"] == "FULLY_VACCINATED"
+    mine = httpx.get(f"{world['base']}/api/v1/citizen/corrections", headers=me).json()
+    assert mine[0]["status"] == "accepted"
+
+
+def test_a_share_link_shows_the_status_until_revoked(world, me):
+    link = httpx.post(
+        f"{world['base']}/api/v1/citizen/share-links",
+        headers=me,
+        json={
+            "reference_id": world["refs"]["Asha Patel"],
+            "days": 7,
+            "name_on_card": "initials",
+            "language": "gu",
+        },
+    ).json()
+    page = httpx.get(link["url"])
+    assert page.status_code == 200
+    assert 'property="og:image"' in page.text
+    assert "A. P." in page.text
+    assert "Asha Patel" not in page.text
+    card = httpx.get(link["card_wide"])
+    assert card.headers["content-type"] == "image/png"
+    assert (
+        httpx.delete(
+            f"{world['base']}/api/v1/citizen/share-links/{link['link_id']}", headers=me
+        ).status_code
+        == 204
+    )
+    assert httpx.get(link["url"]).status_code == 404
+    assert httpx.get(link["card_wide"]).status_code == 404
+
+
+def test_the_qr_on_a_share_card_opens_the_status_page(world, me):
+    cv2 = pytest.importorskip("cv2", reason="opencv-python-headless decodes the QR")
+    numpy = pytest.importorskip("numpy")
+    link = httpx.post(
+        f"{world['base']}/api/v1/citizen/share-links",
+        headers=me,
+        json={"reference_id": world["refs"]["Asha Patel"], "language": "hi"},
+    ).json()
+    png = httpx.get(link["card_square"]).content
+    image = cv2.imdecode(numpy.frombuffer(png, dtype=numpy.uint8), cv2.IMREAD_COLOR)
+    decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    assert decoded == link["url"]
+    assert httpx.get(decoded).status_code == 200
+
+
+def test_citizen_login_is_capped_per_mobile(world):
+    base = world["base"]
+    codes = [
+        httpx.post(f"{base}/api/v1/citizen/login", json={"mobile_number": "9300000099"}).status_code
+        for _ in range(6)
+    ]
+    assert codes == [202] * 5 + [429]
+
+
+def test_the_cowin_public_login_uses_sha256_of_the_otp(world):
+    cli, base = world["cli"], world["base"]
+    seen = sent(cli, "9300000002")
+    txn = httpx.post(
+        f"{base}/api/v2/auth/public/generateOTP", json={"mobile": "9300000002"}
+    ).json()["txnId"]
+    otp = newest_otp(cli, "9300000002", seen)
+    token = httpx.post(
+        f"{base}/api/v2/auth/public/confirmOTP",
+        json={"otp": hashlib.sha256(otp.encode()).hexdigest(), "txnId": txn},
+    ).json()["token"]
+    people = httpx.get(
+        f"{base}/api/v1/citizen/beneficiaries", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert [p["name"] for p in people.json()] == ["Ravi Kumar"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import gc
 import io
 import json
@@ -105,11 +106,13 @@ def renders(specs: Sequence[CardSpec]) -> dict[str, dict[str, list[float]]]:
     for spec in specs[: len(PEOPLE) * len(SIZES)]:  # load fonts and icons before timing
         render_card(spec)
         baseline(spec)
-    times: dict[str, dict[str, list[float]]] = {size: {"card": [], "baseline": []} for size in SIZES}
+    times: dict[str, dict[str, list[float]]] = {
+        size: {"card": [], "baseline": []} for size in SIZES
+    }
     gc.collect()
     for spec in specs:
-        times[spec.size]["card"].append(timed(lambda spec=spec: render_card(spec)))
-        times[spec.size]["baseline"].append(timed(lambda spec=spec: baseline(spec)))
+        times[spec.size]["card"].append(timed(functools.partial(render_card, spec)))
+        times[spec.size]["baseline"].append(timed(functools.partial(baseline, spec)))
     return times
 
 

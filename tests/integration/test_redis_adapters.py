@@ -20,8 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from redis.asyncio import Redis, RedisCluster
 
+from kyvs.adapters.memory.verification import MemoryRateLimiter
 from kyvs.adapters.redis.client import make_redis
 from kyvs.adapters.redis.limits import RedisRateLimiter
 from kyvs.adapters.redis.verifications import (
@@ -114,8 +117,11 @@ def redis_cluster_url(tmp_path_factory) -> Iterator[str]:
             nodes.append(_start_node(server, port, root / str(port)))
         _wait(lambda: all(_cli(cli, p, "ping").strip() == "PONG" for p in ports), "PONG")
         subprocess.run(
-            [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports)]
-            + ["--cluster-replicas", "0", "--cluster-yes"],
+            [
+                *(cli, "--cluster", "create"),
+                *(f"127.0.0.1:{p}" for p in ports),
+                *("--cluster-replicas", "0", "--cluster-yes"),
+            ],
             capture_output=True,
             timeout=30,
             check=True,
@@ -134,10 +140,12 @@ def redis_cluster_url(tmp_path_factory) -> Iterator[str]:
 
 def _start_node(server: str, port: int, directory: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)]
-        + ["--cluster-enabled", "yes", "--cluster-config-file", str(directory / "nodes.conf")]
-        + ["--appendonly", "no", "--save", "", "--daemonize", "no"]
-        + ["--logfile", str(directory / "redis.log")],
+        [
+            *(server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)),
+            *("--cluster-enabled", "yes", "--cluster-config-file", str(directory / "nodes.conf")),
+            *("--appendonly", "no", "--save", "", "--daemonize", "no"),
+            *("--logfile", str(directory / "redis.log")),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -240,6 +248,37 @@ async def test_a_counter_lives_until_its_window_stops_counting(redis):
     assert await limiter.acquire([limit], now_s=START + 10) is None
     ttl_ms = await client.pttl(limiter.counter_key(limit, START))
     assert (2 * WINDOW - 10 - 1) * 1000 < ttl_ms <= (2 * WINDOW - 10) * 1000
+
+
+limit_shapes = st.tuples(
+    st.integers(1, 4), st.sampled_from([10, 60, 3600]), st.booleans()
+)  # count, window, sliding
+steps = st.lists(
+    st.tuples(st.lists(st.integers(0, 2), min_size=1, max_size=3, unique=True), st.floats(0, 40)),
+    min_size=1,
+    max_size=25,
+)  # (which limits, seconds since the step before)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(shapes=st.lists(limit_shapes, min_size=3, max_size=3), steps=steps)
+async def test_the_same_answers_as_the_reference_limiter(redis, shapes, steps):
+    """Admissions and retry-afters match the in-memory limiter (the arithmetic spelled out)."""
+    client, prefix = redis
+    example = uuid.uuid4().hex[:8]  # the same Redis serves every example: fresh keys each
+    limits = [
+        Limit(f"{example}:{i}", count, window, sliding=sliding)
+        for i, (count, window, sliding) in enumerate(shapes)
+    ]
+    reference, limiter = MemoryRateLimiter(), RedisRateLimiter(client, prefix=prefix)
+    now = START + 0.25
+    for chosen, wait in steps:
+        now += wait
+        given_limits = [limits[i] for i in chosen]
+        expected = await reference.acquire(given_limits, now_s=now)
+        assert await limiter.acquire(given_limits, now_s=now) == expected
 
 
 # --- Txn store: recent, create, the access outbox ------------------------------------------

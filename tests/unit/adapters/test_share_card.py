@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ from kyvs.adapters.card_cache import CachedCardRenderer
 from kyvs.adapters.share_card import (
     CARD_MSGIDS,
     CardRenderingUnavailable,
+    CardSize,
     CardSpec,
     alt_text,
     card_text,
@@ -37,7 +39,15 @@ PEOPLE = {
 }
 
 
-def spec(language="en", size="square", status=2, *, precaution=False, name="R. K.", url=URL):
+def spec(
+    language: str = "en",
+    size: CardSize = "square",
+    status: int = 2,
+    *,
+    precaution: bool = False,
+    name: str | None = "R. K.",
+    url: str = URL,
+) -> CardSpec:
     date = PEOPLE[language][1] if language in PEOPLE else "12 March 2025"
     return CardSpec(status, precaution, name, date, language, url, size)
 
@@ -74,6 +84,18 @@ def test_a_long_url_still_decodes():
     url = f"https://verify.kyvs.example.gov.in/s/{'x7Kq' * 40}"
 
     assert decoded_qr(picture(render_card(spec("gu", "wide", url=url)))) == url
+
+
+def test_an_unsupported_language_gets_an_english_card():
+    assert card_text(spec("fr", status=2)).status == "Fully vaccinated"
+    assert picture(render_card(spec("fr"))).size == (1080, 1080)
+
+
+def test_a_name_too_long_for_the_card_is_cut_at_a_cluster_with_an_ellipsis():
+    unbroken = "क्षमाश्री" * 40
+    png = render_card(spec("hi", "wide", name=unbroken))
+
+    assert decoded_qr(picture(png)) == URL
 
 
 # --- shaping: what raqm (HarfBuzz) does that the basic layout cannot ------------------------
@@ -148,7 +170,8 @@ def test_the_alt_text_says_the_status_in_words():
     ],
 )
 def test_a_spec_refuses_what_a_card_cannot_show(broken):
-    fields = {"status_code": 2, "precaution": False, "name": None, "date_text": "1 May 2025"}
+    fields: dict[str, Any] = {"status_code": 2, "precaution": False, "name": None}
+    fields |= {"date_text": "1 May 2025"}
     fields |= {"language": "en", "share_url": URL, "size": "square"} | broken
 
     with pytest.raises(ValueError):
@@ -204,11 +227,11 @@ def test_an_unknown_name_mode_is_refused():
 
 
 class CountingRenderer:
-    def __init__(self, size=100):
+    def __init__(self, size: int = 100) -> None:
         self.calls = 0
         self.size = size
 
-    def __call__(self, card):
+    def __call__(self, card: CardSpec) -> bytes:
         self.calls += 1
         return bytes([self.calls % 256]) * self.size
 
@@ -269,6 +292,7 @@ REVIEW = [
     ("mr", "square", 0, False, "सुनीता देशमुख"),
     ("mr", "wide", 2, True, "क्षमा श्रीवास्तव"),
     ("mr", "wide", 1, False, None),
+    ("hi", "square", 2, False, "क्षमाश्री" * 40),  # one unbroken word: cut with an ellipsis
 ]
 
 

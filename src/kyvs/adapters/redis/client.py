@@ -49,3 +49,14 @@ def text(value: object) -> str:
     if isinstance(value, str):
         return value
     raise TypeError(f"expected a string reply, got {type(value).__name__}")
+
+
+async def ready(client: Redis | RedisCluster) -> None:
+    """Make sure a cluster client knows its nodes before it sends anything.
+
+    redis-py 8.1's async cluster client fails (AttributeError deep in `connect`) commands sent
+    concurrently while it is still cold: it resolves command policies on the startup nodes
+    before discovering the cluster. Initialising first avoids that; once done, it is a flag check.
+    """
+    if isinstance(client, RedisCluster):
+        await client.initialize()

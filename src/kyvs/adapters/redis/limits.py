@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis, RedisCluster
 
+from kyvs.adapters.redis.client import ready
 from kyvs.domain.limits import Limit, estimated, retry_after_s
 from kyvs.ports import Denied
 
@@ -86,6 +87,7 @@ class RedisRateLimiter:
 
     async def acquire(self, limits: Sequence[Limit], *, now_s: float) -> Denied | None:
         """Count one event against every limit, or none of them if any limit is full."""
+        await ready(self.client)
         windows = [self._window(limit, now_s) for limit in limits]
         if self._one_script or len(windows) <= 1:
             return await self._check(windows, now_s)

@@ -31,7 +31,7 @@ from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
 
-from kyvs.adapters.redis.client import text
+from kyvs.adapters.redis.client import ready, text
 from kyvs.domain.verification import TxnState, VerificationTxn
 from kyvs.ports import AccessEntry, AccessLog
 
@@ -120,6 +120,7 @@ class RedisVerificationStore:
 
     async def create(self, txn: VerificationTxn) -> None:
         """Store a new txn (raises `TxnExists` if the id is taken) and list it as recent."""
+        await ready(self.client)
         ttl = _ttl_ms(txn)
         if not await self._create(keys=[self.txn_key(txn.txn_id)], args=[ttl, *_flat(txn)]):
             raise TxnExists(txn.txn_id)
@@ -131,11 +132,15 @@ class RedisVerificationStore:
 
     async def get(self, txn_id: str) -> VerificationTxn | None:
         """A txn by id (None once it has expired)."""
+        await ready(self.client)
         stored = await self.client.hgetall(self.txn_key(txn_id))
         return _to_txn(stored) if stored else None
 
     async def recent(self, provider_id: str, limit: int) -> list[VerificationTxn]:
         """A provider's latest txns, newest first (at most the newest 200 are kept)."""
+        await ready(self.client)
+        if limit <= 0:
+            return []
         ids = await self.client.zrevrange(self.recent_key(provider_id), 0, limit - 1)
         if not ids:
             return []
@@ -151,6 +156,7 @@ class RedisVerificationStore:
         """Compare-and-set the txn; with `access`, queue the entry in the same script, then
         record it in the access log. True once swapped, even if the log was unreachable: the
         entry then waits in Redis for `replay_access()`."""
+        await ready(self.client)
         entry = "" if access is None else _entry_json(access)
         if access is not None:
             # Indexed before the swap, so a crash right after the swap still finds it.
@@ -170,6 +176,7 @@ class RedisVerificationStore:
         """Record access entries that a crashed or failed `replace` left in Redis; how many.
 
         Run it from one periodic job: two at once may both record an entry."""
+        await ready(self.client)
         cutoff = (now - older_than).timestamp()
         replayed = 0
         for bucket in range(PENDING_BUCKETS):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from redis.asyncio import Redis, RedisCluster
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,6 +15,10 @@ from kyvs.adapters.card_cache import CachedCardRenderer
 from kyvs.adapters.clock import SystemClock
 from kyvs.adapters.dispatch import TaskDispatcher
 from kyvs.adapters.jws import AttestationInvalid, verify
+from kyvs.adapters.metrics import MeteredSms, PrometheusMetrics
+from kyvs.adapters.redis.client import make_redis
+from kyvs.adapters.redis.limits import RedisRateLimiter
+from kyvs.adapters.redis.verifications import RedisVerificationStore
 from kyvs.adapters.signing import KeyRing
 from kyvs.adapters.sms.http_gateway import HttpGatewaySms
 from kyvs.adapters.sms.outbox import OutboxSms
@@ -34,7 +39,16 @@ from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
 from kyvs.i18n import STATUS_LABELS, translator
-from kyvs.ports import Clock, CorrectionDesk, ProviderDirectory, ProviderStore, Registry, SmsSender
+from kyvs.ports import (
+    Clock,
+    CorrectionDesk,
+    ProviderDirectory,
+    ProviderStore,
+    RateLimiter,
+    Registry,
+    SmsSender,
+    VerificationStore,
+)
 from kyvs.rules import load_access_catalogue, load_rule_set
 from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
@@ -106,6 +120,11 @@ class Container:
         return OutboxSms(self.async_engine, clock=self.clock)
 
     @cached_property
+    def metrics(self) -> PrometheusMetrics:
+        """Prometheus counters and histograms of this process."""
+        return PrometheusMetrics()
+
+    @cached_property
     def dispatcher(self) -> TaskDispatcher:
         """Background jobs of the server (SMS sending)."""
         return TaskDispatcher()
@@ -121,14 +140,44 @@ class Container:
         return ProviderAuthenticator(self.provider_directory)
 
     @cached_property
+    def redis(self) -> Redis | RedisCluster | None:
+        """Redis (or Redis Cluster) for OTP txns and rate limits, when configured."""
+        return make_redis(self.settings.redis_url) if self.settings.redis_url else None
+
+    @cached_property
+    def access_log(self) -> SqlAccessLog:
+        """The citizens' access log (always in the database)."""
+        return SqlAccessLog(self.async_engine)
+
+    @cached_property
+    def verification_store(self) -> VerificationStore:
+        """OTP txns: Redis when configured, else the database."""
+        if self.redis is not None:
+            return RedisVerificationStore(self.redis, access_log=self.access_log)
+        return SqlVerificationStore(self.async_engine)
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """Rate-limit counters: Redis when configured, else the database."""
+        if self.redis is not None:
+            return RedisRateLimiter(self.redis)
+        return SqlRateLimiter(self.async_engine)
+
+    async def replay_access_log(self) -> None:
+        """Record access entries a crash left in Redis's outbox (a no-op without Redis)."""
+        store = self.verification_store
+        if isinstance(store, RedisVerificationStore):
+            await store.replay_access(now=self.clock.now())
+
+    @cached_property
     def verifier(self) -> Verifier:
         """The verification use cases, wired to the real adapters."""
         return Verifier(
             registry=SqlRegistryReader(self.async_engine),
-            store=SqlVerificationStore(self.async_engine),
-            limiter=SqlRateLimiter(self.async_engine),
-            access_log=SqlAccessLog(self.async_engine),
-            sms=self.sms,
+            store=self.verification_store,
+            limiter=self.rate_limiter,
+            access_log=self.access_log,
+            sms=MeteredSms(self.sms, self.metrics),
             dispatcher=self.dispatcher,
             signer=self.key_ring,
             rules=self.rules,
@@ -139,6 +188,7 @@ class Container:
             clock=self.clock,
             status_text=localized_status,
             blocks=self.citizen_store,
+            metrics=self.metrics,
         )
 
     @cached_property
@@ -184,6 +234,9 @@ class Container:
         """Release connections (async engine first, then the sync one)."""
         if "dispatcher" in self.__dict__:
             await self.dispatcher.drain()
+        client = self.__dict__.get("redis")
+        if client is not None:
+            await client.aclose()
         if "async_engine" in self.__dict__:
             await self.async_engine.dispose()
         self.close()

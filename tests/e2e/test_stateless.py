@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import time
 
 import httpx
@@ -103,10 +104,15 @@ def test_a_server_killed_between_generate_and_confirm_loses_nothing(shared_backe
     with running_server(cli.env, tmp_path) as doomed:
         txn_id = start(doomed, key)
         otp = read_otp(cli, "9400000001")
-        pids = [
-            int(line.split()[0])
-            for line in os.popen(f"pgrep -f 'kyvs serve --port {doomed.rsplit(':', 1)[1]}'")  # noqa: S605
-        ]
+        port = doomed.rsplit(":", 1)[1]
+        found = subprocess.run(
+            ["pgrep", "-f", f"kyvs serve --port {port}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        pids = [int(pid) for pid in found.stdout.split()]
+        assert pids
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
     with running_server(cli.env, tmp_path) as revived:

@@ -350,7 +350,7 @@ async def test_losers_of_a_race_leave_no_entry_and_the_index_is_swept(adapters, 
     assert sum(won) == 1
     assert len(await adapters.entries()) == 1
     await store.replay_access(now=CREATED + dt.timedelta(hours=1))
-    buckets = [f"{store.prefix}:{{access-pending:{n}}}" for n in range(PENDING_BUCKETS)]
+    buckets = [store.bucket_key(n) for n in range(PENDING_BUCKETS)]
     assert [await store.client.zcard(b) for b in buckets] == [0] * PENDING_BUCKETS
     assert len(await adapters.entries()) == 1
 

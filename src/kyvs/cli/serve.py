@@ -1,12 +1,18 @@
-"""`kyvs serve`: the HTTP server (uvicorn), one or more worker processes."""
+"""`kyvs serve`: the HTTP server (uvicorn), one or more worker processes.
+
+Logs are JSON lines (or text for a terminal) with request ids and personal data masked; with
+several workers, metrics are shared through `PROMETHEUS_MULTIPROC_DIR`.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 import uvicorn
 
+from kyvs.adapters.logging import log_config
+from kyvs.adapters.metrics import multiprocess_directory
 from kyvs.cli import demo
 from kyvs.cli.context import container
 from kyvs.cli.output import reports_errors
@@ -20,18 +26,23 @@ def serve(
     show_demo: Annotated[
         bool, typer.Option("--demo-banner", help="Print the demo banner.")
     ] = False,
+    log_format: Annotated[
+        Literal["json", "text"], typer.Option(help="json: one object per line; text: a terminal.")
+    ] = "json",
 ) -> None:
     """Serve the API and pages until interrupted (Ctrl+C)."""
     settings = container().settings
     bind_host, bind_port = host or settings.host, port or settings.port
     if show_demo:
         demo.banner(f"http://{bind_host}:{bind_port}")
-    uvicorn.run(
-        "kyvs.web.app:app_from_environment",
-        factory=True,
-        host=bind_host,
-        port=bind_port,
-        workers=workers,
-        proxy_headers=False,
-        log_level="info",
-    )
+    with multiprocess_directory(workers):
+        uvicorn.run(
+            "kyvs.web.app:app_from_environment",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            proxy_headers=False,
+            log_level="info",
+            log_config=log_config(log_format),
+        )

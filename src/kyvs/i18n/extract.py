@@ -4,8 +4,9 @@ Templates call `_("msgid")` and `f("msgid with {placeholder}", placeholder=...)`
 `words.gettext(...)` and `words.format(...)` with a literal, a module-level constant (`SIGNED_NOTE`,
 `VERIFICATION_TEXT`) or a message table (`_MESSAGES.get(slug, _FALLBACK)`, `_STATE_TEXT[state]`);
 the tables' values are msgids, and so are those of the share cards' `CARD_MSGIDS`. Purpose labels
-come from `rules/access.toml`, status labels from `STATUS_LABELS`. Run `python -m kyvs.i18n.extract` to list the msgids, or with `--missing` to list
-what each catalog lacks. The result is deterministic: sources in path order, then line order.
+come from `rules/access.toml`, status labels from `STATUS_LABELS`. Run `python -m kyvs.i18n.extract`
+to list the msgids, or with `--missing` to list what each catalog lacks. The result is
+deterministic: sources in path order, then line order.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def template_messages(source: str, name: str) -> tuple[list[Found], list[str]]:
     """The msgids a Jinja template passes to `_` and `f`, and where a call has no literal."""
     found: list[Found] = []
     dynamic: list[str] = []
-    for call in Environment().parse(source, name=name).find_all(nodes.Call):
+    parsed = Environment(autoescape=True).parse(source, name=name)  # parsed, never rendered
+    for call in parsed.find_all(nodes.Call):
         if not (isinstance(call.node, nodes.Name) and call.node.name in TEMPLATE_FUNCTIONS):
             continue
         first = call.args[0] if call.args else None
@@ -132,31 +134,32 @@ def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
     return constants
 
 
-def _msgids(expr: ast.expr, constants: dict[str, ast.expr], seen: set[str] | None = None) -> list[str]:
+def _msgids(
+    expr: ast.expr, constants: dict[str, ast.expr], seen: set[str] | None = None
+) -> list[str]:
     """The msgids an argument of gettext/format can be, as far as the module shows."""
     seen = set() if seen is None else seen
     if isinstance(expr, ast.Constant):
         return [expr.value] if isinstance(expr.value, str) else []
     if isinstance(expr, ast.Name):
-        if expr.id in constants and expr.id not in seen:
-            return _values(constants[expr.id], constants, seen | {expr.id})
-        return []
+        known = expr.id in constants and expr.id not in seen
+        return _values(constants[expr.id], constants, seen | {expr.id}) if known else []
+    # The parts whose msgids this expression can be; none when it is dynamic (a purpose's
+    # label, a parameter): those are not msgids of this module.
+    parts: list[ast.expr] = []
     if isinstance(expr, ast.Subscript):  # TABLE[key]
-        return _msgids(expr.value, constants, seen)
-    if (
+        parts = [expr.value]
+    elif (
         isinstance(expr, ast.Call)
         and isinstance(expr.func, ast.Attribute)
         and expr.func.attr == "get"
     ):  # TABLE.get(key, DEFAULT)
-        default = expr.args[1:2]
-        return _msgids(expr.func.value, constants, seen) + [
-            m for arg in default for m in _msgids(arg, constants, seen)
-        ]
-    if isinstance(expr, ast.IfExp):
-        return _msgids(expr.body, constants, seen) + _msgids(expr.orelse, constants, seen)
-    if isinstance(expr, ast.BoolOp):
-        return [m for value in expr.values for m in _msgids(value, constants, seen)]
-    return []  # dynamic (a purpose's label, a parameter): not a msgid of this module
+        parts = [expr.func.value, *expr.args[1:2]]
+    elif isinstance(expr, ast.IfExp):
+        parts = [expr.body, expr.orelse]
+    elif isinstance(expr, ast.BoolOp):
+        parts = list(expr.values)
+    return [msgid for part in parts for msgid in _msgids(part, constants, seen)]
 
 
 def _values(value: ast.expr, constants: dict[str, ast.expr], seen: set[str]) -> list[str]:

@@ -12,7 +12,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from kyvs.domain import otp as otps
@@ -20,6 +20,7 @@ from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.attestations import attestation_claims
 from kyvs.domain.disclosure import disclosed_fields
 from kyvs.domain.errors import (
+    DomainError,
     InvalidInput,
     InvalidOtp,
     OtpExpired,
@@ -75,6 +76,39 @@ class Signer(Protocol):
         """The compact JWS of `claims`."""
 
 
+class VerificationMetrics(Protocol):
+    """What the verification engine reports to monitoring (never personal data)."""
+
+    def verification_confirmed(self) -> None:
+        """One verification was confirmed."""
+
+    def otp_failed(self, reason: str) -> None:
+        """One confirmation was refused: `wrong`, `expired` or `locked`."""
+
+    def rate_limited(self, limit: str) -> None:
+        """One request was refused by `limit` (the problem slug)."""
+
+
+class NoMetrics:
+    """Reports nothing (the default)."""
+
+    def verification_confirmed(self) -> None:
+        """Nothing."""
+
+    def otp_failed(self, reason: str) -> None:
+        """Nothing."""
+
+    def rate_limited(self, limit: str) -> None:
+        """Nothing."""
+
+
+_OTP_FAILURES: dict[type[DomainError], str] = {
+    InvalidOtp: "wrong",
+    OtpExpired: "expired",
+    TooManyAttempts: "locked",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Started:
     """The answer to a start: the same shape whether or not the pair matched."""
@@ -106,6 +140,7 @@ class Verifier:
     blocks: BlockList | None = None  # citizens' blocks of providers
     issuer: str = "kyvs"
     attestation_lifetime: dt.timedelta = dt.timedelta(days=1)
+    metrics: VerificationMetrics = field(default_factory=NoMetrics)
 
     async def start(
         self, *, provider: Provider, full_name: str, mobile: str, purpose: str, language: str
@@ -164,6 +199,17 @@ class Verifier:
 
     async def confirm(self, *, provider: Provider, txn_id: str, otp_digest: str) -> dict[str, Any]:
         """Check the OTP (given as its SHA-256 hex); on success disclose by scope and sign."""
+        try:
+            result = await self._confirm(provider, txn_id, otp_digest)
+        except (InvalidOtp, OtpExpired, TooManyAttempts) as error:
+            self.metrics.otp_failed(
+                next(reason for kind, reason in _OTP_FAILURES.items() if isinstance(error, kind))
+            )
+            raise
+        self.metrics.verification_confirmed()
+        return result
+
+    async def _confirm(self, provider: Provider, txn_id: str, otp_digest: str) -> dict[str, Any]:
         await self._owned(provider, txn_id)  # another provider's txn is absent, even to limits
         await self.acquire(self._provider_rate(provider), self.clock.now())
         for _ in range(_CAS_RETRIES):
@@ -203,6 +249,7 @@ class Verifier:
         now = self.clock.now()
         self.require_pending(txn, now)
         if txn.resends >= self.policy.max_resends:
+            self.metrics.rate_limited("too-many-resends")
             raise RateLimited(
                 "No more resends for this verification: start a new one.",
                 slug="too-many-resends",
@@ -210,6 +257,7 @@ class Verifier:
             )
         wait = resend_wait_s(txn, self.policy, now)
         if wait > 0:
+            self.metrics.rate_limited("resend-too-soon")
             raise RateLimited(
                 f"Wait {wait} seconds before resending.", slug="resend-too-soon", retry_after_s=wait
             )
@@ -366,6 +414,7 @@ class Verifier:
         denied = await self.limiter.acquire(limits, now_s=now.timestamp())
         if denied is None:
             return
+        self.metrics.rate_limited(denied.limit.reason)
         messages = {
             "rate-limited": "Too many requests from this API key; slow down.",
             "quota-exhausted": "This provider's daily quota is used up.",

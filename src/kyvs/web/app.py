@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -15,12 +16,14 @@ from kyvs.adapters.signing import keep_refreshed
 from kyvs.adapters.sql.audit import SqlAuditTrail
 from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
-from kyvs.web import dev_outbox, health, jwks, problems
+from kyvs.web import dev_outbox, health, jwks, metrics, problems, readiness
 from kyvs.web.api import citizen, cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditMiddleware, AuditQueue
 from kyvs.web.pages import console, hosted, landing, language, me, shared
 
-CONSOLE_IDLE_S = 15 * 60  # a staff session ends after 15 idle minutes
+CONSOLE_IDLE_S = 15 * 60
+ACCESS_REPLAY_S = 60.0  # access entries a crash left in Redis are recorded within a minute
+log = logging.getLogger("kyvs.web")  # a staff session ends after 15 idle minutes
 
 DESCRIPTION = """
 Know Your Vaccination Status: a service provider learns whether a person is vaccinated,
@@ -42,6 +45,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         background = [
             asyncio.create_task(keep_refreshed(wired.key_ring)),
             asyncio.create_task(audit.run()),
+            asyncio.create_task(_every(ACCESS_REPLAY_S, wired.replay_access_log)),
         ]
         try:
             yield
@@ -70,11 +74,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         same_site="lax",
         https_only=not wired.settings.demo,
     )
-    app.add_middleware(AuditMiddleware, queue=audit)
+    app.add_middleware(AuditMiddleware, queue=audit, metrics=wired.metrics)
     app.mount("/static", StaticFiles(packages=[("kyvs.web", "static")]), name="static")
     problems.install(app)
     cowin.install(app)
     app.include_router(health.router)
+    app.include_router(readiness.router)
+    app.include_router(metrics.router)
     app.include_router(verifications.router)
     app.include_router(jwks.router)
     app.include_router(cowin.router)
@@ -89,6 +95,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if wired.settings.demo and wired.settings.sms_backend == "outbox":
         app.include_router(dev_outbox.router)
     return app
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+    """Run `job` every `seconds` until cancelled; a failure is logged and retried next time."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await job()
+        except Exception as error:  # a background job must not stop the server
+            log.warning("background job failed (%s)", type(error).__name__)
 
 
 def app_from_environment() -> FastAPI:

@@ -3,6 +3,7 @@
 A pure ASGI middleware: it notes the route *template* (`/api/v1/verifications/{txn_id}`, never
 the path with its ids), the status, the provider and the duration, and queues the entry; a
 background task writes queued entries in batches, so no request waits on the audit table.
+The same hook feeds the HTTP metrics (by route template) and puts the request id in the logs.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import datetime as dt
 import logging
 import time
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kyvs.adapters.logging import REQUEST_ID
 from kyvs.ports import AuditEntry, AuditTrail
 
 log = logging.getLogger("kyvs.audit")
@@ -61,18 +63,27 @@ class AuditQueue:
                 await asyncio.shield(self.flush())
 
 
-class AuditMiddleware:
-    """Adds `X-Request-Id` and queues an `AuditEntry` for every HTTP request."""
+class HttpMetrics(Protocol):
+    """Where answered requests are counted (route templates only)."""
 
-    def __init__(self, app: ASGIApp, queue: AuditQueue) -> None:
+    def observe_request(self, *, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one answered request."""
+
+
+class AuditMiddleware:
+    """Adds `X-Request-Id` (also to the logs) and queues an `AuditEntry` for every HTTP request."""
+
+    def __init__(self, app: ASGIApp, queue: AuditQueue, metrics: HttpMetrics | None = None) -> None:
         self.app = app
         self.queue = queue
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request_id = str(uuid.uuid4())
+        token = REQUEST_ID.set(request_id)  # background jobs started here inherit it
         started = time.perf_counter()
         status = 500
 
@@ -88,7 +99,14 @@ class AuditMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            self.queue.put(_entry(scope, request_id, status, started))
+            entry = _entry(scope, request_id, status, started)
+            self.queue.put(entry)
+            if self.metrics is not None:
+                seconds = time.perf_counter() - started
+                self.metrics.observe_request(
+                    method=entry.method, route=entry.route, status=status, seconds=seconds
+                )
+            REQUEST_ID.reset(token)
 
 
 def _entry(scope: Scope, request_id: str, status: int, started: float) -> AuditEntry:

@@ -115,7 +115,10 @@ class RedisVerificationStore:
 
     def pending_key(self, txn_id: str) -> str:
         """The bucket of the pending-access index that a txn belongs to."""
-        bucket = zlib.crc32(txn_id.encode()) % PENDING_BUCKETS
+        return self.bucket_key(zlib.crc32(txn_id.encode()) % PENDING_BUCKETS)
+
+    def bucket_key(self, bucket: int) -> str:
+        """One bucket of the pending-access index (txn ids scored by their entry's time)."""
         return f"{self.prefix}:{{access-pending:{bucket}}}"
 
     async def create(self, txn: VerificationTxn) -> None:
@@ -175,12 +178,13 @@ class RedisVerificationStore:
     ) -> int:
         """Record access entries that a crashed or failed `replace` left in Redis; how many.
 
-        Run it from one periodic job: two at once may both record an entry."""
+        Run it from one periodic job: two at once may both record an entry. An entry left
+        unreplayed for a day expires with its txn."""
         await ready(self.client)
         cutoff = (now - older_than).timestamp()
         replayed = 0
         for bucket in range(PENDING_BUCKETS):
-            index = f"{self.prefix}:{{access-pending:{bucket}}}"
+            index = self.bucket_key(bucket)
             due = await self.client.zrangebyscore(index, "-inf", cutoff, start=0, num=REPLAY_BATCH)
             for txn_id in map(text, due):
                 for entry in map(text, await self.client.lrange(self.access_key(txn_id), 0, -1)):

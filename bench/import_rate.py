@@ -1,0 +1,348 @@
+"""Import rate: kyvs's bulk path against the driver's raw rate for the same rows, in one run.
+
+The synthetic people are generated once into memory (as `Registration`s and as row tuples);
+then, each into a fresh database with kyvs's schema and in batches of `BATCH` people per
+transaction:
+
+  raw       SQLite: `executemany` of plain INSERTs (sqlite3); PostgreSQL: `COPY ... FROM STDIN`
+            (psycopg) of the row tuples, prepared beforehand;
+  bulk      `SqlRegistry.write_many` (rows built from the registrations, ON CONFLICT DO NOTHING on
+            SQLite, COPY into a staging table and a merge on PostgreSQL);
+  service   `load_registrations`, what `kyvs registry import` and `synth` run: duplicate and
+            per-mobile checks against the registry, then `write_many`.
+
+Reported: people/s of each, bulk / raw (target >= 0.5) and the seconds 1M people take through
+the service path (target < 120 s).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common import Metric, Schema, at_least, log, machine, metrics_data, ratio_of, write_result
+
+from kyvs.adapters.sql import migrate
+from kyvs.adapters.sql.engine import make_engine
+from kyvs.adapters.sql.registry import SqlRegistry
+from kyvs.domain.people import Registration
+from kyvs.rules import load_rule_set
+from kyvs.services.importing.load import load_registrations, registrations_as_outcomes
+from kyvs.services.synth import generate
+
+BATCH = 5000  # people per transaction: `load_registrations`' default
+SEED = 7
+RATIO_TARGET = 0.5
+SECONDS_PER_MILLION_TARGET = 120.0
+PEOPLE_COLUMNS = (
+    "reference_id",
+    "full_name",
+    "birth_year",
+    "gender",
+    "mobile",
+    "photo_id_type",
+    "photo_id_number",
+)
+DOSE_COLUMNS = ("reference_id", "dose_number", "vaccine", "kind", "given_on", "centre", "batch")
+PersonRow = tuple[str, str, int, str, str, str | None, str | None]
+DoseRow = tuple[str, int, str, str, Any, str, str]
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA cache_size=-65536",
+)
+
+
+@dataclass
+class Batch:
+    """One transaction's worth: people, as registrations and as rows, and their doses' rows."""
+
+    registrations: list[Registration]
+    people: list[PersonRow]
+    doses: list[DoseRow]
+
+
+@dataclass
+class Dataset:
+    """The people of the run, in batches (made once, reused by every path)."""
+
+    batches: list[Batch]
+
+    @property
+    def people(self) -> int:
+        return sum(len(b.people) for b in self.batches)
+
+    @property
+    def doses(self) -> int:
+        return sum(len(b.doses) for b in self.batches)
+
+    def person_rows(self) -> Iterator[PersonRow]:
+        for batch in self.batches:
+            yield from batch.people
+
+
+def rows_of(registrations: Sequence[Registration]) -> Batch:
+    """The registrations with their table rows (dates kept as `date`)."""
+    people: list[PersonRow] = []
+    doses: list[DoseRow] = []
+    for registration in registrations:
+        person = registration.beneficiary
+        photo = person.photo_id
+        ref = person.reference_id
+        people.append(
+            (
+                ref,
+                person.full_name,
+                person.birth_year,
+                person.gender.value,
+                person.mobile.national,
+                photo.kind.value if photo else None,
+                photo.number if photo else None,
+            )
+        )
+        doses.extend(
+            (ref, d.dose_number, d.vaccine, d.kind.value, d.date, d.centre, d.batch)
+            for d in registration.doses
+        )
+    return Batch(list(registrations), people, doses)
+
+
+def generated_batches(count: int, *, seed: int = SEED, keep: bool = True) -> Iterator[Batch]:
+    """`count` synthetic people in batches of `BATCH`; without `keep`, registrations are dropped."""
+    people = generate(count, seed=seed, rules=load_rule_set())
+    chunk: list[Registration] = []
+    for registration in people:
+        chunk.append(registration)
+        if len(chunk) == BATCH:
+            batch = rows_of(chunk)
+            yield batch if keep else Batch([], batch.people, batch.doses)
+            chunk = []
+    if chunk:
+        batch = rows_of(chunk)
+        yield batch if keep else Batch([], batch.people, batch.doses)
+
+
+def make_dataset(count: int) -> Dataset:
+    """Generate the run's people once."""
+    return Dataset(list(generated_batches(count)))
+
+
+def migrated(url: str) -> None:
+    """Create kyvs's schema at `url` (as `kyvs db upgrade` does)."""
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def sqlite_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
+def _insert(table: str, columns: Sequence[str]) -> str:
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+
+
+def sqlite_raw(url: str, batches: Iterator[Batch] | Sequence[Batch]) -> float:
+    """Seconds for plain `executemany` INSERTs of the rows, one transaction per batch.
+
+    Dates become ISO text first (as SQLAlchemy stores them on SQLite), outside the timing.
+    """
+    connection = sqlite3.connect(sqlite_path(url), isolation_level=None)
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(pragma)
+    people_sql, doses_sql = _insert("beneficiaries", PEOPLE_COLUMNS), _insert("doses", DOSE_COLUMNS)
+    elapsed = 0.0
+    try:
+        for batch in batches:
+            doses = [(*row[:4], row[4].isoformat(), *row[5:]) for row in batch.doses]
+            started = time.perf_counter()
+            connection.execute("BEGIN")
+            connection.executemany(people_sql, batch.people)
+            connection.executemany(doses_sql, doses)
+            connection.execute("COMMIT")
+            elapsed += time.perf_counter() - started
+    finally:
+        connection.close()
+    return elapsed
+
+
+def postgres_raw(url: str, batches: Iterator[Batch] | Sequence[Batch]) -> float:
+    """Seconds for `COPY ... FROM STDIN` of the rows, one transaction per batch."""
+    import psycopg  # noqa: PLC0415
+
+    people_copy = f"COPY beneficiaries ({', '.join(PEOPLE_COLUMNS)}) FROM STDIN"
+    doses_copy = f"COPY doses ({', '.join(DOSE_COLUMNS)}) FROM STDIN"
+    elapsed = 0.0
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        for batch in batches:
+            started = time.perf_counter()
+            with connection.transaction():
+                with cursor.copy(people_copy) as copy:
+                    for person in batch.people:
+                        copy.write_row(person)
+                with cursor.copy(doses_copy) as copy:
+                    for dose in batch.doses:
+                        copy.write_row(dose)
+            elapsed += time.perf_counter() - started
+    return elapsed
+
+
+def kyvs_bulk(url: str, dataset: Dataset) -> float:
+    """Seconds for `SqlRegistry.write_many`, one call (one transaction) per batch."""
+    engine = make_engine(url)
+    registry = SqlRegistry(engine)
+    try:
+        started = time.perf_counter()
+        for batch in dataset.batches:
+            registry.write_many(batch.registrations)
+        return time.perf_counter() - started
+    finally:
+        engine.dispose()
+
+
+def kyvs_service(url: str, dataset: Dataset) -> tuple[float, int]:
+    """Seconds for `load_registrations` (the import use case), and the rows it refused."""
+    engine = make_engine(url)
+    registry = SqlRegistry(engine)
+    people = (r for batch in dataset.batches for r in batch.registrations)
+    try:
+        started = time.perf_counter()
+        report = load_registrations(
+            registrations_as_outcomes(people), registry=registry, max_per_mobile=6
+        )
+        return time.perf_counter() - started, len(report.errors)
+    finally:
+        engine.dispose()
+
+
+def count_people(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        return SqlRegistry(engine).count()
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Databases:
+    """The registries the import left behind for the lookup and load benchmarks."""
+
+    sqlite_url: str
+    postgres: Schema | None
+
+
+def run(
+    dataset: Dataset, work: Path, results: Path, postgres_url: str | None
+) -> tuple[list[Metric], Databases]:
+    """Every path on SQLite, then on PostgreSQL when it is there; keeps the service databases."""
+    people, doses = dataset.people, dataset.doses
+    data: dict[str, Any] = {
+        "benchmark": "import_rate",
+        "machine": machine(),
+        "people": people,
+        "doses": doses,
+        "batch": BATCH,
+        "backends": {},
+    }
+    metrics: list[Metric] = []
+    sqlite_service = ""
+    postgres_service: Schema | None = None
+
+    for backend in ("sqlite", "postgresql"):
+        if backend == "postgresql" and postgres_url is None:
+            continue
+        timings: dict[str, float] = {}
+        refused = 0
+        for path in ("raw", "bulk", "service"):
+            if backend == "sqlite":
+                file = work / f"import-{path}.db"
+                for leftover in work.glob(f"{file.name}*"):
+                    leftover.unlink()
+                url, schema = f"sqlite:///{file}", None
+            else:
+                assert postgres_url is not None  # noqa: S101 - checked above
+                schema = Schema(postgres_url).create()
+                url = schema.url
+            migrated(url)
+            log(f"import {backend}/{path}: {people:,} people, {doses:,} doses")
+            if path == "raw":
+                load = sqlite_raw if backend == "sqlite" else postgres_raw
+                timings[path] = load(url, dataset.batches)
+            elif path == "bulk":
+                timings[path] = kyvs_bulk(url, dataset)
+            else:
+                timings[path], refused = kyvs_service(url, dataset)
+            stored = count_people(url)
+            log(f"  {timings[path]:.1f} s, {people / timings[path]:,.0f} people/s ({stored:,} stored)")
+            if stored != people - refused:
+                raise RuntimeError(f"{backend}/{path} stored {stored:,} of {people:,} people")
+            if path != "service":
+                if schema is not None:
+                    schema.drop()
+                else:
+                    for leftover in work.glob(f"import-{path}.db*"):
+                        leftover.unlink()
+            elif schema is not None:
+                postgres_service = schema
+            else:
+                sqlite_service = url
+        rates = {path: people / seconds for path, seconds in timings.items()}
+        per_million = timings["service"] * 1_000_000 / people
+        data["backends"][backend] = {
+            "seconds": timings,
+            "people_per_s": rates,
+            "bulk_over_raw": rates["bulk"] / rates["raw"],
+            "service_over_raw": rates["service"] / rates["raw"],
+            "service_seconds_per_million": per_million,
+            "refused": refused,
+        }
+        raw_label = "raw executemany" if backend == "sqlite" else "raw COPY"
+        ratio = ratio_of(rates["bulk"], rates["raw"])
+        metrics.append(
+            Metric(
+                f"import {backend}: write_many people/s",
+                rates["bulk"],
+                "people/s",
+                rates["raw"],
+                raw_label,
+                ratio,
+                f">= {RATIO_TARGET}x",
+                at_least(ratio, RATIO_TARGET),
+            )
+        )
+        service_ratio = ratio_of(rates["service"], rates["raw"])
+        metrics.append(
+            Metric(
+                f"import {backend}: load_registrations people/s",
+                rates["service"],
+                "people/s",
+                rates["raw"],
+                raw_label,
+                service_ratio,
+                f">= {RATIO_TARGET}x",
+                at_least(service_ratio, RATIO_TARGET),
+                "the import use case: duplicate and per-mobile checks + write_many",
+            )
+        )
+        metrics.append(
+            Metric(
+                f"import {backend}: seconds per 1M people (load_registrations)",
+                per_million,
+                "s",
+                target=f"< {SECONDS_PER_MILLION_TARGET:.0f} s",
+                met=per_million < SECONDS_PER_MILLION_TARGET,
+                note="" if people == 1_000_000 else f"scaled from {people:,} people",
+            )
+        )
+    data["metrics"] = metrics_data(metrics)
+    write_result(results, "import_rate", data)
+    return metrics, Databases(sqlite_service, postgres_service)

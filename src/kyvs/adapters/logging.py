@@ -1,0 +1,160 @@
+"""Server logs: one JSON object per line, with the request id, and personal data masked.
+
+Code never logs OTPs, names, ID numbers or whole mobiles (SECURITY.md); `RedactFilter` is the
+safety net behind that rule: it masks anything shaped like an Indian mobile (keeping the last
+four digits) and any six-digit number that follows "OTP". The access log keeps the method, the
+path without its query string (a query could carry data) and the status, not the client address.
+`log_config()` is the `logging.config.dictConfig` document `kyvs serve` hands to uvicorn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Any, Literal
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("kyvs_request_id", default=None)
+
+# 10 digits starting 6-9, alone or after +91 / 91 / 0, written whole or as 5 + 5 digits.
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?91[ -]?|0)?[6-9]\d{4}[ -]?\d(\d{4})(?![0-9A-Za-z])")
+_OTP = re.compile(r"(otp\D{0,40}?)(?<!\d)\d{6}(?!\d)", re.IGNORECASE)
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+
+
+def redact(text: str) -> str:
+    """`text` with mobiles masked to their last four digits and OTPs after "OTP" masked."""
+    return _OTP.sub(r"\1******", _MOBILE.sub(r"******\1", text))
+
+
+class RedactFilter(logging.Filter):
+    """Masks mobiles and OTPs in a record's message, arguments, exception and stack text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drops it."""
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, Mapping):
+            record.args = {k: _redacted(v) for k, v in record.args.items()}
+        elif isinstance(record.args, tuple):
+            record.args = tuple(_redacted(v) for v in record.args)
+        message = record.getMessage()
+        if redact(message) != message:  # formed only once formatted (a number argument, say)
+            record.msg, record.args = redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def _redacted(value: object) -> object:
+    return redact(value) if isinstance(value, str) else value
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id (inside a request)
+    and any `extra` fields. With `access=True`, reads uvicorn's access-log record instead."""
+
+    def __init__(self, access: bool = False) -> None:
+        super().__init__()
+        self.access = access
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        return json.dumps(self.fields(record), ensure_ascii=False, default=str)
+
+    def fields(self, record: logging.LogRecord) -> dict[str, Any]:
+        """The record's fields, in the order they are written."""
+        fields: dict[str, Any] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            fields["request_id"] = request_id
+        fields.update(_access_fields(record) if self.access else {})
+        fields.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            fields["exception"] = record.exc_text
+        if record.stack_info:
+            fields["stack"] = record.stack_info
+        return fields
+
+
+def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
+    # uvicorn's access record: args = (client address, method, path with query, HTTP version,
+    # status). The client address is left out, and so is the query.
+    args = record.args
+    if not (isinstance(args, tuple) and len(args) == 5):
+        return {}
+    _client, method, full_path, http_version, status = args
+    path = str(full_path).split("?", 1)[0]
+    return {
+        "message": f"{method} {path} {status}",
+        "method": method,
+        "path": path,
+        "status": status,
+        "http_version": http_version,
+    }
+
+
+class TextFormatter(JsonFormatter):
+    """The same fields as plain text, for a developer's terminal (`--log-format text`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """`time level logger [request id] message`, then the exception if any."""
+        fields = self.fields(record)
+        request = f" [{fields['request_id']}]" if "request_id" in fields else ""
+        line = (
+            f"{fields['time']} {fields['level']:<7} {fields['logger']}{request} {fields['message']}"
+        )
+        return f"{line}\n{fields['exception']}" if "exception" in fields else line
+
+
+def log_config(log_format: Literal["json", "text"] = "json", level: str = "INFO") -> dict[str, Any]:
+    """The `dictConfig` document of the server: kyvs and uvicorn logs through `RedactFilter`
+    (application logs on stderr, access log on stdout), other libraries at WARNING."""
+    formatter = f"{__name__}.{'JsonFormatter' if log_format == 'json' else 'TextFormatter'}"
+
+    def handler(stream: str, style: str) -> dict[str, Any]:
+        return {
+            "class": "logging.StreamHandler",
+            "stream": f"ext://sys.{stream}",
+            "formatter": style,
+            "filters": ["redact"],
+        }
+
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": f"{__name__}.RedactFilter"}},
+        "formatters": {
+            "default": {"()": formatter},
+            "access": {"()": formatter, "access": True},
+        },
+        "handlers": {
+            "default": handler("stderr", "default"),
+            "access": handler("stdout", "access"),
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": ["access"], "level": level, "propagate": False},
+            "kyvs": {"level": level},
+            # httpx logs every request's URL at INFO, and an SMS gateway URL may hold a key.
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
+        },
+        "root": {"handlers": ["default"], "level": "WARNING"},
+    }

@@ -1,0 +1,169 @@
+"""Prometheus metrics: HTTP requests by route template, OTPs, SMS failures and rate-limit hits.
+
+Every label value comes from code (a route template, a slug, an SMS category), never from a
+request: no mobile, name, id or OTP can reach a label, and the number of series stays bounded.
+With several worker processes, set `PROMETHEUS_MULTIPROC_DIR` (`kyvs serve --workers N` makes a
+temporary one when it is unset) and `/metrics` adds up every worker's counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+from kyvs.ports import SmsMessage, SmsSender
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Anything else a client sends as a method is one series, not one per invented verb.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class PrometheusMetrics:
+    """The kyvs metrics in a registry of their own (so each app built in one process, as the
+    tests do, starts from zero); `exposition()` adds the default registry's process metrics."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "kyvs_http_requests",
+            "HTTP requests answered.",
+            ["method", "route", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "kyvs_http_request_seconds", "Time to answer, by route template.", ["route"], registry=r
+        )
+        self.otps_sent = Counter(
+            "kyvs_otps_sent", "OTP SMS handed to the carrier, by kind.", ["kind"], registry=r
+        )
+        self.confirmed = Counter(
+            "kyvs_verifications_confirmed", "Verifications confirmed by the right OTP.", registry=r
+        )
+        self.otp_failures = Counter(
+            "kyvs_otp_failures",
+            "Confirmations refused: wrong, expired or locked.",
+            ["reason"],
+            registry=r,
+        )
+        self.sms_failures = Counter(
+            "kyvs_sms_failures", "SMS the carrier did not take (after retries).", registry=r
+        )
+        self.rate_limit_hits = Counter(
+            "kyvs_rate_limit_hits", "Requests refused by a limit, by limit.", ["limit"], registry=r
+        )
+
+    def observe_request(self, *, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one answered request under its route template."""
+        verb = method if method in _METHODS else "OTHER"
+        self.requests.labels(verb, route, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
+    def otp_sent(self, kind: str) -> None:
+        """One OTP SMS left (`kind`: the SMS category)."""
+        self.otps_sent.labels(kind).inc()
+
+    def sms_failed(self) -> None:
+        """One SMS was not delivered."""
+        self.sms_failures.inc()
+
+    def verification_confirmed(self) -> None:
+        """One verification was confirmed."""
+        self.confirmed.inc()
+
+    def otp_failed(self, reason: str) -> None:
+        """One confirmation was refused (`wrong`, `expired` or `locked`)."""
+        self.otp_failures.labels(reason).inc()
+
+    def rate_limited(self, limit: str) -> None:
+        """One request was refused by `limit` (a problem slug such as `rate-limited`)."""
+        self.rate_limit_hits.labels(limit).inc()
+
+    def exposition(self, accept: str | None = None) -> tuple[bytes, str]:
+        """The metrics in the format `accept` asks for (Prometheus text by default)."""
+        encoder, content_type = choose_encoder(accept or "")
+        return encoder(self._collector()), content_type
+
+    def _collector(self) -> Collector:
+        folder = os.environ.get(MULTIPROC_ENV)
+        if folder:
+            # Every worker writes its values to files there; read them all.
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged, path=folder)  # type: ignore[no-untyped-call] # untyped upstream
+            return merged
+        return _Union((self.registry, REGISTRY))
+
+
+class _Union(Collector):
+    """Several registries read as one."""
+
+    def __init__(self, parts: Iterable[Collector]) -> None:
+        self._parts = tuple(parts)
+
+    def collect(self) -> Iterable[Metric]:
+        for part in self._parts:
+            yield from part.collect()
+
+
+class SmsMetrics(Protocol):
+    """What `MeteredSms` reports."""
+
+    def otp_sent(self, kind: str) -> None:
+        """One OTP SMS left."""
+
+    def sms_failed(self) -> None:
+        """One SMS was not delivered."""
+
+
+class MeteredSms:
+    """An `SmsSender` decorator: counts what the carrier took (by category) and what it refused."""
+
+    def __init__(self, inner: SmsSender, metrics: SmsMetrics) -> None:
+        self.inner = inner
+        self.metrics = metrics
+
+    async def send(self, message: SmsMessage) -> None:
+        """Send through the wrapped sender; a failure is counted and raised again."""
+        try:
+            await self.inner.send(message)
+        except Exception:
+            self.metrics.sms_failed()
+            raise
+        self.metrics.otp_sent(message.category)
+
+
+@contextlib.contextmanager
+def multiprocess_directory(workers: int) -> Iterator[Path | None]:
+    """Prepare `PROMETHEUS_MULTIPROC_DIR` before worker processes start.
+
+    When set, its files from an earlier run are removed (the client library asks for a clean
+    folder); when unset and `workers > 1`, a temporary folder is used for this run. One worker
+    without the variable keeps its metrics in memory (None).
+    """
+    configured = os.environ.get(MULTIPROC_ENV)
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield folder
+        return
+    if workers <= 1:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="kyvs-metrics-") as made:
+        os.environ[MULTIPROC_ENV] = made
+        try:
+            yield Path(made)
+        finally:
+            os.environ.pop(MULTIPROC_ENV, None)

@@ -52,7 +52,7 @@ def shared_backends(postgresql_url, tmp_path):
         "--purposes",
         "travel",
     )["api_key"]
-    yield cli, key
+    yield cli, key, client
     client.flushdb()
     client.close()
 
@@ -88,9 +88,10 @@ def confirm(base: str, key: str, txn_id: str, otp: str) -> httpx.Response:
 
 
 def test_a_verification_started_on_one_server_is_confirmed_on_another(shared_backends, tmp_path):
-    cli, key = shared_backends
+    cli, key, client = shared_backends
     with running_server(cli.env, tmp_path) as first, running_server(cli.env, tmp_path) as second:
         txn_id = start(first, key)
+        assert client.exists(f"kyvs:{{txn:{txn_id}}}:txn")  # the txn lives in Redis
         otp = read_otp(cli, "9400000001")
         answer = confirm(second, key, txn_id, otp)
         assert answer.status_code == 200
@@ -100,7 +101,7 @@ def test_a_verification_started_on_one_server_is_confirmed_on_another(shared_bac
 
 
 def test_a_server_killed_between_generate_and_confirm_loses_nothing(shared_backends, tmp_path):
-    cli, key = shared_backends
+    cli, key, _ = shared_backends
     with running_server(cli.env, tmp_path) as doomed:
         txn_id = start(doomed, key)
         otp = read_otp(cli, "9400000001")

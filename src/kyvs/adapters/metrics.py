@@ -15,7 +15,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+)
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -33,6 +39,8 @@ class PrometheusMetrics:
     tests do, starts from zero); `exposition()` adds the default registry's process metrics."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        # `*_created` series would double the series count for a timestamp nobody graphs.
+        disable_created_metrics()
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.requests = Counter(

@@ -6,7 +6,8 @@ several workers, metrics are shared through `PROMETHEUS_MULTIPROC_DIR`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -18,6 +19,13 @@ from kyvs.cli.context import container
 from kyvs.cli.output import reports_errors
 
 
+class LogFormat(StrEnum):
+    """How the server writes its logs."""
+
+    JSON = "json"  # one object per line, for a log collector
+    TEXT = "text"  # for a developer's terminal
+
+
 @reports_errors
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: KYVS_HOST or 127.0.0.1.")] = None,
@@ -27,8 +35,8 @@ def serve(
         bool, typer.Option("--demo-banner", help="Print the demo banner.")
     ] = False,
     log_format: Annotated[
-        Literal["json", "text"], typer.Option(help="json: one object per line; text: a terminal.")
-    ] = "json",
+        LogFormat, typer.Option(help="json: one object per line; text: for a terminal.")
+    ] = LogFormat.JSON,
 ) -> None:
     """Serve the API and pages until interrupted (Ctrl+C)."""
     settings = container().settings
@@ -44,5 +52,5 @@ def serve(
             workers=workers,
             proxy_headers=False,
             log_level="info",
-            log_config=log_config(log_format),
+            log_config=log_config(log_format.value),
         )

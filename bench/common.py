@@ -30,6 +30,7 @@ RESULTS = BENCH / "results"
 KYVS = str(Path(sys.executable).with_name("kyvs"))
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+SECRET_KEY = secrets.token_urlsafe(32)  # one per run: signing keys are encrypted under it
 
 
 @dataclass
@@ -69,7 +70,10 @@ def percentiles(samples: Sequence[float], points: Sequence[float] = (50, 95, 99)
     if not samples:
         return [math.nan for _ in points]
     ordered = sorted(samples)
-    return [ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))] for p in points]
+    return [
+        ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+        for p in points
+    ]
 
 
 def write_result(folder: Path, name: str, data: dict[str, Any]) -> Path:
@@ -109,7 +113,7 @@ def environment(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYVS_")}
     env.update(
         KYVS_DATABASE_URL=database_url,
-        KYVS_SECRET_KEY=secrets.token_urlsafe(32),
+        KYVS_SECRET_KEY=SECRET_KEY,
         KYVS_SMS_BACKEND="outbox",
         COLUMNS="200",
         NO_COLOR="1",
@@ -374,7 +378,9 @@ def rss_summary(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
         }
     return {
         "peak_mb_per_worker": max((w["peak_mb"] for w in workers.values()), default=None),
-        "max_slope_mb_per_min": max((w["slope_mb_per_min"] for w in workers.values()), default=None),
+        "max_slope_mb_per_min": max(
+            (w["slope_mb_per_min"] for w in workers.values()), default=None
+        ),
         "workers": workers,
     }
 

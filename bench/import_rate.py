@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from common import Metric, Schema, at_least, log, machine, metrics_data, ratio_of, write_result
-
 from kyvs.adapters.sql import migrate
 from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.registry import SqlRegistry
@@ -240,6 +239,84 @@ class Databases:
     postgres: Schema | None
 
 
+@dataclass
+class Target:
+    """A fresh database for one path: a SQLite file or a PostgreSQL schema."""
+
+    url: str
+    file: Path | None = None
+    schema: Schema | None = None
+
+    def discard(self) -> None:
+        if self.schema is not None:
+            self.schema.drop()
+        if self.file is not None:
+            for leftover in self.file.parent.glob(f"{self.file.name}*"):
+                leftover.unlink()
+
+
+def fresh(backend: str, name: str, work: Path, postgres_url: str | None) -> Target:
+    """An empty database with kyvs's schema."""
+    if backend == "sqlite":
+        target = Target("", file=work / f"{name}.db")
+        target.discard()
+        target.url = f"sqlite:///{target.file}"
+    else:
+        if postgres_url is None:
+            raise ValueError("PostgreSQL needs a URL")
+        schema = Schema(postgres_url).create()
+        target = Target(schema.url, schema=schema)
+    migrated(target.url)
+    return target
+
+
+def time_path(backend: str, path: str, url: str, dataset: Dataset) -> tuple[float, int]:
+    """Seconds one path takes to store the dataset at `url`, and the rows it refused."""
+    if path == "raw":
+        return (sqlite_raw if backend == "sqlite" else postgres_raw)(url, dataset.batches), 0
+    if path == "bulk":
+        return kyvs_bulk(url, dataset), 0
+    return kyvs_service(url, dataset)
+
+
+def backend_metrics(backend: str, people: int, timings: dict[str, float]) -> list[Metric]:
+    rates = {path: people / seconds for path, seconds in timings.items()}
+    raw_label = "raw executemany" if backend == "sqlite" else "raw COPY"
+    bulk, service = ratio_of(rates["bulk"], rates["raw"]), ratio_of(rates["service"], rates["raw"])
+    per_million = timings["service"] * 1_000_000 / people
+    return [
+        Metric(
+            f"import {backend}: write_many people/s",
+            rates["bulk"],
+            "people/s",
+            rates["raw"],
+            raw_label,
+            bulk,
+            f">= {RATIO_TARGET}x",
+            at_least(bulk, RATIO_TARGET),
+        ),
+        Metric(
+            f"import {backend}: load_registrations people/s",
+            rates["service"],
+            "people/s",
+            rates["raw"],
+            raw_label,
+            service,
+            f">= {RATIO_TARGET}x",
+            at_least(service, RATIO_TARGET),
+            "the import use case: duplicate and per-mobile checks + write_many",
+        ),
+        Metric(
+            f"import {backend}: seconds per 1M people (load_registrations)",
+            per_million,
+            "s",
+            target=f"< {SECONDS_PER_MILLION_TARGET:.0f} s",
+            met=per_million < SECONDS_PER_MILLION_TARGET,
+            note="" if people == 1_000_000 else f"scaled from {people:,} people",
+        ),
+    ]
+
+
 def run(
     dataset: Dataset, work: Path, results: Path, postgres_url: str | None
 ) -> tuple[list[Metric], Databases]:
@@ -254,95 +331,36 @@ def run(
         "backends": {},
     }
     metrics: list[Metric] = []
-    sqlite_service = ""
-    postgres_service: Schema | None = None
-
-    for backend in ("sqlite", "postgresql"):
-        if backend == "postgresql" and postgres_url is None:
-            continue
+    kept: dict[str, Target] = {}
+    backends = ["sqlite"] + ([] if postgres_url is None else ["postgresql"])
+    for backend in backends:
         timings: dict[str, float] = {}
         refused = 0
         for path in ("raw", "bulk", "service"):
-            if backend == "sqlite":
-                file = work / f"import-{path}.db"
-                for leftover in work.glob(f"{file.name}*"):
-                    leftover.unlink()
-                url, schema = f"sqlite:///{file}", None
-            else:
-                assert postgres_url is not None  # noqa: S101 - checked above
-                schema = Schema(postgres_url).create()
-                url = schema.url
-            migrated(url)
+            target = fresh(backend, f"import-{path}", work, postgres_url)
             log(f"import {backend}/{path}: {people:,} people, {doses:,} doses")
-            if path == "raw":
-                load = sqlite_raw if backend == "sqlite" else postgres_raw
-                timings[path] = load(url, dataset.batches)
-            elif path == "bulk":
-                timings[path] = kyvs_bulk(url, dataset)
-            else:
-                timings[path], refused = kyvs_service(url, dataset)
-            stored = count_people(url)
-            log(f"  {timings[path]:.1f} s, {people / timings[path]:,.0f} people/s ({stored:,} stored)")
+            timings[path], refused = time_path(backend, path, target.url, dataset)
+            stored = count_people(target.url)
+            rate = people / timings[path]
+            log(f"  {timings[path]:.1f} s, {rate:,.0f} people/s ({stored:,} stored)")
             if stored != people - refused:
+                target.discard()
                 raise RuntimeError(f"{backend}/{path} stored {stored:,} of {people:,} people")
-            if path != "service":
-                if schema is not None:
-                    schema.drop()
-                else:
-                    for leftover in work.glob(f"import-{path}.db*"):
-                        leftover.unlink()
-            elif schema is not None:
-                postgres_service = schema
+            if path == "service":
+                kept[backend] = target
             else:
-                sqlite_service = url
-        rates = {path: people / seconds for path, seconds in timings.items()}
-        per_million = timings["service"] * 1_000_000 / people
+                target.discard()
+        found = backend_metrics(backend, people, timings)
         data["backends"][backend] = {
             "seconds": timings,
-            "people_per_s": rates,
-            "bulk_over_raw": rates["bulk"] / rates["raw"],
-            "service_over_raw": rates["service"] / rates["raw"],
-            "service_seconds_per_million": per_million,
+            "people_per_s": {path: people / seconds for path, seconds in timings.items()},
+            "bulk_over_raw": found[0].ratio,
+            "service_over_raw": found[1].ratio,
+            "service_seconds_per_million": found[2].value,
             "refused": refused,
         }
-        raw_label = "raw executemany" if backend == "sqlite" else "raw COPY"
-        ratio = ratio_of(rates["bulk"], rates["raw"])
-        metrics.append(
-            Metric(
-                f"import {backend}: write_many people/s",
-                rates["bulk"],
-                "people/s",
-                rates["raw"],
-                raw_label,
-                ratio,
-                f">= {RATIO_TARGET}x",
-                at_least(ratio, RATIO_TARGET),
-            )
-        )
-        service_ratio = ratio_of(rates["service"], rates["raw"])
-        metrics.append(
-            Metric(
-                f"import {backend}: load_registrations people/s",
-                rates["service"],
-                "people/s",
-                rates["raw"],
-                raw_label,
-                service_ratio,
-                f">= {RATIO_TARGET}x",
-                at_least(service_ratio, RATIO_TARGET),
-                "the import use case: duplicate and per-mobile checks + write_many",
-            )
-        )
-        metrics.append(
-            Metric(
-                f"import {backend}: seconds per 1M people (load_registrations)",
-                per_million,
-                "s",
-                target=f"< {SECONDS_PER_MILLION_TARGET:.0f} s",
-                met=per_million < SECONDS_PER_MILLION_TARGET,
-                note="" if people == 1_000_000 else f"scaled from {people:,} people",
-            )
-        )
+        metrics += found
     data["metrics"] = metrics_data(metrics)
     write_result(results, "import_rate", data)
-    return metrics, Databases(sqlite_service, postgres_service)
+    postgres = kept["postgresql"].schema if "postgresql" in kept else None
+    return metrics, Databases(kept["sqlite"].url, postgres)

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         description='JSON with {to}, {text}, {sender}; default {"to","text","sender"}.',
     )
     sms_sender_id: str = "KYVSOT"
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Proxies (comma-separated IPs, or *) whose X-Forwarded-* headers are trusted, "
+        "so links built behind TLS start with https://.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

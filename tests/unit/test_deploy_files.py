@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type information
 
 from kyvs.settings import Settings
 
@@ -25,7 +25,9 @@ DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 PORT = 8000
 UID = 10001
-SERVE = ["serve", "--host", "0.0.0.0", "--port", str(PORT), "--workers", "2"]
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - what the container must listen on, compared here
+CONTAINER_TMP = "/tmp"  # noqa: S108 - the path a container mounts, compared here
+SERVE = ["serve", "--host", ALL_INTERFACES, "--port", str(PORT), "--workers", "2"]
 KNOWN_SETTINGS = {f"KYVS_{name.upper()}" for name in Settings.model_fields} | {
     "PROMETHEUS_MULTIPROC_DIR"
 }
@@ -78,8 +80,9 @@ def test_dockerfile_builds_a_wheel_then_a_slim_final_stage() -> None:
         assert as_.upper() == "AS"
         assert re.sub(r"\$\{(\w+)\}", lambda m: defaults[m.group(1)], image) == "python:3.11-slim"
     assert [name for *_, name in stages] == ["build", "final"]
-    build_runs = [a for k, a in instructions[: instructions.index(("FROM", " ".join(stages[1])))]]
-    assert any("pip wheel" in run for run in build_runs)
+    first, second = (i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")
+    build = instructions[first:second]
+    assert any(keyword == "RUN" and "pip wheel" in run for keyword, run in build)
 
 
 def test_final_stage_installs_the_wheels_in_a_venv_with_the_share_card_fonts() -> None:
@@ -150,7 +153,8 @@ def test_hadolint_accepts_the_dockerfile() -> None:
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    loaded: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    return loaded
 
 
 def environment(service: dict[str, Any]) -> dict[str, str]:
@@ -226,7 +230,7 @@ def test_app_containers_are_locked_down(compose) -> None:
     app = compose["services"]["app"]
     assert app["read_only"] is True
     assert app["cap_drop"] == ["ALL"]
-    assert "/tmp" in app["tmpfs"]
+    assert CONTAINER_TMP in app["tmpfs"]
     metrics = environment(app)["PROMETHEUS_MULTIPROC_DIR"]
     assert any(mount.startswith(f"{metrics}:uid={UID}") for mount in app["tmpfs"])
     command = app["healthcheck"]["test"]
@@ -356,15 +360,16 @@ def k8s() -> dict[str, list[dict[str, Any]]]:
 
 
 def one(k8s, kind: str) -> dict[str, Any]:
-    objects = [obj for objs in k8s.values() for obj in objs if obj["kind"] == kind]
+    objects: list[dict[str, Any]] = [o for objs in k8s.values() for o in objs if o["kind"] == kind]
     assert len(objects) == 1, kind
     return objects[0]
 
 
 def mebibytes(quantity: str) -> float:
     units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "K": 10**3, "M": 10**6, "G": 10**9}
-    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)([KMG]i?)", quantity).groups()
-    return float(number) * units[unit] / 2**20
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([KMG]i?)", quantity)
+    assert match, f"not a memory quantity: {quantity}"
+    return float(match[1]) * units[match[2]] / 2**20
 
 
 def test_every_manifest_is_a_kubernetes_object(k8s) -> None:
@@ -383,13 +388,12 @@ def test_kustomization_lists_every_manifest_but_the_secret_example(k8s) -> None:
     kustomization = k8s["kustomization.yaml"][0]
     assert set(kustomization["resources"]) == set(k8s) - NOT_LISTED
     assert len(kustomization["resources"]) == len(set(kustomization["resources"]))
-    assert kustomization["images"][0]["name"] == one(k8s, "Deployment")["spec"]["template"][
-        "spec"
-    ]["containers"][0]["image"].split(":")[0]
+    image = container(one(k8s, "Deployment"))["image"]
+    assert kustomization["images"][0]["name"] == image.split(":")[0]
 
 
 def container(workload: dict[str, Any]) -> dict[str, Any]:
-    containers = workload["spec"]["template"]["spec"]["containers"]
+    containers: list[dict[str, Any]] = workload["spec"]["template"]["spec"]["containers"]
     assert len(containers) == 1
     return containers[0]
 
@@ -427,7 +431,7 @@ def test_pods_run_as_non_root_on_a_read_only_filesystem(k8s) -> None:
         assert security["capabilities"]["drop"] == ["ALL"]
         empty_dirs = {v["name"] for v in pod["volumes"] if "emptyDir" in v}
         mounts = {m["mountPath"]: m["name"] for m in container(workload)["volumeMounts"]}
-        assert mounts["/tmp"] in empty_dirs
+        assert mounts[CONTAINER_TMP] in empty_dirs
     deployment_mounts = {
         m["mountPath"]: m["name"] for m in container(one(k8s, "Deployment"))["volumeMounts"]
     }

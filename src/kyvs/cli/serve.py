@@ -50,7 +50,8 @@ def serve(
             host=bind_host,
             port=bind_port,
             workers=workers,
-            proxy_headers=False,
+            proxy_headers=settings.forwarded_allow_ips is not None,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
             log_level="info",
             log_config=log_config(log_format.value),
         )

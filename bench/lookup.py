@@ -1,0 +1,263 @@
+"""Registry lookup by mobile: p50/p99 latency at N people against a registry a tenth (or ten times)
+that size, on SQLite and PostgreSQL.
+
+Each lookup is timed alone, one after another, after a warm-up:
+  kyvs   `SqlRegistryReader.names_on_mobile`, the verification hot path (async engine);
+  raw    the same indexed SELECT straight through the driver (sqlite3 / psycopg).
+
+The target compares p99 at 10M people with p99 at 1M (<= 1.5x); 10M is built only with `--big`
+(streamed from the generator with raw inserts, about 10 minutes). Without it, the registry of
+N/10 people gives the same comparison one decade lower, reported as a proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common import (
+    Metric,
+    Schema,
+    at_most,
+    log,
+    machine,
+    metrics_data,
+    percentiles,
+    ratio_of,
+    write_result,
+)
+from import_rate import (
+    Batch,
+    Dataset,
+    Target,
+    fresh,
+    generated_batches,
+    postgres_raw,
+    sqlite_path,
+    sqlite_raw,
+)
+from kyvs.adapters.sql.engine import make_async_engine
+from kyvs.adapters.sql.verifications import SqlRegistryReader
+from kyvs.domain.mobile import MobileNumber
+
+RATIO_TARGET = 1.5
+LOOKUPS = 3000  # timed lookups per registry and way; a tenth as many more warm up first
+SELECT = "SELECT reference_id, full_name FROM beneficiaries WHERE mobile = "
+
+
+@dataclass
+class Registry:
+    """A registry to look up in: its URL, how many people, and mobiles that are in it."""
+
+    label: str
+    backend: str
+    url: str
+    people: int
+    mobiles: list[str]
+
+
+def sample_mobiles(people: Iterable[tuple[Any, ...]], count: int, seed: int = 11) -> list[str]:
+    """`count` mobiles drawn uniformly from the people's (a reservoir: one pass, any size)."""
+    rng = random.Random(seed)
+    reservoir: list[str] = []
+    for seen, person in enumerate(people):
+        if seen < count:
+            reservoir.append(person[4])
+        elif (slot := rng.randrange(seen + 1)) < count:
+            reservoir[slot] = person[4]
+    rng.shuffle(reservoir)
+    if reservoir and len(reservoir) < count:  # a tiny registry: look its people up again
+        reservoir = [reservoir[i % len(reservoir)] for i in range(count)]
+    return reservoir
+
+
+async def _kyvs_lookups(url: str, mobiles: Sequence[str], warmup: int) -> list[float]:
+    engine = make_async_engine(url)
+    reader = SqlRegistryReader(engine)
+    numbers = [MobileNumber(m) for m in mobiles]
+    try:
+        for number in numbers[:warmup]:
+            await reader.names_on_mobile(number)
+        times = []
+        for number in numbers[warmup:]:
+            started = time.perf_counter()
+            found = await reader.names_on_mobile(number)
+            times.append((time.perf_counter() - started) * 1000)
+            if not found:
+                raise RuntimeError(f"nobody on {number.masked}: the sample is wrong")
+        return times
+    finally:
+        await engine.dispose()
+
+
+def _raw_lookups(registry: Registry, mobiles: Sequence[str], warmup: int) -> list[float]:
+    times = []
+    if registry.backend == "sqlite":
+        connection = sqlite3.connect(f"file:{sqlite_path(registry.url)}?mode=ro", uri=True)
+        try:
+            query = SELECT + "?"
+            for mobile in mobiles[:warmup]:
+                connection.execute(query, (mobile,)).fetchall()
+            for mobile in mobiles[warmup:]:
+                started = time.perf_counter()
+                connection.execute(query, (mobile,)).fetchall()
+                times.append((time.perf_counter() - started) * 1000)
+        finally:
+            connection.close()
+        return times
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(registry.url, autocommit=True) as connection:
+        query = SELECT + "%s"
+        for mobile in mobiles[:warmup]:
+            connection.execute(query, (mobile,)).fetchall()
+        for mobile in mobiles[warmup:]:
+            started = time.perf_counter()
+            connection.execute(query, (mobile,)).fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def measure(registry: Registry) -> dict[str, Any]:
+    """p50/p95/p99 in ms of both ways of looking up, on the registry's sampled mobiles."""
+    warmup = len(registry.mobiles) // 11
+    log(f"lookup {registry.backend}/{registry.label}: {len(registry.mobiles) - warmup:,} lookups")
+    kyvs = asyncio.run(_kyvs_lookups(registry.url, registry.mobiles, warmup))
+    raw = _raw_lookups(registry, registry.mobiles, warmup)
+    result: dict[str, Any] = {"people": registry.people, "backend": registry.backend}
+    for name, times in (("kyvs", kyvs), ("raw", raw)):
+        p50, p95, p99 = percentiles(times)
+        result[name] = {"p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "lookups": len(times)}
+    return result
+
+
+def load_raw(backend: str, url: str, batches: Iterable[Batch]) -> None:
+    (sqlite_raw if backend == "sqlite" else postgres_raw)(url, batches)
+
+
+def build_big(
+    count: int, work: Path, postgres_url: str | None, sample: int
+) -> tuple[list[Registry], list[Target]]:
+    """Registries of `count` people on every backend, streamed from the generator once."""
+    backends = ["sqlite"] + (["postgresql"] if postgres_url else [])
+    targets = {backend: fresh(backend, "lookup-big", work, postgres_url) for backend in backends}
+    rng = random.Random(13)
+    reservoir: list[str] = []
+    seen = 0
+    log(f"lookup: building {count:,} people on {', '.join(backends)} (streamed)")
+    started = time.monotonic()
+    for number, batch in enumerate(generated_batches(count, keep=False)):
+        for backend, target in targets.items():
+            load_raw(backend, target.url, [batch])
+        for person in batch.people:
+            if seen < sample:
+                reservoir.append(person[4])
+            elif (slot := rng.randrange(seen + 1)) < sample:
+                reservoir[slot] = person[4]
+            seen += 1
+        if number % 200 == 0:
+            log(f"  {seen:,} people in {time.monotonic() - started:.0f} s")
+    rng.shuffle(reservoir)
+    registries = [Registry(_label(count), b, t.url, count, reservoir) for b, t in targets.items()]
+    return registries, list(targets.values())
+
+
+def first_people(dataset: Dataset, count: int) -> list[Batch]:
+    """The dataset's first `count` people (and their doses), in batches."""
+    batches: list[Batch] = []
+    taken = 0
+    for batch in dataset.batches:
+        if taken >= count:
+            break
+        keep = batch.people[: count - taken]
+        refs = {person[0] for person in keep}
+        batches.append(Batch([], keep, [d for d in batch.doses if d[0] in refs]))
+        taken += len(keep)
+    return batches
+
+
+def compare(larger: Registry, smaller: Registry, data: dict[str, Any], note: str) -> list[Metric]:
+    """Both registries measured; p99 of the larger over the smaller, per way of looking up."""
+    found = {}
+    for registry in (smaller, larger):
+        key = f"{registry.backend}/{registry.label}"
+        found[registry.label] = data["registries"][key] = measure(registry)
+    metrics = []
+    for way in ("kyvs", "raw"):
+        high = found[larger.label][way]["p99_ms"]
+        low = found[smaller.label][way]["p99_ms"]
+        ratio = ratio_of(high, low)
+        metrics.append(
+            Metric(
+                f"lookup {larger.backend} ({way}): p99 at {larger.label}",
+                high,
+                "ms",
+                low,
+                f"p99 at {smaller.label}",
+                ratio,
+                f"<= {RATIO_TARGET}x",
+                at_most(ratio, RATIO_TARGET),
+                note,
+            )
+        )
+    return metrics
+
+
+def run(
+    dataset: Dataset,
+    *,
+    sqlite_url: str,
+    postgres: Schema | None,
+    postgres_url: str | None,
+    work: Path,
+    results: Path,
+    big: int | None,
+    lookups: int = LOOKUPS,
+) -> list[Metric]:
+    """Lookups at N (the import's registries) against N/10, or `big` against N, per backend."""
+    people = dataset.people
+    sample = lookups + lookups // 10
+    mobiles = sample_mobiles(dataset.person_rows(), sample)
+    data: dict[str, Any] = {"benchmark": "lookup", "machine": machine(), "registries": {}}
+    metrics: list[Metric] = []
+    temporary: list[Target] = []
+    registries = [Registry(_label(people), "sqlite", sqlite_url, people, mobiles)]
+    if postgres is not None:
+        registries.append(Registry(_label(people), "postgresql", postgres.url, people, mobiles))
+    try:
+        if big:
+            built, temporary = build_big(big, work, postgres_url, sample)
+            larger = {registry.backend: registry for registry in built}
+            for registry in registries:
+                metrics += compare(larger[registry.backend], registry, data, "")
+        else:
+            batches = first_people(dataset, max(people // 10, 1))
+            few = sum(len(b.people) for b in batches)
+            few_mobiles = sample_mobiles((p for b in batches for p in b.people), sample)
+            for registry in registries:
+                target = fresh(registry.backend, "lookup-small", work, postgres_url)
+                temporary.append(target)
+                load_raw(registry.backend, target.url, batches)
+                smaller = Registry(_label(few), registry.backend, target.url, few, few_mobiles)
+                note = "proxy one decade lower; --big measures 10M vs 1M"
+                metrics += compare(registry, smaller, data, note)
+    finally:
+        for target in temporary:
+            target.discard()
+    data["metrics"] = metrics_data(metrics)
+    write_result(results, "lookup", data)
+    return metrics
+
+
+def _label(count: int) -> str:
+    if count >= 1_000_000 and count % 1_000_000 == 0:
+        return f"{count // 1_000_000}M"
+    if count >= 1000 and count % 1000 == 0:
+        return f"{count // 1000}k"
+    return f"{count:,}"

@@ -1,0 +1,213 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against a real `kyvs serve`.
+
+One browser per session, one deployment (database, people, provider, staff login, server) per
+module, a fresh browser context per page a test opens, and full-page screenshots of every step
+in `test-artefacts/` (git-ignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Frame, Page, sync_playwright
+
+from tests.e2e.conftest import Cli, environment, free_port, running_server
+
+CHROMIUM = os.environ.get("KYVS_CHROMIUM", "/usr/bin/chromium")
+# Playwright cannot download its own browser here; these flags suit a headless container.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artefacts"
+STAFF_USERNAME = "desk"
+STAFF_PASSWORD = "a-long-password"
+PROVIDER_NAME = "Yatra Travels"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    mobile: str
+    doses: tuple[str, ...]
+    status: int  # what the doses make of them: 0 not, 1 partially, 2 fully vaccinated
+
+
+# Each person has a mobile of their own: a mobile gets only a few OTPs an hour.
+PEOPLE = {
+    "asha": Person("Asha Patel", "9100000001", ("2021-05-01", "2021-08-01"), 2),
+    "bhavesh": Person("ભાવેશ શાહ", "9100000002", ("2021-06-01", "2021-09-01"), 2),
+    "meera": Person("Meera Shah", "9100000003", ("2022-01-20",), 1),
+    "ravi": Person("Ravi Kumar", "9100000004", (), 0),
+}
+
+
+@dataclass
+class Outbox:
+    """The demo SMS outbox, read with `kyvs sms outbox --json` as an operator would."""
+
+    cli: Cli
+    handed_out: dict[str, int] = field(default_factory=dict)
+
+    def newest_otp(self, mobile: str) -> str:
+        """The OTP of the newest SMS to `mobile`, waiting for one not handed out before (the
+        SMS leaves after the page answered)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            messages = self.cli.json("sms", "outbox", "--mobile", mobile, "--last", "100")
+            if len(messages) > self.handed_out.get(mobile, 0):
+                self.handed_out[mobile] = len(messages)
+                found = re.search(r"\b[0-9]{6}\b", messages[0]["text"])
+                assert found, f"no OTP in the SMS: {messages[0]['text']}"
+                return found.group(0)
+            time.sleep(0.2)
+        raise AssertionError(f"no new SMS reached {mobile} in 10 s")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    base: str
+    cli: Cli
+    provider: dict[str, Any]
+    site: str  # the provider's website: its return URL and the origin allowed to embed
+    outbox: Outbox
+
+    @property
+    def site_port(self) -> int:
+        return int(self.site.rsplit(":", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for the whole session; skipped (or failed in CI) when missing."""
+    if not Path(CHROMIUM).exists():
+        reason = (
+            f"the browser tests need Chromium at {CHROMIUM} "
+            "(`apt-get install chromium fonts-noto-core`; `make test` does it when run as root)"
+        )
+        if os.environ.get("KYVS_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{reason}; KYVS_REQUIRE_SERVICES=1 forbids skipping")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def deployment(browser, tmp_path_factory) -> Iterator[Deployment]:
+    """A SQLite deployment set up with the CLI, served by a real `kyvs serve` process."""
+    folder = tmp_path_factory.mktemp("browser")
+    cli = Cli(environment(f"sqlite:///{folder / 'kyvs.db'}", KYVS_DEMO="1"), folder)
+    cli.run("db", "upgrade")
+    cli.run("registry", "import", str(_registry_csv(folder / "registry.csv")))
+    site = f"http://127.0.0.1:{free_port()}"
+    provider = cli.json(
+        "provider",
+        "create",
+        "--name",
+        PROVIDER_NAME,
+        "--category",
+        "travel",
+        "--scopes",
+        "status,vaccinations,demographics",
+        "--purposes",
+        "travel,employment",
+        "--rate-limit",
+        "1000/min",
+        "--return-url",
+        f"{site}/return",
+        "--embed-origin",
+        site,
+    )
+    cli.run(
+        "provider",
+        "staff",
+        "add",
+        provider["provider_id"],
+        "--username",
+        STAFF_USERNAME,
+        "--password",
+        STAFF_PASSWORD,
+    )
+    with running_server(cli.env, folder) as base:
+        yield Deployment(base=base, cli=cli, provider=provider, site=site, outbox=Outbox(cli))
+
+
+def _registry_csv(path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        rows = csv.writer(out)
+        rows.writerow(
+            ["full_name", "birth_year", "gender", "mobile"]
+            + ["dose1_vaccine", "dose1_date", "dose2_vaccine", "dose2_date"]
+        )
+        for person in PEOPLE.values():
+            doses = [("COVISHIELD", day) for day in person.doses]
+            doses += [("", "")] * (2 - len(doses))
+            rows.writerow([person.name, 1988, "F", person.mobile, *(x for d in doses for x in d)])
+    return path
+
+
+@pytest.fixture
+def open_page(browser) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a fresh context (its own cookies); every context is closed afterwards and
+    any uncaught JavaScript error on those pages fails the test."""
+    contexts = []
+    errors: list[str] = []
+
+    def new_page(viewport: dict[str, int] = PHONE, **options: Any) -> Page:
+        context = browser.new_context(viewport=viewport, locale="en-IN", **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """`<repo>/test-artefacts/`: screenshots for people to look at (git-ignored)."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    return ARTEFACTS
+
+
+@pytest.fixture
+def shoot(request, artefacts) -> Callable[[Page, str], Path]:
+    """Saves a full-page screenshot named after the test and the step."""
+    test = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+    def save(page: Page, step: str) -> Path:
+        path = artefacts / f"{test}--{step}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return save
+
+
+def assert_accessible(target: Page | Frame, where: str) -> None:
+    """axe-core finds no serious or critical violation on the page (or frame) as it is now."""
+    violations = Axe().run(target).response["violations"]
+    serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(" ".join(map(str, node["target"])) for node in v["nodes"][:5])
+        for v in serious
+    )
+    assert not serious, f"axe: serious accessibility problems on {where}:\n{report}"

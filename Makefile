@@ -9,11 +9,12 @@ DEV_STAMP := $(VENV)/.installed-dev
 # pip prints a warning per package for index folders this machine's pip config names but lacks.
 PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: run test lint typecheck unit install clean help
+.PHONY: run test lint typecheck unit install clean help bench
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite"
+	@echo "make bench - benchmarks at 1M people; ratios against same-run baselines in bench/results"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kyvs needs Python 3.11 or newer")'
@@ -44,6 +45,9 @@ typecheck: $(DEV_STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

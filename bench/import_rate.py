@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,7 +150,7 @@ def _insert(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
 
 
-def sqlite_raw(url: str, batches: Iterator[Batch] | Sequence[Batch]) -> float:
+def sqlite_raw(url: str, batches: Iterable[Batch]) -> float:
     """Seconds for plain `executemany` INSERTs of the rows, one transaction per batch.
 
     Dates become ISO text first (as SQLAlchemy stores them on SQLite), outside the timing.
@@ -174,7 +174,7 @@ def sqlite_raw(url: str, batches: Iterator[Batch] | Sequence[Batch]) -> float:
     return elapsed
 
 
-def postgres_raw(url: str, batches: Iterator[Batch] | Sequence[Batch]) -> float:
+def postgres_raw(url: str, batches: Iterable[Batch]) -> float:
     """Seconds for `COPY ... FROM STDIN` of the rows, one transaction per batch."""
     import psycopg  # noqa: PLC0415
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 import shutil
 import sqlite3
@@ -61,6 +62,7 @@ FLAT_TARGET_MB_PER_MIN = 1.0
 OTP_TIMEOUT_S = 5.0
 POLL_S = 0.005
 OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+LINE = re.compile(r":\d+\)$")  # a frame's line number: profiles add up per function
 Fetch = Callable[[int], Awaitable[list[tuple[int, str, str]]]]
 
 
@@ -377,15 +379,17 @@ async def _measure(
     clients: int,
     seconds: float,
 ) -> list[Phase]:
-    timing = {"server": server, "sampler": sampler, "clients": clients, "seconds": seconds}
-    health = await timed_phase("healthz", one=healthz, **timing)
+    timing = functools.partial(
+        timed_phase, server=server, sampler=sampler, clients=clients, seconds=seconds
+    )
+    health = await timing("healthz", one=healthz)
     async with outbox_reader(config) as fetch:
         watcher = OtpWatcher(fetch)
         await watcher.start_after_current()
         poller = asyncio.create_task(watcher.run())
         try:
             flow = verification(api_key, pairs, watcher)
-            verify = await timed_phase("verification", one=flow, **timing)
+            verify = await timing("verification", one=flow)
         finally:
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -405,32 +409,31 @@ def profile_start(server: Server, seconds: float, out: Path) -> subprocess.Popen
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def top_frames(collapsed: Path, count: int = 30) -> list[dict[str, Any]]:
-    """The functions most often on the stack (inclusive share of samples) in a py-spy raw file."""
-    if not collapsed.exists():
-        return []
+def top_frames(collapsed: Path, count: int = 20) -> dict[str, list[dict[str, Any]]]:
+    """A py-spy raw profile summed up: the functions with the most samples of their own, and
+    kyvs's functions by the share of samples they are on the stack (inclusive)."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
-    for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
-        stack, _, weight = line.rpartition(" ")
-        if not weight.isdigit():
-            continue
-        samples = int(weight)
-        total += samples
-        frames = [f.split(" (")[0] + " (" + f.split(" (")[-1] for f in stack.split(";")[1:]]
-        for frame in set(frames):
-            inclusive[frame] += samples
-        if frames:
-            own[frames[-1]] += samples
-    return [
-        {
-            "frame": frame,
-            "inclusive": round(n / total, 4),
-            "self": round(own[frame] / total, 4),
-        }
-        for frame, n in inclusive.most_common(count)
-    ]
+    if collapsed.exists():
+        for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
+            stack, _, weight = line.rpartition(" ")
+            if not weight.isdigit():
+                continue
+            total += int(weight)
+            frames = [LINE.sub(")", frame) for frame in stack.split(";")]
+            for frame in set(frames):
+                inclusive[frame] += int(weight)
+            own[frames[-1]] += int(weight)
+    if not total:
+        return {"self": [], "kyvs_inclusive": []}
+    ours = Counter({f: n for f, n in inclusive.items() if "(kyvs/" in f and "kyvs/cli/" not in f})
+    return {
+        "self": [{"frame": f, "share": round(n / total, 4)} for f, n in own.most_common(count)],
+        "kyvs_inclusive": [
+            {"frame": f, "share": round(n / total, 4)} for f, n in ours.most_common(count)
+        ],
+    }
 
 
 def measure_config(
@@ -473,7 +476,7 @@ def measure_config(
         "round_trips_over_healthz": ratio_of(phases[1].per_second, phases[0].per_second),
         "rss": rss_summary(under_load),
         "rss_samples": samples,
-        "profile": top_frames(results / f"profile-{config.label}.txt") if profile else [],
+        "profile": top_frames(results / f"profile-{config.label}.txt") if profile else {},
     }
 
 

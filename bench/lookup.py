@@ -16,7 +16,7 @@ import asyncio
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,32 +96,28 @@ async def _kyvs_lookups(url: str, mobiles: Sequence[str], warmup: int) -> list[f
         await engine.dispose()
 
 
-def _raw_lookups(registry: Registry, mobiles: Sequence[str], warmup: int) -> list[float]:
+def _timed(lookup: Callable[[str], object], mobiles: Sequence[str], warmup: int) -> list[float]:
+    for mobile in mobiles[:warmup]:
+        lookup(mobile)
     times = []
+    for mobile in mobiles[warmup:]:
+        started = time.perf_counter()
+        lookup(mobile)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _raw_lookups(registry: Registry, mobiles: Sequence[str], warmup: int) -> list[float]:
     if registry.backend == "sqlite":
-        connection = sqlite3.connect(f"file:{sqlite_path(registry.url)}?mode=ro", uri=True)
+        lite = sqlite3.connect(f"file:{sqlite_path(registry.url)}?mode=ro", uri=True)
         try:
-            query = SELECT + "?"
-            for mobile in mobiles[:warmup]:
-                connection.execute(query, (mobile,)).fetchall()
-            for mobile in mobiles[warmup:]:
-                started = time.perf_counter()
-                connection.execute(query, (mobile,)).fetchall()
-                times.append((time.perf_counter() - started) * 1000)
+            return _timed(lambda m: lite.execute(SELECT + "?", (m,)).fetchall(), mobiles, warmup)
         finally:
-            connection.close()
-        return times
+            lite.close()
     import psycopg  # noqa: PLC0415
 
-    with psycopg.connect(registry.url, autocommit=True) as connection:
-        query = SELECT + "%s"
-        for mobile in mobiles[:warmup]:
-            connection.execute(query, (mobile,)).fetchall()
-        for mobile in mobiles[warmup:]:
-            started = time.perf_counter()
-            connection.execute(query, (mobile,)).fetchall()
-            times.append((time.perf_counter() - started) * 1000)
-    return times
+    with psycopg.connect(registry.url, autocommit=True) as pg:
+        return _timed(lambda m: pg.execute(SELECT + "%s", (m,)).fetchall(), mobiles, warmup)
 
 
 def measure(registry: Registry) -> dict[str, Any]:

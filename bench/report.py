@@ -68,9 +68,11 @@ def plots(load: dict[str, Any] | None, results: Path) -> list[Path]:
     except ImportError:
         log("matplotlib is not installed: no plots")
         return []
-    configs = load["configs"]
-    written = []
+    return [_throughput(plt, load, results), _latency(plt, load["configs"], results)]
 
+
+def _throughput(plt: Any, load: dict[str, Any], results: Path) -> Path:
+    configs = load["configs"]
     figure, (throughput, ratios) = plt.subplots(1, 2, figsize=(11, 4.2))
     by_backend: dict[str, list[tuple[int, float, float, float]]] = {}
     for found in configs.values():
@@ -103,10 +105,13 @@ def plots(load: dict[str, Any] | None, results: Path) -> list[Path]:
     ratios.legend(fontsize=8)
     figure.suptitle(f"kyvs serve, {load.get('clients')} clients, {load.get('seconds')} s per run")
     figure.tight_layout()
-    written.append(results / "throughput_vs_workers.png")
-    figure.savefig(written[-1], dpi=110)
+    path = results / "throughput_vs_workers.png"
+    figure.savefig(path, dpi=110)
     plt.close(figure)
+    return path
 
+
+def _latency(plt: Any, configs: dict[str, Any], results: Path) -> Path:
     steps = [
         ("healthz", "request"),
         ("verification", "start"),
@@ -127,7 +132,7 @@ def plots(load: dict[str, Any] | None, results: Path) -> list[Path]:
     axes[0].legend(fontsize=8)
     figure.suptitle("Latency percentiles under load (ms)")
     figure.tight_layout()
-    written.append(results / "latency_percentiles.png")
-    figure.savefig(written[-1], dpi=110)
+    path = results / "latency_percentiles.png"
+    figure.savefig(path, dpi=110)
     plt.close(figure)
-    return written
+    return path

@@ -147,19 +147,9 @@ def share_card(results: Path, renders: int) -> tuple[list[Metric], list[str]]:
     ], []
 
 
-def main(argv: Sequence[str]) -> int:
-    options = arguments(argv)
-    started = time.monotonic()
-    results: Path = options.results
-    results.mkdir(parents=True, exist_ok=True)
-    work = options.work or Path(tempfile.mkdtemp(prefix="kyvs-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    notes = [
-        f"{options.people:,} people; {options.clients} clients, {options.seconds:g} s per load "
-        f"run; machine: {machine()}",
-        "Other work on the machine (colleagues' test suites) moves absolute numbers; the load "
-        "client shares the cores with the server. Compare ratios, measured in the same run.",
-    ]
+def service_notes(options: argparse.Namespace) -> tuple[str | None, str | None, list[str]]:
+    """The PostgreSQL and Redis URLs to use (None: skip), and why some are skipped."""
+    notes: list[str] = []
     postgres_url: str | None = None if options.no_postgres else options.postgres_url
     if postgres_url is not None and (why := postgres_reachable(postgres_url)):
         notes.append(f"{why}: PostgreSQL parts skipped")
@@ -176,9 +166,19 @@ def main(argv: Sequence[str]) -> int:
             notes.append(f"{why}: PostgreSQL runs without Redis")
         else:
             redis_url = options.redis_url
+    return postgres_url, redis_url, notes
 
+
+def measure_all(
+    options: argparse.Namespace,
+    work: Path,
+    notes: list[str],
+    postgres_url: str | None,
+    redis_url: str | None,
+) -> tuple[list[Metric], dict[str, Any] | None]:
+    """Import, lookups, load (and soak), share cards; the metrics and the load results."""
+    results: Path = options.results
     metrics: list[Metric] = []
-    load_data: dict[str, Any] | None = None
     postgres: Schema | None = None
     try:
         log(f"generating {options.people:,} synthetic people (once, in memory)")
@@ -249,9 +249,28 @@ def main(argv: Sequence[str]) -> int:
     finally:
         if postgres is not None:
             postgres.drop()
+    return metrics, load_data
+
+
+def main(argv: Sequence[str]) -> int:
+    options = arguments(argv)
+    started = time.monotonic()
+    results: Path = options.results
+    results.mkdir(parents=True, exist_ok=True)
+    work = options.work or Path(tempfile.mkdtemp(prefix="kyvs-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    postgres_url, redis_url, notes = service_notes(options)
+    notes[:0] = [
+        f"{options.people:,} people; {options.clients} clients, {options.seconds:g} s per load "
+        f"run; machine: {machine()}",
+        "Other work on the machine (colleagues' test suites) moves absolute numbers; the load "
+        "client shares the cores with the server. Compare ratios, measured in the same run.",
+    ]
+    try:
+        metrics, load_data = measure_all(options, work, notes, postgres_url, redis_url)
+    finally:
         if options.work is None:
             shutil.rmtree(work, ignore_errors=True)
-
     report.plots(load_data, results)
     minutes = (time.monotonic() - started) / 60
     notes.append(f"The whole run took {minutes:.1f} minutes.")

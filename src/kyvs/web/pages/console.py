@@ -58,7 +58,11 @@ async def console_home(request: Request) -> Response:
     """The check form, or the login form."""
     provider = await _staff_provider(request)
     if provider is None:
-        return _page(request, "console/login.html", title="Login")
+        return _page(
+            request,
+            "console/login.html",
+            title=translator(page_language(request)).gettext("Provider console"),
+        )
     return _verify_form(request, provider)
 
 
@@ -107,7 +111,7 @@ async def login(
             request,
             "console/login.html",
             status_code=401,
-            title="Login",
+            title=translator(page_language(request)).gettext("Provider console"),
             username=login_name,
             problem=words.gettext("Wrong username or password."),
         )

@@ -8,8 +8,12 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 # pip prints a warning per package for index folders this machine's pip config names but lacks.
 PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here),
+# with Noto fonts and FriBiDi so that Indic text is shaped as people will see it.
+BROWSER_PACKAGES := chromium fonts-noto-core libfribidi0
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit install clean help bench
+.PHONY: run test lint typecheck unit install browser-deps clean help bench
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
@@ -25,9 +29,17 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e . 2>&1 | $(PIP_QUIET)
 	@touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
+$(DEV_STAMP): pyproject.toml | $(BIN)/python browser-deps
 	$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | $(PIP_QUIET)
 	@touch $@ $(RUN_STAMP)
+
+# Best effort, never failing the build: only as root, with apt-get, when Chromium is missing.
+# Without it the browser tests skip (and fail under KYVS_REQUIRE_SERVICES=1, as in .ci/run).
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(BROWSER_PACKAGES); } \
+			|| echo "Could not install $(BROWSER_PACKAGES); the browser tests will be skipped."; \
+	fi
 
 install: $(RUN_STAMP)
 

@@ -395,3 +395,71 @@ def slope(points: Sequence[tuple[float, float]]) -> float:
     if spread == 0:
         return 0.0
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+
+
+# --- where the CPU went -------------------------------------------------------------------------
+
+
+def machine_busy_seconds() -> float:
+    """CPU-seconds every core spent busy since boot (not idle, not waiting for I/O)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_command(commands: Sequence[str]) -> dict[int, float]:
+    """CPU-seconds of every process whose command name is one of `commands`, by pid."""
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if name in commands:
+            found[int(entry.name)] = cpu_seconds(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """Cores used between `start()` and `stop()`: the kyvs workers, this process (the load
+    client), PostgreSQL and Redis, and the whole machine (the rest is other people's work)."""
+
+    SERVICES = ("postgres", "redis-server")
+
+    def __init__(self, worker_pids: Sequence[int]) -> None:
+        self.worker_pids = list(worker_pids)
+        self._start: dict[str, Any] = {}
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "wall": time.monotonic(),
+            "server": sum(cpu_seconds(pid) for pid in self.worker_pids),
+            "client": time.process_time(),
+            "services": cpu_by_command(self.SERVICES),
+            "machine": machine_busy_seconds(),
+        }
+
+    def start(self) -> None:
+        self._start = self._snapshot()
+
+    def stop(self) -> dict[str, float]:
+        end, begin = self._snapshot(), self._start
+        wall = end["wall"] - begin["wall"]
+        services = sum(
+            seconds - begin["services"].get(pid, 0.0) for pid, seconds in end["services"].items()
+        )
+        used = {
+            "server": end["server"] - begin["server"],
+            "client": end["client"] - begin["client"],
+            "db_and_redis": services,
+            "machine": end["machine"] - begin["machine"],
+        }
+        cores = {name: round(seconds / wall, 3) for name, seconds in used.items()}
+        cores["others"] = round(
+            max(0.0, cores["machine"] - cores["server"] - cores["client"] - cores["db_and_redis"]),
+            3,
+        )
+        return cores

@@ -38,12 +38,12 @@ import httpx
 
 from common import (
     Cli,
+    CpuMeter,
     MemorySampler,
     Metric,
     Server,
     at_least,
     at_most,
-    cpu_seconds,
     environment,
     log,
     machine,
@@ -99,27 +99,37 @@ class Phase:
     failed: dict[str, int]
     per_second: float
     latency_ms: dict[str, dict[str, float]]
-    server_cpu_cores: float
-    client_cpu_cores: float
+    cpu_cores: dict[str, float]  # server, client, db_and_redis, machine, others
     window: tuple[float, float]  # seconds since the memory sampler began
+    failed_examples: list[str] = field(default_factory=list)
 
 
 # --- where OTPs are read --------------------------------------------------------------------------
 
 
 class OtpWatcher:
-    """Polls the outbox for new messages and hands each waiting client its mobile's OTP."""
+    """Polls the outbox for new messages and hands each waiting client its mobile's OTP.
+
+    On PostgreSQL, ids come from a sequence when a row is inserted but become visible when its
+    transaction commits, so id 131 may appear after 132: the watcher reads from the highest id
+    below which it has seen every row (`floor`), not from the highest id seen, and steps over a
+    gap (a rolled-back insert) only once it has lasted `GAP_S`.
+    """
+
+    GAP_S = 3.0
 
     def __init__(self, fetch: Fetch) -> None:
         self._fetch = fetch
-        self._last = 0
+        self._floor = 0
+        self._seen: set[int] = set()
+        self._gap_since: float | None = None
         self._waiting: dict[str, asyncio.Future[str]] = {}
         self._early: dict[str, str] = {}
         self.polls = 0
 
     async def start_after_current(self) -> None:
         rows = await self._fetch(-1)
-        self._last = max((row[0] for row in rows), default=0)
+        self._floor = max((row[0] for row in rows), default=0)
 
     def expect(self, mobile: str) -> asyncio.Future[str]:
         """A future for `mobile`'s next OTP; call before asking for it."""
@@ -133,18 +143,39 @@ class OtpWatcher:
     def forget(self, mobile: str) -> None:
         self._waiting.pop(mobile, None)
 
+    def _deliver(self, mobile: str, text: str) -> None:
+        found = OTP.search(text)
+        if found is None:
+            return
+        future = self._waiting.pop(mobile, None)
+        if future is None:
+            self._early[mobile] = found.group(1)
+        elif not future.done():
+            future.set_result(found.group(1))
+
+    def _advance(self) -> None:
+        before = self._floor
+        while self._floor + 1 in self._seen:
+            self._floor += 1
+            self._seen.discard(self._floor)
+        if not self._seen:
+            self._gap_since = None
+            return
+        now = time.monotonic()
+        if self._gap_since is None or self._floor != before:  # a new gap: time it from now
+            self._gap_since = now
+        elif now - self._gap_since > self.GAP_S:
+            self._floor = min(self._seen) - 1
+            self._gap_since = None
+            self._advance()
+
     async def run(self) -> None:
         while True:
-            for ident, mobile, text in await self._fetch(self._last):
-                self._last = max(self._last, ident)
-                found = OTP.search(text)
-                if found is None:
-                    continue
-                future = self._waiting.pop(mobile, None)
-                if future is None:
-                    self._early[mobile] = found.group(1)
-                elif not future.done():
-                    future.set_result(found.group(1))
+            for ident, mobile, text in await self._fetch(self._floor):
+                if ident not in self._seen:
+                    self._seen.add(ident)
+                    self._deliver(mobile, text)
+            self._advance()
             self.polls += 1
             await asyncio.sleep(POLL_S)
 
@@ -191,6 +222,7 @@ async def drive(
     clients: int,
     seconds: float,
     warmup: float,
+    *,
     one: Callable[[httpx.AsyncClient], Awaitable[Sample]],
 ) -> tuple[list[Sample], float, float]:
     """`clients` loops of `one` for `warmup + seconds`; the samples inside the timed window."""
@@ -207,6 +239,43 @@ async def drive(
                     kept.append(sample)
 
         await asyncio.gather(*(loop() for _ in range(clients)))
+    return kept, window_start, window_end
+
+
+HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+async def drive_raw_healthz(
+    base: str, clients: int, seconds: float, warmup: float
+) -> tuple[list[Sample], float, float]:
+    """`/healthz` over `clients` keep-alive sockets written and read by hand: a client cheap
+    enough (a few tens of µs a request) that the server, not the client, sets the pace."""
+    host, port = base.removeprefix("http://").split(":")
+    begin = time.monotonic()
+    window_start, window_end = begin + warmup, begin + warmup + seconds
+    kept: list[Sample] = []
+
+    async def loop() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while time.monotonic() < window_end:
+                started = time.monotonic()
+                writer.write(HEALTHZ)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                await reader.readexactly(length)
+                ended = time.monotonic()
+                ok = head[9:12] == b"200"
+                if started >= window_start and ended <= window_end:
+                    reason = "" if ok else f"healthz {head[9:12].decode()}"
+                    kept.append(Sample(started, ended, ok, reason, {"request": ended - started}))
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(loop() for _ in range(clients)))
     return kept, window_start, window_end
 
 
@@ -235,7 +304,7 @@ def verification(
 
         def failed(reason: str) -> Sample:
             watcher.forget(mobile)
-            return Sample(started, time.monotonic(), False, reason, steps)
+            return Sample(started, time.monotonic(), False, f"{reason} [{name} / {mobile}]", steps)
 
         try:
             body = {"full_name": name, "mobile_number": mobile, "purpose": "travel"}
@@ -279,12 +348,12 @@ def summarise(
     samples: Sequence[Sample],
     window: tuple[float, float],
     clients: int,
-    cpu: tuple[float, float],
+    cpu: dict[str, float],
     sampler_window: tuple[float, float],
 ) -> Phase:
     seconds = window[1] - window[0]
     good = [s for s in samples if s.ok]
-    failed = Counter(s.reason for s in samples if not s.ok)
+    failed = Counter(s.reason.split(" [", 1)[0] for s in samples if not s.ok)
     latency: dict[str, dict[str, float]] = {}
     for step in sorted({k for s in good for k in s.steps}):
         times = [s.steps[step] * 1000 for s in good if step in s.steps]
@@ -298,10 +367,13 @@ def summarise(
         dict(failed),
         len(good) / seconds,
         latency,
-        cpu[0] / seconds,
-        cpu[1] / seconds,
+        cpu,
         sampler_window,
+        [s.reason for s in samples if not s.ok][:20],
     )
+
+
+Driver = Callable[[float], Awaitable[tuple[list[Sample], float, float]]]
 
 
 async def timed_phase(
@@ -311,20 +383,15 @@ async def timed_phase(
     sampler: MemorySampler,
     clients: int,
     seconds: float,
-    one: Callable[[httpx.AsyncClient], Awaitable[Sample]],
+    driver: Driver,
 ) -> Phase:
-    """Drive `one` and measure the server's and this process's CPU over the same time."""
+    """Run `driver` (given its warm-up) and measure where the CPU went over the same time."""
     warmup = min(3.0, max(0.5, seconds * 0.2))
-    pids = server.worker_pids()
-    before_server = sum(cpu_seconds(p) for p in pids)
-    before_client = time.process_time()
+    meter = CpuMeter(server.worker_pids())
     sampled_from = sampler.seconds()
-    samples, start, end = await drive(server.base, clients, seconds, warmup, one)
-    total = warmup + seconds
-    cpu = (
-        (sum(cpu_seconds(p) for p in pids) - before_server) * seconds / total,
-        (time.process_time() - before_client) * seconds / total,
-    )
+    meter.start()
+    samples, start, end = await driver(warmup)
+    cpu = meter.stop()
     phase = summarise(
         name,
         samples=samples,
@@ -336,10 +403,19 @@ async def timed_phase(
     failed = sum(phase.failed.values())
     log(
         f"  {name}: {phase.per_second:,.1f}/s, {phase.completed:,} ok, {failed:,} failed "
-        f"{phase.failed or ''} (server {phase.server_cpu_cores:.2f} cores, "
-        f"client {phase.client_cpu_cores:.2f})"
+        f"{phase.failed or ''} (cores: {', '.join(f'{k} {v:.2f}' for k, v in cpu.items())})"
     )
     return phase
+
+
+def with_httpx(
+    base: str, clients: int, seconds: float, one: Callable[[httpx.AsyncClient], Awaitable[Sample]]
+) -> Driver:
+    return functools.partial(drive, base, clients, seconds, one=one)
+
+
+def raw_healthz(base: str, clients: int, seconds: float) -> Driver:
+    return functools.partial(drive_raw_healthz, base, clients, seconds)
 
 
 # --- one configuration ---------------------------------------------------------------------------
@@ -369,6 +445,38 @@ def onboard(config: Config, work: Path) -> str:
     return str(provider["api_key"])
 
 
+async def verification_phase(
+    name: str,
+    config: Config,
+    *,
+    server: Server,
+    sampler: MemorySampler,
+    api_key: str,
+    pairs: Iterator[tuple[str, str]],
+    clients: int,
+    seconds: float,
+) -> Phase:
+    """Full round trips, with the outbox poller running beside the clients."""
+    async with outbox_reader(config) as fetch:
+        watcher = OtpWatcher(fetch)
+        await watcher.start_after_current()
+        poller = asyncio.create_task(watcher.run())
+        try:
+            flow = verification(api_key, pairs, watcher)
+            return await timed_phase(
+                name,
+                server=server,
+                sampler=sampler,
+                clients=clients,
+                seconds=seconds,
+                driver=with_httpx(server.base, clients, seconds, flow),
+            )
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+
+
 async def _measure(
     config: Config,
     *,
@@ -378,23 +486,31 @@ async def _measure(
     pairs: Iterator[tuple[str, str]],
     clients: int,
     seconds: float,
+    before_verification: Callable[[], object] | None = None,
 ) -> list[Phase]:
+    """healthz through httpx, healthz through raw sockets, then verifications."""
     timing = functools.partial(
         timed_phase, server=server, sampler=sampler, clients=clients, seconds=seconds
     )
-    health = await timing("healthz", one=healthz)
-    async with outbox_reader(config) as fetch:
-        watcher = OtpWatcher(fetch)
-        await watcher.start_after_current()
-        poller = asyncio.create_task(watcher.run())
-        try:
-            flow = verification(api_key, pairs, watcher)
-            verify = await timing("verification", one=flow)
-        finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
-    return [health, verify]
+    phases = [
+        await timing("healthz_httpx", driver=with_httpx(server.base, clients, seconds, healthz)),
+        await timing("healthz", driver=raw_healthz(server.base, clients, seconds)),
+    ]
+    if before_verification is not None:
+        before_verification()
+    return [
+        *phases,
+        await verification_phase(
+            "verification",
+            config,
+            server=server,
+            sampler=sampler,
+            api_key=api_key,
+            pairs=pairs,
+            clients=clients,
+            seconds=seconds,
+        ),
+    ]
 
 
 def profile_start(server: Server, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
@@ -450,10 +566,14 @@ def measure_config(
     log(f"load {config.label}: {clients} clients, {seconds:g} s per phase")
     extra = {"KYVS_REDIS_URL": config.redis_url} if config.redis_url else {}
     env = environment(config.database_url, **extra)
+    profile_file = results / f"profile-{config.label}.txt"
+    spies: list[subprocess.Popen[bytes]] = []
     with running_server(env, work, config.workers) as server, MemorySampler(server) as sampler:
-        spy = None
-        if profile:
-            spy = profile_start(server, seconds * 2.6 + 8, results / f"profile-{config.label}.txt")
+
+        def start_profile() -> None:
+            if profile and (spy := profile_start(server, seconds + 3, profile_file)):
+                spies.append(spy)
+
         phases = asyncio.run(
             _measure(
                 config,
@@ -463,21 +583,36 @@ def measure_config(
                 pairs=pairs,
                 clients=clients,
                 seconds=seconds,
+                before_verification=start_profile,
             )
         )
-        if spy is not None:
-            spy.wait(timeout=seconds * 3 + 60)
+        for spy in spies:
+            spy.wait(timeout=seconds + 60)
         samples = list(sampler.samples)
-    verify = phases[1]
+    by_name = {p.name: p for p in phases}
+    verify = by_name["verification"]
     under_load = [s for s in samples if verify.window[0] <= s["t"] <= verify.window[1]]
     return {
         "config": asdict(config) | {"database_url": config.database_url.split("?")[0]},
         "phases": {p.name: asdict(p) for p in phases},
-        "round_trips_over_healthz": ratio_of(phases[1].per_second, phases[0].per_second),
+        "round_trips_over_healthz": ratio_of(verify.per_second, by_name["healthz"].per_second),
+        "round_trips_over_healthz_httpx": ratio_of(
+            verify.per_second, by_name["healthz_httpx"].per_second
+        ),
+        "per_service_core_second": {name: per_core(phase) for name, phase in by_name.items()},
+        "round_trips_over_healthz_per_core": ratio_of(
+            per_core(verify), per_core(by_name["healthz"])
+        ),
         "rss": rss_summary(under_load),
         "rss_samples": samples,
-        "profile": top_frames(results / f"profile-{config.label}.txt") if profile else {},
+        "profile": top_frames(profile_file) if profile else {},
     }
+
+
+def per_core(phase: Phase) -> float | None:
+    """Operations per CPU-second of the service (kyvs workers + PostgreSQL + Redis)."""
+    cores = phase.cpu_cores["server"] + phase.cpu_cores["db_and_redis"]
+    return phase.per_second / cores if cores > 0 else None
 
 
 def run(
@@ -521,7 +656,8 @@ def run(
 
 
 def config_metrics(config: Config, found: dict[str, Any]) -> list[Metric]:
-    health, verify = found["phases"]["healthz"], found["phases"]["verification"]
+    phases = found["phases"]
+    health, verify, slow = phases["healthz"], phases["verification"], phases["healthz_httpx"]
     ratio = found["round_trips_over_healthz"]
     if config.backend == "sqlite":
         target, bound = f">= {SQLITE_TARGET}x", SQLITE_TARGET
@@ -530,18 +666,35 @@ def config_metrics(config: Config, found: dict[str, Any]) -> list[Metric]:
     else:
         target, bound = "", None
     failed = sum(verify["failed"].values())
+    httpx_ratio = found["round_trips_over_healthz_httpx"] or 0.0
+    notes = [
+        f"healthz through httpx: {slow['per_second']:,.0f}/s with the client at "
+        f"{slow['cpu_cores']['client']:.2f} cores, ratio {httpx_ratio:.3f}"
+    ]
+    if failed:
+        notes.append(f"{failed} failed: {verify['failed']}")
+    per_core = found["per_service_core_second"]
     rows = [
         Metric(
             f"verify {config.label}: round trips/s",
             verify["per_second"],
             "rt/s",
             health["per_second"],
-            "healthz req/s",
+            "healthz req/s, raw-socket client",
             ratio,
             target,
             at_least(ratio, bound) if bound is not None else None,
-            f"{failed} failed: {verify['failed']}" if failed else "",
-        )
+            "; ".join(notes),
+        ),
+        Metric(
+            f"verify {config.label}: round trips per service CPU-second",
+            per_core["verification"],
+            "rt/core-s",
+            per_core["healthz"],
+            "healthz req/core-s",
+            found["round_trips_over_healthz_per_core"],
+            note="CPU cost: kyvs workers + PostgreSQL + Redis; independent of the client's speed",
+        ),
     ]
     for step in ("round_trip", "start", "otp_wait", "confirm"):
         p = verify["latency_ms"].get(step)
@@ -586,28 +739,18 @@ def soak(
         running_server(env, work, config.workers) as server,
         MemorySampler(server, interval=2.0) as sampler,
     ):
-
-        async def go() -> Phase:
-            async with outbox_reader(config) as fetch:
-                watcher = OtpWatcher(fetch)
-                await watcher.start_after_current()
-                poller = asyncio.create_task(watcher.run())
-                try:
-                    flow = verification(api_key, pairs, watcher)
-                    return await timed_phase(
-                        "soak",
-                        server=server,
-                        sampler=sampler,
-                        clients=clients,
-                        seconds=seconds,
-                        one=flow,
-                    )
-                finally:
-                    poller.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await poller
-
-        phase = asyncio.run(go())
+        phase = asyncio.run(
+            verification_phase(
+                "soak",
+                config,
+                server=server,
+                sampler=sampler,
+                api_key=api_key,
+                pairs=pairs,
+                clients=clients,
+                seconds=seconds,
+            )
+        )
         samples = list(sampler.samples)
     settled = [s for s in samples if s["t"] >= min(60.0, seconds / 5)]
     rss = rss_summary(settled)

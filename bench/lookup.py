@@ -1,7 +1,8 @@
 """Registry lookup by mobile: p50/p99 latency at N people against a registry a tenth (or ten times)
 that size, on SQLite and PostgreSQL.
 
-Each lookup is timed alone, one after another, after a warm-up:
+Each lookup is timed alone, after a warm-up, alternating between the two registries compared, so
+that whatever else the machine does slows both alike:
   kyvs   `SqlRegistryReader.names_on_mobile`, the verification hot path (async engine);
   raw    the same indexed SELECT straight through the driver (sqlite3 / psycopg).
 
@@ -13,6 +14,8 @@ N/10 people gives the same comparison one decade lower, reported as a proxy.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import random
 import sqlite3
 import time
@@ -77,60 +80,75 @@ def sample_mobiles(people: Iterable[tuple[Any, ...]], count: int, seed: int = 11
     return reservoir
 
 
-async def _kyvs_lookups(url: str, mobiles: Sequence[str], warmup: int) -> list[float]:
-    engine = make_async_engine(url)
-    reader = SqlRegistryReader(engine)
-    numbers = [MobileNumber(m) for m in mobiles]
+async def _kyvs_lookups(registries: Sequence[Registry], warmup: int) -> list[list[float]]:
+    """`names_on_mobile` on each registry in turn, lookup by lookup: noise hits all alike."""
+    engines = [make_async_engine(r.url) for r in registries]
+    readers = [SqlRegistryReader(engine) for engine in engines]
+    numbers = [[MobileNumber(m) for m in r.mobiles] for r in registries]
+    times: list[list[float]] = [[] for _ in registries]
     try:
-        for number in numbers[:warmup]:
-            await reader.names_on_mobile(number)
-        times = []
-        for number in numbers[warmup:]:
-            started = time.perf_counter()
-            found = await reader.names_on_mobile(number)
-            times.append((time.perf_counter() - started) * 1000)
-            if not found:
-                raise RuntimeError(f"nobody on {number.masked}: the sample is wrong")
+        for index in range(min(len(n) for n in numbers)):
+            for reader, mobiles, kept in zip(readers, numbers, times, strict=True):
+                started = time.perf_counter()
+                found = await reader.names_on_mobile(mobiles[index])
+                if index >= warmup:
+                    kept.append((time.perf_counter() - started) * 1000)
+                if not found:
+                    raise RuntimeError(f"nobody on {mobiles[index].masked}: the sample is wrong")
         return times
     finally:
-        await engine.dispose()
+        for engine in engines:
+            await engine.dispose()
 
 
-def _timed(lookup: Callable[[str], object], mobiles: Sequence[str], warmup: int) -> list[float]:
-    for mobile in mobiles[:warmup]:
-        lookup(mobile)
-    times = []
-    for mobile in mobiles[warmup:]:
-        started = time.perf_counter()
-        lookup(mobile)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+def _raw_lookups(registries: Sequence[Registry], warmup: int) -> list[list[float]]:
+    """The same SELECT through the driver, interleaved the same way."""
+    with contextlib.ExitStack() as stack:
+        lookups: list[Callable[[str], object]] = []
+        for registry in registries:
+            if registry.backend == "sqlite":
+                path = sqlite_path(registry.url)
+                lite = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                stack.callback(lite.close)
+                lookups.append(functools.partial(_sqlite_select, lite))
+            else:
+                import psycopg  # noqa: PLC0415
+
+                pg = stack.enter_context(psycopg.connect(registry.url, autocommit=True))
+                lookups.append(functools.partial(_postgres_select, pg))
+        times: list[list[float]] = [[] for _ in registries]
+        for index in range(min(len(r.mobiles) for r in registries)):
+            for lookup, registry, kept in zip(lookups, registries, times, strict=True):
+                started = time.perf_counter()
+                lookup(registry.mobiles[index])
+                if index >= warmup:
+                    kept.append((time.perf_counter() - started) * 1000)
+        return times
 
 
-def _raw_lookups(registry: Registry, mobiles: Sequence[str], warmup: int) -> list[float]:
-    if registry.backend == "sqlite":
-        lite = sqlite3.connect(f"file:{sqlite_path(registry.url)}?mode=ro", uri=True)
-        try:
-            return _timed(lambda m: lite.execute(SELECT + "?", (m,)).fetchall(), mobiles, warmup)
-        finally:
-            lite.close()
-    import psycopg  # noqa: PLC0415
-
-    with psycopg.connect(registry.url, autocommit=True) as pg:
-        return _timed(lambda m: pg.execute(SELECT + "%s", (m,)).fetchall(), mobiles, warmup)
+def _sqlite_select(connection: sqlite3.Connection, mobile: str) -> object:
+    return connection.execute(SELECT + "?", (mobile,)).fetchall()
 
 
-def measure(registry: Registry) -> dict[str, Any]:
-    """p50/p95/p99 in ms of both ways of looking up, on the registry's sampled mobiles."""
-    warmup = len(registry.mobiles) // 11
-    log(f"lookup {registry.backend}/{registry.label}: {len(registry.mobiles) - warmup:,} lookups")
-    kyvs = asyncio.run(_kyvs_lookups(registry.url, registry.mobiles, warmup))
-    raw = _raw_lookups(registry, registry.mobiles, warmup)
-    result: dict[str, Any] = {"people": registry.people, "backend": registry.backend}
-    for name, times in (("kyvs", kyvs), ("raw", raw)):
-        p50, p95, p99 = percentiles(times)
-        result[name] = {"p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "lookups": len(times)}
-    return result
+def _postgres_select(connection: Any, mobile: str) -> object:
+    return connection.execute(SELECT + "%s", (mobile,)).fetchall()
+
+
+def measure(registries: Sequence[Registry]) -> list[dict[str, Any]]:
+    """p50/p95/p99 in ms of both ways of looking up, per registry, measured interleaved."""
+    warmup = min(len(r.mobiles) for r in registries) // 11
+    names = ", ".join(f"{r.backend}/{r.label}" for r in registries)
+    log(f"lookup {names}: {min(len(r.mobiles) for r in registries) - warmup:,} lookups each")
+    kyvs = asyncio.run(_kyvs_lookups(registries, warmup))
+    raw = _raw_lookups(registries, warmup)
+    results = []
+    for index, registry in enumerate(registries):
+        result: dict[str, Any] = {"people": registry.people, "backend": registry.backend}
+        for name, times in (("kyvs", kyvs[index]), ("raw", raw[index])):
+            p50, p95, p99 = percentiles(times)
+            result[name] = {"p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "lookups": len(times)}
+        results.append(result)
+    return results
 
 
 def load_raw(backend: str, url: str, batches: Iterable[Batch]) -> None:
@@ -181,9 +199,8 @@ def first_people(dataset: Dataset, count: int) -> list[Batch]:
 def compare(larger: Registry, smaller: Registry, data: dict[str, Any], note: str) -> list[Metric]:
     """Both registries measured; p99 of the larger over the smaller, per way of looking up."""
     found = {}
-    for registry in (smaller, larger):
-        key = f"{registry.backend}/{registry.label}"
-        found[registry.label] = data["registries"][key] = measure(registry)
+    for registry, result in zip((smaller, larger), measure((smaller, larger)), strict=True):
+        found[registry.label] = data["registries"][f"{registry.backend}/{registry.label}"] = result
     metrics = []
     for way in ("kyvs", "raw"):
         high = found[larger.label][way]["p99_ms"]

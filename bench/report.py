@@ -74,7 +74,7 @@ def plots(load: dict[str, Any] | None, results: Path) -> list[Path]:
 def _throughput(plt: Any, load: dict[str, Any], results: Path) -> Path:
     configs = load["configs"]
     figure, (throughput, ratios) = plt.subplots(1, 2, figsize=(11, 4.2))
-    by_backend: dict[str, list[tuple[int, float, float, float]]] = {}
+    by_backend: dict[str, list[tuple[int, float, float, float, float]]] = {}
     for found in configs.values():
         config = found["config"]
         label = config["label"].rsplit("-", 1)[0]
@@ -83,6 +83,7 @@ def _throughput(plt: Any, load: dict[str, Any], results: Path) -> Path:
             (
                 config["workers"],
                 phases["healthz"]["per_second"],
+                phases.get("healthz_httpx", {}).get("per_second", 0.0),
                 phases["verification"]["per_second"],
                 found["round_trips_over_healthz"] or 0.0,
             )
@@ -91,8 +92,9 @@ def _throughput(plt: Any, load: dict[str, Any], results: Path) -> Path:
         points.sort()
         workers = [p[0] for p in points]
         throughput.plot(workers, [p[1] for p in points], "o--", label=f"{label}: /healthz req/s")
-        throughput.plot(workers, [p[2] for p in points], "s-", label=f"{label}: round trips/s")
-        ratios.plot(workers, [p[3] for p in points], "s-", label=label)
+        throughput.plot(workers, [p[2] for p in points], "^:", label=f"{label}: /healthz (httpx)")
+        throughput.plot(workers, [p[3] for p in points], "s-", label=f"{label}: round trips/s")
+        ratios.plot(workers, [p[4] for p in points], "s-", label=label)
     throughput.set(xlabel="workers", ylabel="per second", title="Throughput", yscale="log")
     throughput.set_xticks([1, 2])
     throughput.legend(fontsize=8)

@@ -40,7 +40,7 @@ class PrometheusMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         # `*_created` series would double the series count for a timestamp nobody graphs.
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call] # untyped upstream
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.requests = Counter(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -74,7 +74,7 @@ Check = Callable[[Container], Awaitable[str]]
 CHECKS: dict[str, Check] = {"database": database_check, "redis": redis_check, "sms": sms_check}
 
 
-async def run_checks(wired: Container, checks: dict[str, Check] | None = None) -> dict[str, str]:
+async def run_checks(wired: Container, checks: Mapping[str, Check] | None = None) -> dict[str, str]:
     """Every check's outcome by name: `ok`, `not configured` or `failing`."""
     chosen = CHECKS if checks is None else checks
     outcomes = await asyncio.gather(*(_run(name, check, wired) for name, check in chosen.items()))

@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Frame, Page, sync_playwright
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from playwright.sync_api import Browser, Frame, Page, ViewportSize, sync_playwright
 
 from tests.e2e.conftest import Cli, environment, free_port, running_server
 
 CHROMIUM = os.environ.get("KYVS_CHROMIUM", "/usr/bin/chromium")
 # Playwright cannot download its own browser here; these flags suit a headless container.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artefacts"
 STAFF_USERNAME = "desk"
 STAFF_PASSWORD = "a-long-password"
@@ -107,7 +107,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def deployment(browser, tmp_path_factory) -> Iterator[Deployment]:
+def deployment(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """A SQLite deployment set up with the CLI, served by a real `kyvs serve` process."""
     folder = tmp_path_factory.mktemp("browser")
     cli = Cli(environment(f"sqlite:///{folder / 'kyvs.db'}", KYVS_DEMO="1"), folder)
@@ -150,8 +150,10 @@ def _registry_csv(path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as out:
         rows = csv.writer(out)
         rows.writerow(
-            ["full_name", "birth_year", "gender", "mobile"]
-            + ["dose1_vaccine", "dose1_date", "dose2_vaccine", "dose2_date"]
+            [
+                *("full_name", "birth_year", "gender", "mobile"),
+                *("dose1_vaccine", "dose1_date", "dose2_vaccine", "dose2_date"),
+            ]
         )
         for person in PEOPLE.values():
             doses = [("COVISHIELD", day) for day in person.doses]
@@ -161,13 +163,13 @@ def _registry_csv(path: Path) -> Path:
 
 
 @pytest.fixture
-def open_page(browser) -> Iterator[Callable[..., Page]]:
+def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     """Opens a page in a fresh context (its own cookies); every context is closed afterwards and
     any uncaught JavaScript error on those pages fails the test."""
     contexts = []
     errors: list[str] = []
 
-    def new_page(viewport: dict[str, int] = PHONE, **options: Any) -> Page:
+    def new_page(viewport: ViewportSize = PHONE, **options: Any) -> Page:
         context = browser.new_context(viewport=viewport, locale="en-IN", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
@@ -189,7 +191,7 @@ def artefacts() -> Path:
 
 
 @pytest.fixture
-def shoot(request, artefacts) -> Callable[[Page, str], Path]:
+def shoot(request: pytest.FixtureRequest, artefacts: Path) -> Callable[[Page, str], Path]:
     """Saves a full-page screenshot named after the test and the step."""
     test = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -128,7 +129,7 @@ async def started(world: VerifierWorld, provider=YATRA) -> str:
     return begun.txn_id
 
 
-async def confirm(world: VerifierWorld, txn_id: str, digest: str) -> dict:
+async def confirm(world: VerifierWorld, txn_id: str, digest: str) -> dict[str, Any]:
     return await world.verifier.confirm(provider=YATRA, txn_id=txn_id, otp_digest=digest)
 
 

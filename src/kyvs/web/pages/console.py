@@ -287,7 +287,12 @@ async def history(request: Request) -> Response:
     for txn in await c.verifier.store.recent(provider.provider_id, 50):
         result: dict[str, Any] = json.loads(txn.result) if txn.result else {}
         state = txn.state_at(now)
-        outcome = result.get("status_text") or words.gettext(_STATE_TEXT[state])
+        # In the page's language, not the one the check was made in.
+        outcome = (
+            localized_status(result["vaccination_status"], language)
+            if "vaccination_status" in result
+            else words.gettext(_STATE_TEXT[state])
+        )
         checks.append(
             {
                 "created_at": txn.created_at,

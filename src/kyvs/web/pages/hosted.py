@@ -20,9 +20,10 @@ from kyvs.bootstrap import localized_status
 from kyvs.domain.errors import DomainError
 from kyvs.domain.hosted import HostedSession, HostedStep
 from kyvs.domain.providers import Provider
-from kyvs.i18n import translator
+from kyvs.i18n import SUPPORTED_LANGUAGES, normalise_language, translator
 from kyvs.services.hosted import HostedFlow
 from kyvs.web.deps import container
+from kyvs.web.pages.language import COOKIE
 from kyvs.web.pages.messages import problem_text, slug_text
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import CsrfFailed, secure_page
@@ -49,6 +50,12 @@ def _embedded(request: Request) -> bool:
     return request.query_params.get("embed") == "1"
 
 
+def _language(request: Request, session: HostedSession) -> str:
+    """The language the person picked with the switcher, else the one the provider asked for."""
+    chosen = normalise_language(request.cookies.get(COOKIE))
+    return chosen if chosen in SUPPORTED_LANGUAGES else session.language
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -68,7 +75,7 @@ def _page(
         request,
         template,
         status_code=status_code,
-        language=session.language,
+        language=_language(request, session),
         title=provider.name,
         provider=provider,
         embed=embed,
@@ -97,7 +104,7 @@ async def hosted_page(
         session, provider = await _flow(request).open(session_id)
     except DomainError:
         return _gone(request)
-    words = translator(session.language)
+    words = translator(_language(request, session))
     if session.step is HostedStep.DETAILS:
         purpose = container(request).access.purposes.get(session.purpose)
         label = words.gettext(purpose.label) if purpose else session.purpose
@@ -157,7 +164,7 @@ async def _done_page(request: Request, session: HostedSession, provider: Provide
         provider,
         "hosted/done.html",
         result=result,
-        status_label=localized_status(result["vaccination_status"], session.language),
+        status_label=localized_status(result["vaccination_status"], _language(request, session)),
         verified_at=verified_at,
         return_url=session.return_url,
         session_id=session.session_id,
@@ -247,11 +254,12 @@ async def _retry(request: Request, session_id: str, error: DomainError) -> Respo
         return _gone(request)
     if session.result is not None:
         return _back(request, session_id)
-    text = problem_text(error, session.language)
+    language = _language(request, session)
+    text = problem_text(error, language)
     if session.step is HostedStep.OTP and error.slug in {"otp-expired", "too-many-attempts"}:
         await _flow(request).restart(session_id)
         return await hosted_page(
-            request, session_id, problem=slug_text(error.slug, session.language), status_code=400
+            request, session_id, problem=slug_text(error.slug, language), status_code=400
         )
     if session.step is HostedStep.OTP:
         return await _otp_page(

@@ -432,6 +432,7 @@ class CpuMeter:
     def __init__(self, worker_pids: Sequence[int]) -> None:
         self.worker_pids = list(worker_pids)
         self._start: dict[str, Any] = {}
+        self.wall = 0.0
 
     def _snapshot(self) -> dict[str, Any]:
         return {
@@ -447,7 +448,7 @@ class CpuMeter:
 
     def stop(self) -> dict[str, float]:
         end, begin = self._snapshot(), self._start
-        wall = end["wall"] - begin["wall"]
+        wall = self.wall = end["wall"] - begin["wall"]
         services = sum(
             seconds - begin["services"].get(pid, 0.0) for pid, seconds in end["services"].items()
         )

@@ -60,6 +60,9 @@ POSTGRES_TARGET = 0.20
 RSS_TARGET_MB = 250.0
 FLAT_TARGET_MB_PER_MIN = 1.0
 OTP_TIMEOUT_S = 5.0
+SLICE_S = 5.0  # each kind of load runs in slices this long, taking turns
+WARMUP_S = 3.0  # before the first slice of each kind (connections, caches, JIT-less warm-up)
+SLICE_WARMUP_S = 0.5  # before the later ones (new keep-alive connections)
 POLL_S = 0.005
 OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 LINE = re.compile(r":\d+\)$")  # a frame's line number: profiles add up per function
@@ -100,7 +103,7 @@ class Phase:
     per_second: float
     latency_ms: dict[str, dict[str, float]]
     cpu_cores: dict[str, float]  # server, client, db_and_redis, machine, others
-    window: tuple[float, float]  # seconds since the memory sampler began
+    windows: list[tuple[float, float]]  # timed slices, in seconds since the sampler began
     failed_examples: list[str] = field(default_factory=list)
 
 
@@ -342,16 +345,21 @@ def _problem(answer: httpx.Response) -> str:
         return ""
 
 
-def summarise(
-    name: str,
-    *,
-    samples: Sequence[Sample],
-    window: tuple[float, float],
-    clients: int,
-    cpu: dict[str, float],
-    sampler_window: tuple[float, float],
-) -> Phase:
-    seconds = window[1] - window[0]
+@dataclass
+class Slice:
+    """One timed stretch of one kind of load."""
+
+    samples: list[Sample]
+    seconds: float
+    cores: dict[str, float]
+    wall: float
+    window: tuple[float, float]
+
+
+def summarise(name: str, slices: Sequence[Slice], clients: int) -> Phase:
+    """The slices of one kind of load, added up."""
+    seconds = sum(s.seconds for s in slices)
+    samples = [sample for s in slices for sample in s.samples]
     good = [s for s in samples if s.ok]
     failed = Counter(s.reason.split(" [", 1)[0] for s in samples if not s.ok)
     latency: dict[str, dict[str, float]] = {}
@@ -359,7 +367,9 @@ def summarise(
         times = [s.steps[step] * 1000 for s in good if step in s.steps]
         p50, p95, p99 = percentiles(times)
         latency[step] = {"p50": p50, "p95": p95, "p99": p99}
-    return Phase(
+    wall = sum(s.wall for s in slices)
+    cores = {k: round(sum(s.cores[k] * s.wall for s in slices) / wall, 3) for k in slices[0].cores}
+    phase = Phase(
         name,
         clients,
         seconds,
@@ -367,45 +377,31 @@ def summarise(
         dict(failed),
         len(good) / seconds,
         latency,
-        cpu,
-        sampler_window,
+        cores,
+        [s.window for s in slices],
         [s.reason for s in samples if not s.ok][:20],
     )
+    log(
+        f"  {name}: {phase.per_second:,.1f}/s, {phase.completed:,} ok, "
+        f"{sum(failed.values()):,} failed {phase.failed or ''} "
+        f"(cores: {', '.join(f'{k} {v:.2f}' for k, v in cores.items())})"
+    )
+    return phase
 
 
 Driver = Callable[[float], Awaitable[tuple[list[Sample], float, float]]]
 
 
-async def timed_phase(
-    name: str,
-    *,
-    server: Server,
-    sampler: MemorySampler,
-    clients: int,
-    seconds: float,
-    driver: Driver,
-) -> Phase:
+async def run_slice(driver: Driver, warmup: float, server: Server, sampler: MemorySampler) -> Slice:
     """Run `driver` (given its warm-up) and measure where the CPU went over the same time."""
-    warmup = min(3.0, max(0.5, seconds * 0.2))
     meter = CpuMeter(server.worker_pids())
     sampled_from = sampler.seconds()
     meter.start()
     samples, start, end = await driver(warmup)
-    cpu = meter.stop()
-    phase = summarise(
-        name,
-        samples=samples,
-        window=(start, end),
-        clients=clients,
-        cpu=cpu,
-        sampler_window=(sampled_from + warmup, sampler.seconds()),
+    cores = meter.stop()
+    return Slice(
+        samples, end - start, cores, meter.wall, (sampled_from + warmup, sampler.seconds())
     )
-    failed = sum(phase.failed.values())
-    log(
-        f"  {name}: {phase.per_second:,.1f}/s, {phase.completed:,} ok, {failed:,} failed "
-        f"{phase.failed or ''} (cores: {', '.join(f'{k} {v:.2f}' for k, v in cpu.items())})"
-    )
-    return phase
 
 
 def with_httpx(
@@ -445,6 +441,21 @@ def onboard(config: Config, work: Path) -> str:
     return str(provider["api_key"])
 
 
+@contextlib.asynccontextmanager
+async def watching(config: Config) -> AsyncIterator[OtpWatcher]:
+    """An outbox poller running beside the clients."""
+    async with outbox_reader(config) as fetch:
+        watcher = OtpWatcher(fetch)
+        await watcher.start_after_current()
+        poller = asyncio.create_task(watcher.run())
+        try:
+            yield watcher
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+
+
 async def verification_phase(
     name: str,
     config: Config,
@@ -456,25 +467,12 @@ async def verification_phase(
     clients: int,
     seconds: float,
 ) -> Phase:
-    """Full round trips, with the outbox poller running beside the clients."""
-    async with outbox_reader(config) as fetch:
-        watcher = OtpWatcher(fetch)
-        await watcher.start_after_current()
-        poller = asyncio.create_task(watcher.run())
-        try:
-            flow = verification(api_key, pairs, watcher)
-            return await timed_phase(
-                name,
-                server=server,
-                sampler=sampler,
-                clients=clients,
-                seconds=seconds,
-                driver=with_httpx(server.base, clients, seconds, flow),
-            )
-        finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+    """Full round trips for `seconds` in one stretch (the soak, the profile)."""
+    async with watching(config) as watcher:
+        flow = verification(api_key, pairs, watcher)
+        driver = with_httpx(server.base, clients, seconds, flow)
+        done = await run_slice(driver, WARMUP_S, server, sampler)
+    return summarise(name, [done], clients)
 
 
 async def _measure(
@@ -486,31 +484,24 @@ async def _measure(
     pairs: Iterator[tuple[str, str]],
     clients: int,
     seconds: float,
-    before_verification: Callable[[], object] | None = None,
 ) -> list[Phase]:
-    """healthz through httpx, healthz through raw sockets, then verifications."""
-    timing = functools.partial(
-        timed_phase, server=server, sampler=sampler, clients=clients, seconds=seconds
-    )
-    phases = [
-        await timing("healthz_httpx", driver=with_httpx(server.base, clients, seconds, healthz)),
-        await timing("healthz", driver=raw_healthz(server.base, clients, seconds)),
-    ]
-    if before_verification is not None:
-        before_verification()
-    return [
-        *phases,
-        await verification_phase(
-            "verification",
-            config,
-            server=server,
-            sampler=sampler,
-            api_key=api_key,
-            pairs=pairs,
-            clients=clients,
-            seconds=seconds,
-        ),
-    ]
+    """healthz through raw sockets, healthz through httpx and verifications, in alternating
+    slices of `SLICE_S`, so that other work on the machine weighs on each kind alike."""
+    length = min(seconds, SLICE_S)
+    rounds = max(1, round(seconds / length))
+    async with watching(config) as watcher:
+        flow = verification(api_key, pairs, watcher)
+        drivers = {
+            "healthz": raw_healthz(server.base, clients, length),
+            "healthz_httpx": with_httpx(server.base, clients, length, healthz),
+            "verification": with_httpx(server.base, clients, length, flow),
+        }
+        slices: dict[str, list[Slice]] = {name: [] for name in drivers}
+        for number in range(rounds):
+            for name, driver in drivers.items():
+                warmup = min(WARMUP_S, seconds / 5) if number == 0 else SLICE_WARMUP_S
+                slices[name].append(await run_slice(driver, warmup, server, sampler))
+    return [summarise(name, found, clients) for name, found in slices.items()]
 
 
 def profile_start(server: Server, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
@@ -567,31 +558,37 @@ def measure_config(
     extra = {"KYVS_REDIS_URL": config.redis_url} if config.redis_url else {}
     env = environment(config.database_url, **extra)
     profile_file = results / f"profile-{config.label}.txt"
-    spies: list[subprocess.Popen[bytes]] = []
     with running_server(env, work, config.workers) as server, MemorySampler(server) as sampler:
-
-        def start_profile() -> None:
-            if profile and (spy := profile_start(server, seconds + 3, profile_file)):
-                spies.append(spy)
-
-        phases = asyncio.run(
-            _measure(
-                config,
-                server=server,
-                sampler=sampler,
-                api_key=api_key,
-                pairs=pairs,
-                clients=clients,
-                seconds=seconds,
-                before_verification=start_profile,
-            )
+        measure = functools.partial(
+            _measure,
+            config,
+            server=server,
+            sampler=sampler,
+            api_key=api_key,
+            pairs=pairs,
+            clients=clients,
         )
-        for spy in spies:
-            spy.wait(timeout=seconds + 60)
+        phases = asyncio.run(measure(seconds=seconds))
         samples = list(sampler.samples)
+        if profile and (spy := profile_start(server, seconds + WARMUP_S, profile_file)):
+            log(f"  profiling {seconds:g} s of verifications (py-spy, not in the figures)")
+            asyncio.run(
+                verification_phase(
+                    "profiled",
+                    config,
+                    server=server,
+                    sampler=sampler,
+                    api_key=api_key,
+                    pairs=pairs,
+                    clients=clients,
+                    seconds=seconds,
+                )
+            )
+            spy.wait(timeout=seconds + 60)
     by_name = {p.name: p for p in phases}
     verify = by_name["verification"]
-    under_load = [s for s in samples if verify.window[0] <= s["t"] <= verify.window[1]]
+    windows = [window for phase in phases for window in phase.windows]
+    under_load = [s for s in samples if any(a <= s["t"] <= b for a, b in windows)]
     return {
         "config": asdict(config) | {"database_url": config.database_url.split("?")[0]},
         "phases": {p.name: asdict(p) for p in phases},

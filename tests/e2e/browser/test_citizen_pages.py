@@ -22,7 +22,7 @@ import httpx
 import numpy
 import pytest
 from babel.dates import format_date
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from kyvs.domain.citizen import initials
 from kyvs.i18n import STATUS_LABELS, translator
@@ -164,10 +164,16 @@ def enter_the_login_otp(page: Page, otp: str, language: str, *, script: bool) ->
     expect(page.locator("h1")).to_have_text(translator(language).gettext("People on your mobile"))
 
 
-def person_section(page: Page, person: Person):
+def person_section(page: Page, person: Person) -> Locator:
     return page.locator("section.person").filter(
         has=page.get_by_role("heading", name=person.name, exact=True)
     )
+
+
+def expect_no_sideways_scroll(page: Page) -> None:
+    """Nothing sticks out of the window: a page must not scroll sideways on a phone."""
+    extra = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert extra <= 0, f"{page.url} is {extra}px wider than the window"
 
 
 def long_date(day: dt.date, language: str) -> str:
@@ -275,6 +281,7 @@ def expect_the_card(page: Page, public_url: str, person: Person, language: str) 
 
 def decode_qr(png: Path) -> str:
     image = cv2.imdecode(numpy.fromfile(png, dtype=numpy.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, f"{png} is not an image"
     decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
     return decoded
 
@@ -301,10 +308,10 @@ def expect_public_page(stranger: Page, public_url: str, person: Person, language
     assert (card.status_code, card.headers["content-type"]) == (200, "image/png")
 
 
+@pytest.mark.usefixtures("households")
 @pytest.mark.parametrize("case", CASES)
 def test_a_citizen_sees_who_checked_them_blocks_corrects_and_shares_a_card(
     deployment: Deployment,
-    households: None,
     open_page: Callable[..., Page],
     shoot: Callable[[Page, str], Path],
     case: str,
@@ -332,8 +339,10 @@ def test_a_citizen_sees_who_checked_them_blocks_corrects_and_shares_a_card(
 
     expect_household(page, people, language)
     shoot(page, "1-people")
+    expect_no_sideways_scroll(page)
     assert_accessible(page, "the people page")
     block_the_provider(page, someone, language)
+    expect_no_sideways_scroll(page)
     assert_accessible(page, "the people page with the provider blocked")
     note = f"The second dose is missing ({case})"
     ask_for_a_correction(page, partly, language, note)
@@ -351,6 +360,7 @@ def test_a_citizen_sees_who_checked_them_blocks_corrects_and_shares_a_card(
     else:
         expect(share).to_be_hidden()
     shoot(page, "2-card")
+    expect_no_sideways_scroll(page)
     assert_accessible(page, "the card page")
     with page.expect_download() as download:
         page.get_by_role("link", name=words.gettext("Download (square)")).click()
@@ -360,6 +370,7 @@ def test_a_citizen_sees_who_checked_them_blocks_corrects_and_shares_a_card(
     stranger = open_page(viewport)  # someone who scanned the QR
     expect_public_page(stranger, public_url, someone, language)
     shoot(stranger, "3-public")
+    expect_no_sideways_scroll(stranger)
     assert_accessible(stranger, "the public status page")
 
     page.goto(f"{deployment.base}/me")
@@ -369,15 +380,15 @@ def test_a_citizen_sees_who_checked_them_blocks_corrects_and_shares_a_card(
     expect(link).to_contain_text(words.gettext("Revoked or expired"))
     answer = stranger.reload()
     assert answer and answer.status == 404
-    expect(stranger.locator("h1")).to_have_text(
+    expect(stranger.locator("h1")).to_have_text(  # in the stranger's language now: English
         translator("en").gettext("This status link is no longer valid")
     )
     assert httpx.get(f"{public_url}/card.png").status_code == 404
 
 
+@pytest.mark.usefixtures("households")
 def test_without_javascript_the_login_and_share_card_forms_work(
     deployment: Deployment,
-    households: None,
     open_page: Callable[..., Page],
     shoot: Callable[[Page, str], Path],
 ):

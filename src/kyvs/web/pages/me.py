@@ -40,12 +40,27 @@ def _home(message: str | None = None) -> RedirectResponse:
     return RedirectResponse("/me", status_code=303)
 
 
+_NOTICES = {
+    "blocked": "The provider is blocked.",
+    "correction": "Your correction was sent. An operator will review it.",
+    "revoked": "The link is revoked.",
+}
+
+
+def _done(notice: str) -> RedirectResponse:
+    # Post/redirect/get: a reload never sends the form again.
+    return RedirectResponse(f"/me?notice={notice}", status_code=303)
+
+
 @router.get("", response_class=HTMLResponse)
 async def me(request: Request, problem: str | None = None, message: str | None = None) -> Response:
     """The citizen's records, or the login form."""
     token = request.session.get(TOKEN)
     language = page_language(request)
     words = translator(language)
+    notice = request.query_params.get("notice")
+    if message is None and notice in _NOTICES:
+        message = words.gettext(_NOTICES[notice])
     if not isinstance(token, str):
         return _page(request, "me/login.html", title=words.gettext("Your vaccination records"))
     citizens = _citizens(request)
@@ -246,7 +261,7 @@ async def block(request: Request, provider_id: Field, csrf: Optional = None) -> 
         await _citizens(request).block(token, provider_id=provider_id, reference_id=None)
     except DomainError as error:
         return await me(request, problem=problem_text(error, language))
-    return await me(request, message=translator(language).gettext("The provider is blocked."))
+    return _done("blocked")
 
 
 @router.post("/corrections")
@@ -279,12 +294,7 @@ async def correction(
         )
     except DomainError as error:
         return await me(request, problem=problem_text(error, language))
-    return await me(
-        request,
-        message=translator(language).gettext(
-            "Your correction was sent. An operator will review it."
-        ),
-    )
+    return _done("correction")
 
 
 @router.post("/share")
@@ -346,4 +356,4 @@ async def revoke(request: Request, link_id: str, csrf: Optional = None) -> Respo
         await _citizens(request).revoke_share(token, link_id)
     except DomainError as error:
         return await me(request, problem=problem_text(error, language))
-    return await me(request, message=translator(language).gettext("The link is revoked."))
+    return _done("revoked")

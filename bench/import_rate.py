@@ -2,7 +2,8 @@
 
 The synthetic people are generated once into memory (as `Registration`s and as row tuples);
 then, each into a fresh database with kyvs's schema and in batches of `BATCH` people per
-transaction:
+transaction, the paths taking turns batch by batch (so that whatever else the machine does
+weighs on all of them alike, and the three databases grow together):
 
   raw       SQLite: `executemany` of plain INSERTs (sqlite3); PostgreSQL: `COPY ... FROM STDIN`
             (psycopg) of the row tuples, prepared beforehand;
@@ -37,6 +38,7 @@ BATCH = 5000  # people per transaction: `load_registrations`' default
 SEED = 7
 RATIO_TARGET = 0.5
 SECONDS_PER_MILLION_TARGET = 120.0
+PATHS = ("raw", "bulk", "service")
 PEOPLE_COLUMNS = (
     "reference_id",
     "full_name",
@@ -150,77 +152,111 @@ def _insert(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
 
 
-def sqlite_raw(url: str, batches: Iterable[Batch]) -> float:
-    """Seconds for plain `executemany` INSERTs of the rows, one transaction per batch.
+class RawSqlite:
+    """Plain `executemany` INSERTs of the row tuples, one transaction per batch.
 
     Dates become ISO text first (as SQLAlchemy stores them on SQLite), outside the timing.
     """
-    connection = sqlite3.connect(sqlite_path(url), isolation_level=None)
-    for pragma in SQLITE_PRAGMAS:
-        connection.execute(pragma)
-    people_sql, doses_sql = _insert("beneficiaries", PEOPLE_COLUMNS), _insert("doses", DOSE_COLUMNS)
-    elapsed = 0.0
-    try:
-        for batch in batches:
-            doses = [(*row[:4], row[4].isoformat(), *row[5:]) for row in batch.doses]
-            started = time.perf_counter()
-            connection.execute("BEGIN")
-            connection.executemany(people_sql, batch.people)
-            connection.executemany(doses_sql, doses)
-            connection.execute("COMMIT")
-            elapsed += time.perf_counter() - started
-    finally:
-        connection.close()
-    return elapsed
 
+    def __init__(self, url: str) -> None:
+        self.connection = sqlite3.connect(sqlite_path(url), isolation_level=None)
+        for pragma in SQLITE_PRAGMAS:
+            self.connection.execute(pragma)
+        self.people_sql = _insert("beneficiaries", PEOPLE_COLUMNS)
+        self.doses_sql = _insert("doses", DOSE_COLUMNS)
+        self.refused = 0
 
-def postgres_raw(url: str, batches: Iterable[Batch]) -> float:
-    """Seconds for `COPY ... FROM STDIN` of the rows, one transaction per batch."""
-    import psycopg  # noqa: PLC0415
-
-    people_copy = f"COPY beneficiaries ({', '.join(PEOPLE_COLUMNS)}) FROM STDIN"
-    doses_copy = f"COPY doses ({', '.join(DOSE_COLUMNS)}) FROM STDIN"
-    elapsed = 0.0
-    with psycopg.connect(url) as connection, connection.cursor() as cursor:
-        for batch in batches:
-            started = time.perf_counter()
-            with connection.transaction():
-                with cursor.copy(people_copy) as copy:
-                    for person in batch.people:
-                        copy.write_row(person)
-                with cursor.copy(doses_copy) as copy:
-                    for dose in batch.doses:
-                        copy.write_row(dose)
-            elapsed += time.perf_counter() - started
-    return elapsed
-
-
-def kyvs_bulk(url: str, dataset: Dataset) -> float:
-    """Seconds for `SqlRegistry.write_many`, one call (one transaction) per batch."""
-    engine = make_engine(url)
-    registry = SqlRegistry(engine)
-    try:
+    def write(self, batch: Batch) -> float:
+        doses = [(*row[:4], row[4].isoformat(), *row[5:]) for row in batch.doses]
         started = time.perf_counter()
-        for batch in dataset.batches:
-            registry.write_many(batch.registrations)
+        self.connection.execute("BEGIN")
+        self.connection.executemany(self.people_sql, batch.people)
+        self.connection.executemany(self.doses_sql, doses)
+        self.connection.execute("COMMIT")
         return time.perf_counter() - started
-    finally:
-        engine.dispose()
+
+    def close(self) -> None:
+        self.connection.close()
 
 
-def kyvs_service(url: str, dataset: Dataset) -> tuple[float, int]:
-    """Seconds for `load_registrations` (the import use case), and the rows it refused."""
-    engine = make_engine(url)
-    registry = SqlRegistry(engine)
-    people = (r for batch in dataset.batches for r in batch.registrations)
-    try:
+class RawPostgres:
+    """`COPY ... FROM STDIN` of the row tuples, one transaction per batch."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg  # noqa: PLC0415
+
+        self.connection = psycopg.connect(url)
+        self.people_copy = f"COPY beneficiaries ({', '.join(PEOPLE_COLUMNS)}) FROM STDIN"
+        self.doses_copy = f"COPY doses ({', '.join(DOSE_COLUMNS)}) FROM STDIN"
+        self.refused = 0
+
+    def write(self, batch: Batch) -> float:
+        started = time.perf_counter()
+        with self.connection.transaction(), self.connection.cursor() as cursor:
+            with cursor.copy(self.people_copy) as copy:
+                for person in batch.people:
+                    copy.write_row(person)
+            with cursor.copy(self.doses_copy) as copy:
+                for dose in batch.doses:
+                    copy.write_row(dose)
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class KyvsBulk:
+    """`SqlRegistry.write_many`, one call (one transaction) per batch."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.registry = SqlRegistry(self.engine)
+        self.refused = 0
+
+    def write(self, batch: Batch) -> float:
+        started = time.perf_counter()
+        self.registry.write_many(batch.registrations)
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class KyvsService(KyvsBulk):
+    """`load_registrations`, the import use case: duplicate and per-mobile checks, then
+    `write_many`; called per batch (with its own batch size), as an import runs it."""
+
+    def write(self, batch: Batch) -> float:
         started = time.perf_counter()
         report = load_registrations(
-            registrations_as_outcomes(people), registry=registry, max_per_mobile=6
+            registrations_as_outcomes(batch.registrations),
+            registry=self.registry,
+            max_per_mobile=6,
+            batch_size=BATCH,
         )
-        return time.perf_counter() - started, len(report.errors)
+        elapsed = time.perf_counter() - started
+        self.refused += len(report.errors)
+        return elapsed
+
+
+Loader = RawSqlite | RawPostgres | KyvsBulk
+
+
+def loader(path: str, backend: str, url: str) -> Loader:
+    if path == "bulk":
+        return KyvsBulk(url)
+    if path == "service":
+        return KyvsService(url)
+    return RawSqlite(url) if backend == "sqlite" else RawPostgres(url)
+
+
+def raw_load(backend: str, url: str, batches: Iterable[Batch]) -> float:
+    """Seconds the raw path takes for `batches` (also how lookups build big registries)."""
+    raw = loader("raw", backend, url)
+    try:
+        return sum(raw.write(batch) for batch in batches)
     finally:
-        engine.dispose()
+        raw.close()
 
 
 def count_people(url: str) -> int:
@@ -268,15 +304,6 @@ def fresh(backend: str, name: str, work: Path, postgres_url: str | None) -> Targ
         target = Target(schema.url, schema=schema)
     migrated(target.url)
     return target
-
-
-def time_path(backend: str, path: str, url: str, dataset: Dataset) -> tuple[float, int]:
-    """Seconds one path takes to store the dataset at `url`, and the rows it refused."""
-    if path == "raw":
-        return (sqlite_raw if backend == "sqlite" else postgres_raw)(url, dataset.batches), 0
-    if path == "bulk":
-        return kyvs_bulk(url, dataset), 0
-    return kyvs_service(url, dataset)
 
 
 def backend_metrics(backend: str, people: int, timings: dict[str, float]) -> list[Metric]:
@@ -334,22 +361,30 @@ def run(
     kept: dict[str, Target] = {}
     backends = ["sqlite"] + ([] if postgres_url is None else ["postgresql"])
     for backend in backends:
-        timings: dict[str, float] = {}
-        refused = 0
-        for path in ("raw", "bulk", "service"):
-            target = fresh(backend, f"import-{path}", work, postgres_url)
-            log(f"import {backend}/{path}: {people:,} people, {doses:,} doses")
-            timings[path], refused = time_path(backend, path, target.url, dataset)
-            stored = count_people(target.url)
+        targets = {path: fresh(backend, f"import-{path}", work, postgres_url) for path in PATHS}
+        loaders = {path: loader(path, backend, targets[path].url) for path in PATHS}
+        timings = dict.fromkeys(PATHS, 0.0)
+        log(f"import {backend}: {people:,} people, {doses:,} doses, paths taking turns per batch")
+        try:
+            for number, batch in enumerate(dataset.batches):
+                turn = number % len(PATHS)  # each path goes first as often as the others
+                for path in PATHS[turn:] + PATHS[:turn]:
+                    timings[path] += loaders[path].write(batch)
+        finally:
+            for each in loaders.values():
+                each.close()
+        refused = loaders["service"].refused
+        for path in PATHS:
+            stored = count_people(targets[path].url)
             rate = people / timings[path]
-            log(f"  {timings[path]:.1f} s, {rate:,.0f} people/s ({stored:,} stored)")
-            if stored != people - refused:
-                target.discard()
+            log(f"  {path}: {timings[path]:.1f} s, {rate:,.0f} people/s ({stored:,} stored)")
+            if stored != people - (refused if path == "service" else 0):
+                for target in targets.values():
+                    target.discard()
                 raise RuntimeError(f"{backend}/{path} stored {stored:,} of {people:,} people")
-            if path == "service":
-                kept[backend] = target
-            else:
-                target.discard()
+        targets["raw"].discard()
+        targets["bulk"].discard()
+        kept[backend] = targets["service"]
         found = backend_metrics(backend, people, timings)
         data["backends"][backend] = {
             "seconds": timings,

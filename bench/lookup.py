@@ -41,9 +41,9 @@ from import_rate import (
     Target,
     fresh,
     generated_batches,
-    postgres_raw,
+    loader,
+    raw_load,
     sqlite_path,
-    sqlite_raw,
 )
 from kyvs.adapters.sql.engine import make_async_engine
 from kyvs.adapters.sql.verifications import SqlRegistryReader
@@ -152,7 +152,7 @@ def measure(registries: Sequence[Registry]) -> list[dict[str, Any]]:
 
 
 def load_raw(backend: str, url: str, batches: Iterable[Batch]) -> None:
-    (sqlite_raw if backend == "sqlite" else postgres_raw)(url, batches)
+    raw_load(backend, url, batches)
 
 
 def build_big(
@@ -166,9 +166,10 @@ def build_big(
     seen = 0
     log(f"lookup: building {count:,} people on {', '.join(backends)} (streamed)")
     started = time.monotonic()
+    writers = {backend: loader("raw", backend, target.url) for backend, target in targets.items()}
     for number, batch in enumerate(generated_batches(count, keep=False)):
-        for backend, target in targets.items():
-            load_raw(backend, target.url, [batch])
+        for writer in writers.values():
+            writer.write(batch)
         for person in batch.people:
             if seen < sample:
                 reservoir.append(person[4])
@@ -177,6 +178,8 @@ def build_big(
             seen += 1
         if number % 200 == 0:
             log(f"  {seen:,} people in {time.monotonic() - started:.0f} s")
+    for writer in writers.values():
+        writer.close()
     rng.shuffle(reservoir)
     registries = [Registry(_label(count), b, t.url, count, reservoir) for b, t in targets.items()]
     return registries, list(targets.values())
@@ -214,9 +217,9 @@ def compare(larger: Registry, smaller: Registry, data: dict[str, Any], note: str
                 low,
                 f"p99 at {smaller.label}",
                 ratio,
-                f"<= {RATIO_TARGET}x",
-                at_most(ratio, RATIO_TARGET),
-                note,
+                f"<= {RATIO_TARGET}x" if way == "kyvs" else "",
+                at_most(ratio, RATIO_TARGET) if way == "kyvs" else None,
+                note if way == "kyvs" else "the driver alone: microseconds, for reference",
             )
         )
     return metrics

@@ -45,7 +45,8 @@ def test_on_postgresql_the_registry_is_hash_partitioned_by_mobile(engine):
         strategy = connection.execute(
             text(
                 "SELECT c.relname, p.partstrat FROM pg_partitioned_table p "
-                "JOIN pg_class c ON c.oid = p.partrelid ORDER BY c.relname"
+                "JOIN pg_class c ON c.oid = p.partrelid "
+                "WHERE c.relnamespace = current_schema()::regnamespace ORDER BY c.relname"
             )
         ).all()
         plan = connection.execute(

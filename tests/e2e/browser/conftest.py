@@ -85,9 +85,10 @@ class Deployment:
         return int(self.site.rsplit(":", 1)[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium for the whole session; skipped (or failed in CI) when missing."""
+    """Headless Chromium per test module (a session-wide one would keep Playwright's event loop
+    running under the async tests that follow); skipped (or failed in CI) when missing."""
     if not Path(CHROMIUM).exists():
         reason = (
             f"the browser tests need Chromium at {CHROMIUM} "

@@ -46,7 +46,7 @@ install: $(RUN_STAMP)
 run: $(RUN_STAMP)
 	@KYVS_DEMO=1 $(BIN)/kyvs db upgrade
 	@KYVS_DEMO=1 $(BIN)/kyvs demo load
-	@KYVS_DEMO=1 exec $(BIN)/kyvs serve --demo-banner
+	@KYVS_DEMO=1 exec $(BIN)/kyvs serve --demo-banner --log-format text
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from itertools import islice
+from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, String, any_, bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from kyvs.adapters.sql import rows
@@ -20,11 +22,20 @@ from kyvs.ports import WriteCounts
 
 # Bound parameters per IN list: well under SQLite's and PostgreSQL's limits.
 _CHUNK = 2000
+_ARRAY_CHUNK = 20_000  # one array parameter, whatever its length
 
 
-def _chunks(values: Collection[str]) -> Iterator[list[str]]:
+def _among(connection: Connection, column: Any, values: list[str]) -> Any:
+    # PostgreSQL takes one array parameter (`= ANY`) far faster than thousands of IN parameters.
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(String)))
+    return column.in_(values)
+
+
+def _chunks(values: Collection[str], connection: Connection) -> Iterator[list[str]]:
+    size = _ARRAY_CHUNK if connection.dialect.name == "postgresql" else _CHUNK
     it = iter(values)
-    while chunk := list(islice(it, _CHUNK)):
+    while chunk := list(islice(it, size)):
         yield chunk
 
 
@@ -105,10 +116,10 @@ class SqlRegistry:
         """How many people each mobile holds (mobiles holding none are absent)."""
         counts: dict[str, int] = {}
         with self.engine.connect() as connection:
-            for chunk in _chunks(mobiles):
+            for chunk in _chunks(mobiles, connection):
                 query = (
                     select(beneficiaries.c.mobile, func.count())
-                    .where(beneficiaries.c.mobile.in_(chunk))
+                    .where(_among(connection, beneficiaries.c.mobile, chunk))
                     .group_by(beneficiaries.c.mobile)
                 )
                 counts.update({mobile: int(n) for mobile, n in connection.execute(query)})
@@ -118,9 +129,9 @@ class SqlRegistry:
         """The reference ids among these that are already registered."""
         found: set[str] = set()
         with self.engine.connect() as connection:
-            for chunk in _chunks(reference_ids):
+            for chunk in _chunks(reference_ids, connection):
                 query = select(beneficiaries.c.reference_id).where(
-                    beneficiaries.c.reference_id.in_(chunk)
+                    _among(connection, beneficiaries.c.reference_id, chunk)
                 )
                 found.update(connection.execute(query).scalars())
         return found

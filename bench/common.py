@@ -276,13 +276,18 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds `pid` has used (from /proc/<pid>/stat)."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU seconds `pid` has used (from /proc/<pid>/stat); with `reaped`, also
+    those of its children that have ended (how PostgreSQL's short-lived backends show up: in
+    the postmaster's total once they exit)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -408,7 +413,8 @@ def machine_busy_seconds() -> float:
 
 
 def cpu_by_command(commands: Sequence[str]) -> dict[int, float]:
-    """CPU-seconds of every process whose command name is one of `commands`, by pid."""
+    """CPU-seconds of every process whose command name is one of `commands`, by pid, with the
+    children each has reaped."""
     found: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -419,7 +425,7 @@ def cpu_by_command(commands: Sequence[str]) -> dict[int, float]:
             continue
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         if name in commands:
-            found[int(entry.name)] = cpu_seconds(int(entry.name))
+            found[int(entry.name)] = cpu_seconds(int(entry.name), reaped=True)
     return found
 
 

@@ -30,12 +30,15 @@ from kyvs.adapters.sql import migrate
 from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.registry import SqlRegistry
 from kyvs.domain.people import Registration
+from kyvs.domain.reference_ids import synthetic
 from kyvs.rules import load_rule_set
 from kyvs.services.importing.load import load_registrations, registrations_as_outcomes
 from kyvs.services.synth import generate
+from kyvs.services.synth_names import Mobiles
 
 BATCH = 5000  # people per transaction: `load_registrations`' default
 SEED = 7
+PEOPLE_PER_SEED = 5_000_000  # about 2.4M households: under a seed's 4M
 RATIO_TARGET = 0.5
 SECONDS_PER_MILLION_TARGET = 120.0
 PATHS = ("raw", "bulk", "service")
@@ -114,19 +117,37 @@ def rows_of(registrations: Sequence[Registration]) -> Batch:
     return Batch(list(registrations), people, doses)
 
 
-def generated_batches(count: int, *, seed: int = SEED, keep: bool = True) -> Iterator[Batch]:
+def seeds(count: int) -> list[tuple[int, int]]:
+    """(seed, people) to make `count` people: one seed holds under 4M households, so a big
+    registry takes several, chosen so that no two share reference-id prefixes or mobile blocks."""
+    chosen: list[tuple[int, int]] = []
+    taken: set[str] = set()
+    seed = SEED
+    while count > 0:
+        # The id prefix, and the first household's mobile (which names the seed's mobile block).
+        marks = {synthetic(seed, 0)[:4], Mobiles(seed)(0).national}
+        if not marks & taken:
+            chosen.append((seed, min(count, PEOPLE_PER_SEED)))
+            count -= PEOPLE_PER_SEED
+            taken |= marks
+        seed += 1
+    return chosen
+
+
+def generated_batches(count: int, *, keep: bool = True) -> Iterator[Batch]:
     """`count` synthetic people in batches of `BATCH`; without `keep`, registrations are dropped."""
-    people = generate(count, seed=seed, rules=load_rule_set())
-    chunk: list[Registration] = []
-    for registration in people:
-        chunk.append(registration)
-        if len(chunk) == BATCH:
+    rules = load_rule_set()
+    for seed, people in seeds(count):
+        chunk: list[Registration] = []
+        for registration in generate(people, seed=seed, rules=rules):
+            chunk.append(registration)
+            if len(chunk) == BATCH:
+                batch = rows_of(chunk)
+                yield batch if keep else Batch([], batch.people, batch.doses)
+                chunk = []
+        if chunk:
             batch = rows_of(chunk)
             yield batch if keep else Batch([], batch.people, batch.doses)
-            chunk = []
-    if chunk:
-        batch = rows_of(chunk)
-        yield batch if keep else Batch([], batch.people, batch.doses)
 
 
 def make_dataset(count: int) -> Dataset:

@@ -49,6 +49,15 @@ from import_rate import Dataset
 
 BENCH = Path(__file__).resolve().parent
 BIG = 10_000_000
+OURS = (  # what a run writes, share_card.json aside (its own benchmark writes it too)
+    "import_rate.json",
+    "lookup.json",
+    "load.json",
+    "soak.json",
+    "summary.md",
+    "*.png",
+    "profile-*.txt",
+)
 
 
 def arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -257,6 +266,9 @@ def main(argv: Sequence[str]) -> int:
     started = time.monotonic()
     results: Path = options.results
     results.mkdir(parents=True, exist_ok=True)
+    for stale in OURS:  # an earlier run's files would pass for this one's
+        for path in results.glob(stale):
+            path.unlink()
     work = options.work or Path(tempfile.mkdtemp(prefix="kyvs-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     postgres_url, redis_url, notes = service_notes(options)

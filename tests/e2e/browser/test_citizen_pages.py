@@ -17,9 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import httpx
-import numpy
 import pytest
 from babel.dates import format_date
 from playwright.sync_api import Locator, Page, ViewportSize, expect
@@ -35,6 +33,7 @@ from tests.e2e.browser.conftest import (
     Person,
     assert_accessible,
 )
+from tests.qr import decode_qr_png
 
 CHECK_SMS, LOGIN_SMS = "verification-otp", "citizen-login-otp"  # the outbox's categories
 CARD_URL = re.compile(r"/me/cards/([A-Za-z0-9_-]+)$")
@@ -280,10 +279,7 @@ def expect_the_card(page: Page, public_url: str, person: Person, language: str) 
 
 
 def decode_qr(png: Path) -> str:
-    image = cv2.imdecode(numpy.fromfile(png, dtype=numpy.uint8), cv2.IMREAD_COLOR)
-    assert image is not None, f"{png} is not an image"
-    decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    return decoded
+    return decode_qr_png(png.read_bytes())
 
 
 def expect_public_page(stranger: Page, public_url: str, person: Person, language: str) -> None:

@@ -6,8 +6,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
@@ -27,6 +25,7 @@ from kyvs.adapters.share_card import (
     text_runs,
 )
 from kyvs.i18n import STATUS_LABELS, translator
+from tests.qr import decode_qr_png
 
 URL = "https://kyvs.example.in/s/q8Zr3XbT1mVw6NcYp0LkHs2JdFa9GeUo"
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-artefacts" / "share-cards"
@@ -59,9 +58,9 @@ def picture(png: bytes) -> Image.Image:
 
 
 def decoded_qr(image: Image.Image) -> str:
-    pixels = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(pixels)
-    return str(text)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return decode_qr_png(buffer.getvalue())
 
 
 @pytest.mark.parametrize(("size", "pixels"), [("square", (1080, 1080)), ("wide", (1200, 630))])

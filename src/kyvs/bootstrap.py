@@ -73,7 +73,12 @@ class Container:
     @cached_property
     def async_engine(self) -> AsyncEngine:
         """The same database through an async driver, for the web's hot path."""
-        return make_async_engine(self.settings.database_url)
+        settings = self.settings
+        return make_async_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
 
     @cached_property
     def registry(self) -> Registry:

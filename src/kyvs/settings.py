@@ -23,6 +23,19 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis for OTP transactions and rate limits; unset: the database."
     )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="Connections each worker keeps open to PostgreSQL (not SQLite); size it to "
+        "the concurrent requests a worker serves, within the server's max_connections.",
+    )
+    database_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        le=500,
+        description="Extra PostgreSQL connections a worker may open briefly above the pool size.",
+    )
     sms_backend: Literal["outbox", "http"] = "outbox"
     sms_http_url: str | None = None
     demo: bool = Field(

@@ -210,10 +210,13 @@ class Verifier:
         return result
 
     async def _confirm(self, provider: Provider, txn_id: str, otp_digest: str) -> dict[str, Any]:
-        await self._owned(provider, txn_id)  # another provider's txn is absent, even to limits
+        txn = await self._owned(
+            provider, txn_id
+        )  # another provider's txn is absent, even to limits
         await self.acquire(self._provider_rate(provider), self.clock.now())
-        for _ in range(_CAS_RETRIES):
-            txn = await self._owned(provider, txn_id)
+        for attempt in range(_CAS_RETRIES):
+            if attempt:  # a concurrent confirm changed it: read it again
+                txn = await self._owned(provider, txn_id)
             now = self.clock.now()
             self.require_pending(txn, now)
             right = txn.beneficiary_ref is not None and otps.otp_matches(

@@ -18,7 +18,13 @@ def container(request: Request) -> Container:
     return wired
 
 
-def verifier(request: Request) -> Verifier:
+# Dependencies are coroutines: FastAPI runs a plain `def` dependency in a worker thread.
+async def wired_container(request: Request) -> Container:
+    """The process's wired dependencies, as a FastAPI dependency."""
+    return container(request)
+
+
+async def verifier(request: Request) -> Verifier:
     """The verification use cases."""
     return container(request).verifier
 
@@ -36,7 +42,7 @@ async def current_provider(
     return provider
 
 
-def language(
+async def language(
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> str:
     """The language the caller prefers, from `Accept-Language` (default English)."""

@@ -50,7 +50,7 @@ class KeySet(BaseModel):
     keys: list[PublicKey]
 
 
-def key_ring(request: Request) -> KeyRing:
+async def key_ring(request: Request) -> KeyRing:
     """The process's key ring, set on `app.state.key_ring` at startup."""
     ring: KeyRing = request.app.state.key_ring
     return ring

@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from kyvs.adapters.sms.http_gateway import DEFAULT_BODY_TEMPLATE, check_body_template
 from kyvs.bootstrap import Container
-from kyvs.web.deps import container
+from kyvs.web.deps import wired_container
 from kyvs.web.problems import MEDIA_TYPE, PROBLEM_BASE, Problem, problem_response
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ NOT_READY_RESPONSE: dict[int | str, dict[str, Any]] = {
     response_model=Readiness,
     responses=NOT_READY_RESPONSE,
 )
-async def readyz(wired: Annotated[Container, Depends(container)]) -> Response:
+async def readyz(wired: Annotated[Container, Depends(wired_container)]) -> Response:
     """200 when every dependency answers; 503 (problem+json, `Retry-After: 5`) naming the
     failing checks otherwise. Load balancers route traffic only to ready processes."""
     checks = await run_checks(wired)

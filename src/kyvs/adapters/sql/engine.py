@@ -52,11 +52,24 @@ def async_url(url: str) -> URL:
     return parsed
 
 
-def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for the web's hot path; SQLite gets the same pragmas as the sync engine."""
+def make_async_engine(
+    url: str, *, pool_size: int = 20, max_overflow: int = 10, **kwargs: Any
+) -> AsyncEngine:
+    """An async engine for the web's hot path; SQLite gets the same pragmas as the sync engine.
+
+    A PostgreSQL pool as large as the requests a worker serves at once: connections that
+    overflow a small pool are closed on return, and opening a new PostgreSQL session per
+    request costs more than the request itself (measured: twice the round trips/s with 20).
+    """
     parsed = async_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(parsed, pool_pre_ping=True, **kwargs)
+        return create_async_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            **kwargs,
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(parsed, **kwargs)

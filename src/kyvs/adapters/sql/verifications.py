@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -128,49 +128,69 @@ class SqlAccessLog:
 
 
 class SqlRateLimiter:
-    """Window counters in `rate_counters`; all limits counted in one transaction or none."""
+    """Window counters in `rate_counters`; all limits counted in one transaction or none.
+
+    Two statements whatever the number of limits: one upsert counts the event in every
+    current window, one select reads the sliding limits' previous windows.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
     async def acquire(self, limits: Sequence[Limit], *, now_s: float) -> Denied | None:
         """Count one event against every limit, or roll back if any is full."""
+        if not limits:
+            return None
         async with self.engine.connect() as connection:
             transaction = await connection.begin()
+            current = await self._increment(connection, limits, now_s)
+            previous = await self._previous(connection, limits, now_s)
             for limit in limits:
-                current, previous = await self._increment(connection, limit, now_s)
-                if estimated(limit, now_s, current, previous) > limit.count:
+                here, before = current[limit.key], previous.get(limit.key, 0)
+                if estimated(limit, now_s, here, before) > limit.count:
                     await transaction.rollback()
-                    wait = retry_after_s(limit, now_s, current - 1, previous)
-                    return Denied(limit, wait)
+                    return Denied(limit, retry_after_s(limit, now_s, here - 1, before))
             await transaction.commit()
         return None
 
     @staticmethod
     async def _increment(
-        connection: AsyncConnection, limit: Limit, now_s: float
-    ) -> tuple[int, int]:
-        start = limit.window_start(now_s)
+        connection: AsyncConnection, limits: Sequence[Limit], now_s: float
+    ) -> dict[str, int]:
+        """Add one to each limit's current window; the new counts by key."""
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(rate_counters).values(
-            key=limit.key, window_start=start, count=1, expires_at=start + 2 * limit.window_s
-        )
+        values = [
+            {
+                "key": limit.key,
+                "window_start": limit.window_start(now_s),
+                "count": 1,
+                "expires_at": limit.window_start(now_s) + 2 * limit.window_s,
+            }
+            for limit in limits
+        ]
+        upsert = dialect.insert(rate_counters).values(values)
         upsert = upsert.on_conflict_do_update(
             index_elements=["key", "window_start"],
             set_={"count": rate_counters.c.count + 1},
-        ).returning(rate_counters.c.count)
-        current = int((await connection.execute(upsert)).scalar_one())
-        if not limit.sliding:
-            return current, 0
-        previous = (
-            await connection.execute(
-                select(rate_counters.c.count).where(
-                    rate_counters.c.key == limit.key,
-                    rate_counters.c.window_start == start - limit.window_s,
-                )
-            )
-        ).scalar()
-        return current, int(previous or 0)
+        ).returning(rate_counters.c.key, rate_counters.c.count)
+        return {key: int(count) for key, count in await connection.execute(upsert)}
+
+    @staticmethod
+    async def _previous(
+        connection: AsyncConnection, limits: Sequence[Limit], now_s: float
+    ) -> dict[str, int]:
+        """The previous window's count of each sliding limit (absent: 0)."""
+        windows = [
+            (limit.key, limit.window_start(now_s) - limit.window_s)
+            for limit in limits
+            if limit.sliding
+        ]
+        if not windows:
+            return {}
+        query = select(rate_counters.c.key, rate_counters.c.count).where(
+            tuple_(rate_counters.c.key, rate_counters.c.window_start).in_(windows)
+        )
+        return {key: int(count) for key, count in await connection.execute(query)}
 
 
 class SqlRegistryReader:

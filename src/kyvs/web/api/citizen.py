@@ -20,12 +20,12 @@ from kyvs.web.problems import problem_responses
 router = APIRouter(prefix="/api/v1/citizen", tags=["citizen"])
 
 
-def citizen_service(request: Request) -> CitizenService:
+async def citizen_service(request: Request) -> CitizenService:
     """The citizen use cases."""
     return container(request).citizens
 
 
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+async def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
     """The session token from `Authorization: Bearer …`."""
     token = (authorization or "").removeprefix("Bearer ").strip()
     if not token:

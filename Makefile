@@ -58,7 +58,13 @@ typecheck: $(DEV_STAMP)
 test: lint typecheck
 	$(BIN)/pytest
 
-bench: $(DEV_STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]' 2>&1 | $(PIP_QUIET)
+	@touch $@
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
 clean:

@@ -8,12 +8,15 @@ and without JavaScript, and axe-core on every page.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from babel.dates import format_time
 from playwright.sync_api import Page, expect
 
 from kyvs.i18n import STATUS_LABELS, translator
+from kyvs.web.pages.rendering import INDIA
 from tests.e2e.browser.conftest import (
     DESKTOP,
     PEOPLE,
@@ -168,9 +171,10 @@ def test_without_javascript_the_plain_forms_complete_a_check(
     log_in(page)
     expect(page.locator(".who")).to_contain_text(PROVIDER_NAME)
     start_check(page, person)
-    expect(page.locator("[data-expires]")).to_have_text(
-        words.gettext("The OTP is valid for 3 minutes.")
-    )
+    expires = page.locator("[data-expires]")
+    expires_at = dt.datetime.fromisoformat(expires.get_attribute("data-expires") or "")
+    shown = format_time(expires_at.astimezone(INDIA), "short", locale="en_IN")
+    expect(expires).to_have_text(words.format("The OTP is valid until {time}.", time=shown))
     resend = page.locator("button[data-resend-at]")
     expect(resend).to_be_enabled()
     expect(resend).to_have_text(words.gettext("Resend OTP"))

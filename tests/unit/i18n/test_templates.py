@@ -1,8 +1,8 @@
 """Every page template renders in every supported language, using only extracted msgids.
 
-The context mirrors what `kyvs.web.pages.rendering.render` passes (`_`, `f`, `when`, `number`,
-`languages`, `csrf`, `path`, `lang`) plus each route's own variables, once with every optional
-part shown ("full") and once with the least a route passes ("bare").
+The context mirrors what `kyvs.web.pages.rendering.render` passes (`_`, `f`, the localized
+`formatters`, `languages`, `csrf`, `path`, `lang`) plus each route's own variables, once with
+every optional part shown ("full") and once with the least a route passes ("bare").
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from babel.dates import format_datetime
-from babel.numbers import format_decimal
 from jinja2 import meta
 
 from kyvs.i18n import (
@@ -29,7 +27,7 @@ from kyvs.i18n import (
 )
 from kyvs.i18n.catalogs import catalog, usable_messages
 from kyvs.i18n.extract import extract
-from kyvs.web.pages.rendering import INDIA, environment, locale_of
+from kyvs.web.pages.rendering import environment, formatters
 
 TEMPLATES = environment().list_templates(extensions=["html"])
 VARIANTS = ("full", "bare")
@@ -59,18 +57,11 @@ def helpers(language: str, path: str, used: list[str]) -> dict[str, Any]:
         used.append(msgid)
         return words.format(msgid, **values)
 
-    def when(moment: dt.datetime) -> str:
-        return format_datetime(moment.astimezone(INDIA), "medium", locale=locale_of(language))
-
-    def number(value: float) -> str:
-        return format_decimal(value, locale=locale_of(language))
-
     return {
         "lang": language,
         "_": gettext,
         "f": format_message,
-        "when": when,
-        "number": number,
+        **formatters(language),
         "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES],
         "csrf": "csrf-token",
         "path": path,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import localedata
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_time
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -41,12 +42,6 @@ def render(
     language = context.pop("language", None) or page_language(request)
     words = translator(language)
 
-    def when(moment: dt.datetime) -> str:
-        return format_datetime(moment.astimezone(INDIA), "medium", locale=locale_of(language))
-
-    def number(value: float) -> str:
-        return format_decimal(value, locale=locale_of(language))
-
     html = (
         environment()
         .get_template(template)
@@ -55,8 +50,7 @@ def render(
             lang=language,
             _=words.gettext,
             f=words.format,
-            when=when,
-            number=number,
+            **formatters(language),
             languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES],
             csrf=csrf_token(request) if "session" in request.scope else "",
             path=request.url.path,
@@ -64,6 +58,25 @@ def render(
         )
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def formatters(language: str) -> dict[str, Callable[..., str]]:
+    """The localized formats templates call: `when`, `clock` and `number`."""
+    locale = locale_of(language)
+
+    def when(moment: dt.datetime) -> str:
+        return format_datetime(moment.astimezone(INDIA), "medium", locale=locale)
+
+    def clock(moment: dt.datetime | str) -> str:
+        """The time of day (India), e.g. "10:42 am": when an OTP expires, without JavaScript."""
+        if isinstance(moment, str):
+            moment = dt.datetime.fromisoformat(moment)
+        return format_time(moment.astimezone(INDIA), "short", locale=locale)
+
+    def number(value: float) -> str:
+        return format_decimal(value, locale=locale)
+
+    return {"when": when, "clock": clock, "number": number}
 
 
 def locale_of(language: str) -> str:

@@ -72,8 +72,9 @@ class RedisSmsHealthLog:
         """The latest success and real outcome, and the newest `limit` failures since `since`."""
         await ready(self.client)
         state = {text(k): text(v) for k, v in (await self.client.hgetall(self.state_key)).items()}
-        found: list[tuple[bytes | str, float]] = await self.client.zrevrangebyscore(
-            self.failures_key, "+inf", since.timestamp(), start=0, num=limit, withscores=True
+        # Members are "<epoch s>:<unique hex>": their time reads back without the float score.
+        found = await self.client.zrevrangebyscore(
+            self.failures_key, "+inf", since.timestamp(), start=0, num=limit
         )
         real = None
         if "real_at" in state:
@@ -86,7 +87,7 @@ class RedisSmsHealthLog:
         return HealthView(
             last_success_at=_moment(float(state["success_at"])) if "success_at" in state else None,
             last_real=real,
-            failures=tuple(_moment(float(score)) for _, score in found),
+            failures=tuple(_moment(float(text(m).split(":")[0])) for m in found),
         )
 
     async def failed_between(self, start: dt.datetime, end: dt.datetime) -> bool:

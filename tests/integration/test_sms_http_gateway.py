@@ -188,3 +188,17 @@ async def test_it_is_an_sms_sender(gateway):
     assert isinstance(sms, HttpGatewaySms)
     await sms.aclose()
     assert len(gateway.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "carrier_failing"),
+    [(400, False), (422, False), (401, True), (403, True), (404, True), (429, True), (500, True)],
+)
+async def test_a_refused_number_is_told_apart_from_a_failing_carrier(
+    gateway, status, carrier_failing
+):
+    gateway.down = status
+    async with sender(gateway, attempts=2) as sms:
+        with pytest.raises(SmsNotDelivered) as raised:
+            await sms.send(MESSAGE)
+    assert raised.value.carrier_failing is carrier_failing

@@ -18,6 +18,7 @@ from kyvs.adapters.jws import AttestationInvalid, verify
 from kyvs.adapters.metrics import MeteredSms, PrometheusMetrics
 from kyvs.adapters.redis.client import make_redis
 from kyvs.adapters.redis.limits import RedisRateLimiter
+from kyvs.adapters.redis.sms_health import RedisSmsHealthLog
 from kyvs.adapters.redis.verifications import RedisVerificationStore
 from kyvs.adapters.signing import KeyRing
 from kyvs.adapters.sms.http_gateway import HttpGatewaySms
@@ -28,6 +29,7 @@ from kyvs.adapters.sql.hosted import SqlHostedSessionStore
 from kyvs.adapters.sql.providers import SqlProviderDirectory, SqlProviderStore
 from kyvs.adapters.sql.registry import SqlRegistry
 from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
+from kyvs.adapters.sql.sms_health import SqlSmsHealthLog
 from kyvs.adapters.sql.verifications import (
     SqlAccessLog,
     SqlRateLimiter,
@@ -38,6 +40,7 @@ from kyvs.adapters.transliteration import indic_to_latin
 from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
+from kyvs.domain.sms_health import HealthPolicy
 from kyvs.i18n import STATUS_LABELS, translator
 from kyvs.ports import (
     Clock,
@@ -46,6 +49,7 @@ from kyvs.ports import (
     ProviderStore,
     RateLimiter,
     Registry,
+    SmsHealthLog,
     SmsSender,
     VerificationStore,
 )
@@ -121,6 +125,8 @@ class Container:
                 self.settings.sms_http_url,
                 body_template=self.settings.sms_http_body_template,
                 sender_id=self.settings.sms_sender_id,
+                timeout_s=self.settings.sms_http_timeout_s,
+                attempts=self.settings.sms_http_attempts,
             )
         return OutboxSms(self.async_engine, clock=self.clock)
 
@@ -162,6 +168,14 @@ class Container:
         return SqlVerificationStore(self.async_engine)
 
     @cached_property
+    def sms_health_log(self) -> SmsHealthLog:
+        """SMS delivery outcomes shared by every worker: Redis when configured, else the
+        database (the circuit breaker's memory)."""
+        if self.redis is not None:
+            return RedisSmsHealthLog(self.redis)
+        return SqlSmsHealthLog(self.async_engine)
+
+    @cached_property
     def rate_limiter(self) -> RateLimiter:
         """Rate-limit counters: Redis when configured, else the database."""
         if self.redis is not None:
@@ -194,6 +208,11 @@ class Container:
             status_text=localized_status,
             blocks=self.citizen_store,
             metrics=self.metrics,
+            sms_health=self.sms_health_log,
+            sms_circuit=HealthPolicy(
+                failures_to_open=self.settings.sms_circuit_failures,
+                open_s=self.settings.sms_circuit_open_s,
+            ),
         )
 
     @cached_property

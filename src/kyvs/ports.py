@@ -14,6 +14,7 @@ from kyvs.domain.limits import Limit
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import Provider
+from kyvs.domain.sms_health import HealthView, SmsOutcome
 from kyvs.domain.verification import VerificationTxn
 
 
@@ -74,7 +75,16 @@ class SmsMessage:
 
 
 class SmsNotDelivered(Exception):
-    """The SMS carrier did not take the message, after the adapter's bounded retries."""
+    """The SMS carrier did not take the message, after the adapter's bounded retries.
+
+    `carrier_failing` is True when the carrier itself is failing (timeouts, connection errors,
+    5xx, refused credentials): that counts toward the SMS circuit breaker. False when it refused
+    this one message (a bad number): the txn is undelivered, but the carrier is healthy.
+    """
+
+    def __init__(self, detail: str, *, carrier_failing: bool = True) -> None:
+        super().__init__(detail)
+        self.carrier_failing = carrier_failing
 
 
 class SmsSender(Protocol):
@@ -82,6 +92,20 @@ class SmsSender(Protocol):
 
     async def send(self, message: SmsMessage) -> None:
         """Hand one message to the carrier, or raise `SmsNotDelivered`."""
+
+
+class SmsHealthLog(Protocol):
+    """Delivery outcomes shared by every worker (the SMS circuit breaker's memory)."""
+
+    async def record(self, outcome: SmsOutcome) -> None:
+        """Keep one outcome (and forget those older than the adapter's retention)."""
+
+    async def view(self, *, since: dt.datetime, limit: int) -> HealthView:
+        """The latest success, the latest real (not echoed) outcome, and the newest `limit`
+        failures recorded at or after `since`."""
+
+    async def failed_between(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """True when a failure was recorded from `start` to `end` (both included)."""
 
 
 @dataclass(frozen=True, slots=True)

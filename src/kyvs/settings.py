@@ -51,6 +51,21 @@ class Settings(BaseSettings):
         description='JSON with {to}, {text}, {sender}; default {"to","text","sender"}.',
     )
     sms_sender_id: str = "KYVSOT"
+    sms_http_timeout_s: float = Field(
+        default=5.0, gt=0, le=30, description="Seconds one gateway request may take."
+    )
+    sms_http_attempts: int = Field(
+        default=3, ge=1, le=5, description="Tries per SMS (timeouts, connection errors, 5xx)."
+    )
+    sms_circuit_failures: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Failed SMS in a row (after retries) that make OTP requests answer 503.",
+    )
+    sms_circuit_open_s: int = Field(
+        default=60, ge=1, le=3600, description="Seconds OTP requests answer 503 after that."
+    )
     forwarded_allow_ips: str | None = Field(
         default=None,
         description="Proxies (comma-separated IPs, or *) whose X-Forwarded-* headers are trusted, "

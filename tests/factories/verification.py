@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from kyvs.adapters.clock import FixedClock
 from kyvs.adapters.memory.registry import MemoryRegistry
+from kyvs.adapters.memory.sms_health import MemorySmsHealthLog
 from kyvs.adapters.memory.verification import (
     InlineDispatcher,
     MemoryAccessLog,
@@ -28,8 +29,9 @@ from kyvs.bootstrap import localized_status
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp import OtpPolicy, otp_digest
 from kyvs.domain.people import Registration
+from kyvs.domain.sms_health import HealthPolicy
 from kyvs.domain.verification import VerificationTxn
-from kyvs.ports import AccessEntry, VerificationStore
+from kyvs.ports import AccessEntry, SmsSender, VerificationStore
 from kyvs.rules import load_access_catalogue, load_rule_set
 from kyvs.services.verification import Verifier
 
@@ -49,6 +51,7 @@ class VerifierWorld:
     sms: MemorySms
     dispatcher: InlineDispatcher
     ring: KeyRing
+    health_log: MemorySmsHealthLog
 
     @property
     def access_log(self) -> list[AccessEntry]:
@@ -77,10 +80,13 @@ def build_verifier(
     policy: OtpPolicy | None = None,
     wrap_store: Callable[[MemoryVerificationStore], VerificationStore] | None = None,
     now: dt.datetime = START,
+    sender: SmsSender | None = None,
+    circuit: HealthPolicy | None = None,
 ) -> VerifierWorld:
     """A `Verifier` over an in-memory registry holding `registrations`.
 
-    `wrap_store` puts a wrapper (a race simulator, say) between the verifier and the store.
+    `wrap_store` puts a wrapper (a race simulator, say) between the verifier and the store;
+    `sender` replaces the in-memory SMS carrier (the HTTP gateway adapter, say).
     """
     clock = FixedClock(now)
     registry = MemoryRegistry(registrations)
@@ -88,6 +94,7 @@ def build_verifier(
     sms = MemorySms()
     dispatcher = InlineDispatcher()
     ring = KeyRing(MemorySigningKeyStore(), clock=clock)
+    health_log = MemorySmsHealthLog()
     verifier = Verifier(
         registry=MemoryRegistryReader(registry),
         store=wrap_store(txns) if wrap_store else txns,
@@ -95,7 +102,7 @@ def build_verifier(
         # One list for the log, so "requested" (appended) and "verified"/"locked" (written with
         # the txn update) read in the order they happened.
         access_log=MemoryAccessLog(txns.access),
-        sms=sms,
+        sms=sender or sms,
         dispatcher=dispatcher,
         signer=ring,
         rules=load_rule_set(),
@@ -105,8 +112,10 @@ def build_verifier(
         to_latin=indic_to_latin,
         clock=clock,
         status_text=localized_status,
+        sms_health=health_log,
+        sms_circuit=circuit or HealthPolicy(),
     )
-    return VerifierWorld(verifier, clock, registry, txns, sms, dispatcher, ring)
+    return VerifierWorld(verifier, clock, registry, txns, sms, dispatcher, ring, health_log)
 
 
 class RacingStore:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 import time
 import traceback
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -17,6 +14,7 @@ import pytest
 from kyvs.adapters.sms.http_gateway import HttpGatewaySms, render_body
 from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import SmsMessage, SmsNotDelivered, SmsSender
+from tests.sms_gateway import Gateway, running_gateway
 
 pytestmark = pytest.mark.anyio
 
@@ -27,65 +25,6 @@ MESSAGE = SmsMessage(to=MOBILE, text=TEXT, category="verification-otp", language
 SECRETS = ["9876543210", "+919876543210", OTP, TEXT, "टीकाकरण"]
 
 
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self):
-        return json.loads(self.body)
-
-
-@dataclass
-class Gateway:
-    """A loopback SMS gateway: records requests, answers as `script` says, then 200."""
-
-    url: str = ""
-    script: list[str | int] = field(default_factory=list)
-    received: list[Received] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-    delay_s: float = 2.0
-
-    def next_answer(self) -> str | int:
-        return self.script.pop(0) if self.script else 200
-
-
-def handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            gateway.received.append(Received(self.path, dict(self.headers.items()), body))
-            answer = gateway.next_answer()
-            if answer == "drop":
-                self.close_connection = True
-                return
-            if answer == "slow":
-                gateway.release.wait(gateway.delay_s)
-                answer = 200
-            # The answer echoes the request, so logging the gateway's body would leak it.
-            self._answer(int(answer), body)
-
-        def _answer(self, status: int, body: bytes) -> None:
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:
-                pass  # the client gave up waiting (timeout tests)
-
-        def log_message(self, *_args: object) -> None:
-            pass  # quiet: the tests read the requests, not a log
-
-    return Handler
-
-
-class JoiningServer(ThreadingHTTPServer):
-    daemon_threads = False  # server_close() waits for every handler: no thread outlives a test
-
-
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
@@ -93,16 +32,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def gateway():
-    state = Gateway()
-    server = JoiningServer(("127.0.0.1", 0), handler_for(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1/sms?key=s3cret"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield state
-    state.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with running_gateway() as state:
+        yield state
 
 
 def sender(gateway: Gateway, **options) -> HttpGatewaySms:
@@ -257,3 +188,17 @@ async def test_it_is_an_sms_sender(gateway):
     assert isinstance(sms, HttpGatewaySms)
     await sms.aclose()
     assert len(gateway.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "carrier_failing"),
+    [(400, False), (422, False), (401, True), (403, True), (404, True), (429, True), (500, True)],
+)
+async def test_a_refused_number_is_told_apart_from_a_failing_carrier(
+    gateway, status, carrier_failing
+):
+    gateway.down = status
+    async with sender(gateway, attempts=2) as sms:
+        with pytest.raises(SmsNotDelivered) as raised:
+            await sms.send(MESSAGE)
+    assert raised.value.carrier_failing is carrier_failing

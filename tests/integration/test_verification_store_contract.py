@@ -18,7 +18,7 @@ from kyvs.adapters.sql import migrate, rows
 from kyvs.adapters.sql.engine import make_async_engine, make_engine
 from kyvs.adapters.sql.tables import access_log
 from kyvs.adapters.sql.verifications import SqlAccessLog, SqlVerificationStore
-from kyvs.domain.verification import TxnState, VerificationTxn
+from kyvs.domain.verification import Delivery, TxnState, VerificationTxn
 from kyvs.ports import AccessEntry, AccessLog, VerificationStore
 
 pytestmark = pytest.mark.anyio
@@ -208,3 +208,13 @@ async def test_concurrent_swaps_from_one_version_have_exactly_one_winner(adapter
     winner = won.index(True)
     assert await adapters.store.get(txn.txn_id) == contenders[winner]
     assert await adapters.entries() == [entries[winner]]
+
+
+async def test_the_delivery_state_is_kept(adapters):
+    txn = a_txn()
+    await adapters.store.create(txn)
+    assert (await adapters.store.get(txn.txn_id)).delivery is Delivery.QUEUED
+    for version, delivery in enumerate((Delivery.UNDELIVERED, Delivery.SENT), start=1):
+        marked = replace(txn, delivery=delivery, version=version)
+        assert await adapters.store.replace(marked, expected_version=version - 1)
+        assert await adapters.store.get(txn.txn_id) == marked

@@ -139,3 +139,17 @@ class SessionInvalid(DomainError):
     slug = "invalid-session"
     title = "Log in again"
     status = 401
+
+
+class SmsUnavailable(DomainError):
+    """The SMS carrier is failing right now, so no OTP can be sent; retry after a while.
+
+    Raised for every request alike while the circuit is open, matched pair or not."""
+
+    slug = "sms-unavailable"
+    title = "SMS delivery is failing right now"
+    status = 503
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

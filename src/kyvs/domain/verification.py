@@ -22,6 +22,19 @@ class TxnState(StrEnum):
     LOCKED = "locked"
 
 
+class Delivery(StrEnum):
+    """What became of the txn's latest OTP SMS (internal: never shown to the provider).
+
+    A txn starts `queued`; a matched txn becomes `sent` or `undelivered` once the carrier has
+    answered (after its bounded retries). An unmatched txn has nothing to send and stays
+    `queued`, which is why providers must never see this field: it would tell the two apart.
+    """
+
+    QUEUED = "queued"
+    SENT = "sent"
+    UNDELIVERED = "undelivered"
+
+
 @dataclass(frozen=True, slots=True)
 class VerificationTxn:
     """The stored state of one verification; `version` guards concurrent updates."""
@@ -41,6 +54,7 @@ class VerificationTxn:
     resends: int = 0
     version: int = 0
     result: str | None = None  # the disclosed result (JSON), kept for the CoWIN status call
+    delivery: Delivery = Delivery.QUEUED
 
     def state_at(self, now: dt.datetime) -> TxnState:
         """The state as seen at `now` (a pending txn past its expiry is expired)."""
@@ -99,5 +113,11 @@ def after_resend(
         resends=txn.resends + 1,
         last_sent_at=now,
         expires_at=now + dt.timedelta(seconds=policy.lifetime_s),
+        delivery=Delivery.QUEUED,
         version=txn.version + 1,
     )
+
+
+def after_delivery(txn: VerificationTxn, delivery: Delivery) -> VerificationTxn:
+    """Record what the carrier did with the txn's latest OTP SMS."""
+    return replace(txn, delivery=delivery, version=txn.version + 1)

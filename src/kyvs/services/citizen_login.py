@@ -57,6 +57,7 @@ class CitizenLogin:
         """Send a login OTP if the mobile is registered; the same answer either way."""
         v = self.verifier
         number = MobileNumber.parse(mobile)
+        await v.health.require_available()
         now = v.clock.now()
         mobile_key = otps.mobile_key(v.secret, number.national)
         await v.acquire(v.mobile_limits(mobile_key), now)
@@ -86,6 +87,7 @@ class CitizenLogin:
         v = self.verifier
         people = await v.registry.names_on_mobile(number)
         if not people:
+            await v.health.echo()
             return
         otp = otps.new_otp(v.policy, secrets.randbelow)
         armed = replace(
@@ -96,8 +98,9 @@ class CitizenLogin:
         )
         if await v.store.replace(armed, expected_version=txn.version):
             minutes = max(v.policy.lifetime_s // 60, 1)
-            await v.sms.send(
-                citizen_login_otp_sms(to=number, otp=otp, minutes=minutes, language=txn.language)
+            await v.deliver(
+                armed,
+                citizen_login_otp_sms(to=number, otp=otp, minutes=minutes, language=txn.language),
             )
 
     async def confirm(self, *, txn_id: str, otp_digest: str) -> CitizenSession:
@@ -152,6 +155,7 @@ class CitizenLogin:
         """A fresh login OTP after the cooldown (at most `max_resends`), like verification."""
         v = self.verifier
         txn = await self.pending(txn_id)
+        await v.health.require_available()
         now = v.clock.now()
         if txn.resends >= v.policy.max_resends:
             raise RateLimited(
@@ -174,16 +178,16 @@ class CitizenLogin:
 
         async def send_again() -> None:
             person = await v.registry.registration(ref) if ref else None
-            if person is not None:
-                minutes = max(v.policy.lifetime_s // 60, 1)
-                await v.sms.send(
-                    citizen_login_otp_sms(
-                        to=person.beneficiary.mobile,
-                        otp=otp,
-                        minutes=minutes,
-                        language=txn.language,
-                    )
-                )
+            if person is None:
+                await v.health.echo()
+                return
+            minutes = max(v.policy.lifetime_s // 60, 1)
+            await v.deliver(
+                updated,
+                citizen_login_otp_sms(
+                    to=person.beneficiary.mobile, otp=otp, minutes=minutes, language=txn.language
+                ),
+            )
 
         v.dispatcher.submit(send_again)
         return Started(txn.txn_id, updated.expires_at, v.policy.length, v.policy.resend_after_s)

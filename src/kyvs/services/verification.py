@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Protocol
 
 from kyvs.domain import otp as otps
@@ -36,10 +38,13 @@ from kyvs.domain.names import match_one
 from kyvs.domain.people import clean_full_name
 from kyvs.domain.providers import Provider
 from kyvs.domain.rules import RuleSet
+from kyvs.domain.sms_health import HealthPolicy
 from kyvs.domain.status import status_of
 from kyvs.domain.verification import (
+    Delivery,
     TxnState,
     VerificationTxn,
+    after_delivery,
     after_resend,
     after_right_otp,
     after_wrong_otp,
@@ -52,10 +57,16 @@ from kyvs.ports import (
     Dispatcher,
     RateLimiter,
     RegistryReader,
+    SmsHealthLog,
+    SmsMessage,
+    SmsNotDelivered,
     SmsSender,
     VerificationStore,
 )
+from kyvs.services.sms_health import ForgetfulSmsHealthLog, SmsHealth
 from kyvs.services.sms_texts import verification_otp_sms
+
+log = logging.getLogger("kyvs.verification")
 
 DAY_S = 86_400
 HOUR_S = 3_600
@@ -141,6 +152,13 @@ class Verifier:
     issuer: str = "kyvs"
     attestation_lifetime: dt.timedelta = dt.timedelta(days=1)
     metrics: VerificationMetrics = field(default_factory=NoMetrics)
+    sms_health: SmsHealthLog = field(default_factory=ForgetfulSmsHealthLog)
+    sms_circuit: HealthPolicy = field(default_factory=HealthPolicy)
+
+    @cached_property
+    def health(self) -> SmsHealth:
+        """The SMS circuit breaker over `sms_health`."""
+        return SmsHealth(self.sms_health, self.clock, self.sms_circuit)
 
     async def start(
         self, *, provider: Provider, full_name: str, mobile: str, purpose: str, language: str
@@ -152,6 +170,7 @@ class Verifier:
             raise PurposeNotAllowed(f"Purpose {purpose!r} is not allowed; allowed: {allowed}.")
         number = MobileNumber.parse(mobile)
         typed_name = clean_full_name(full_name)
+        await self.health.require_available()  # before any limit counts the request
         now = self.clock.now()
         mobile_key = otps.mobile_key(self.secret, number.national)
         await self.acquire([*self._provider_limits(provider), *self.mobile_limits(mobile_key)], now)
@@ -184,9 +203,11 @@ class Verifier:
         people = await self.registry.names_on_mobile(number)
         ref = match_one(typed_name, people, self.to_latin)
         if ref is None:
+            await self.health.echo()
             return
         if self.blocks is not None and await self.blocks.blocked(ref, provider.provider_id):
-            return  # a blocked provider gets exactly what an unmatched pair gets
+            await self.health.echo()  # a blocked provider gets exactly what an unmatched pair gets
+            return
         otp = otps.new_otp(self.policy, secrets.randbelow)
         matched = replace(
             txn,
@@ -251,6 +272,7 @@ class Verifier:
         txn = await self._owned(provider, txn_id)
         now = self.clock.now()
         self.require_pending(txn, now)
+        await self.health.require_available()
         if txn.resends >= self.policy.max_resends:
             self.metrics.rate_limited("too-many-resends")
             raise RateLimited(
@@ -278,9 +300,11 @@ class Verifier:
 
         async def send_again() -> None:
             registration = await self.registry.registration(ref) if ref else None
-            if registration is not None:
-                mobile = registration.beneficiary.mobile
-                await self._send(provider, updated, mobile, otp, outcome=None)
+            if registration is None:
+                await self.health.echo()
+                return
+            mobile = registration.beneficiary.mobile
+            await self._send(provider, updated, mobile, otp, outcome=None)
 
         self.dispatcher.submit(send_again)
         return Started(
@@ -291,6 +315,39 @@ class Verifier:
         """The txn and its state now (no personal data)."""
         txn = await self._owned(provider, txn_id)
         return txn, txn.state_at(self.clock.now())
+
+    async def sms_failing(self, txn: VerificationTxn) -> bool:
+        """Whether SMS delivery failed (for anyone) during the txn's life so far: the same for
+        a matched and an unmatched txn, so it may be shown to the provider."""
+        end = min(self.clock.now(), txn.expires_at)
+        return await self.health.failing_during(txn.created_at, end)
+
+    async def deliver(self, txn: VerificationTxn, message: SmsMessage) -> bool:
+        """Hand the txn's OTP SMS to the carrier; record the outcome in the SMS health log and
+        on the txn (`sent` or `undelivered`). False when the carrier did not take it."""
+        started = self.clock.now()
+        try:
+            await self.sms.send(message)
+        except SmsNotDelivered as error:
+            # The txn id is not personal data; the number and the text never reach this log.
+            log.warning("OTP SMS of txn %s not delivered: %s", txn.txn_id, error)
+            if error.carrier_failing:
+                await self.health.record(ok=False, started=started)
+            await self._set_delivery(txn, Delivery.UNDELIVERED)
+            return False
+        await self.health.record(ok=True, started=started)
+        await self._set_delivery(txn, Delivery.SENT)
+        return True
+
+    async def _set_delivery(self, sent: VerificationTxn, delivery: Delivery) -> None:
+        """Mark the txn, unless a resend has replaced the OTP this SMS carried."""
+        for _ in range(_CAS_RETRIES):
+            txn = await self.store.get(sent.txn_id)
+            if txn is None or txn.last_sent_at != sent.last_sent_at or txn.delivery is delivery:
+                return
+            marked = after_delivery(txn, delivery)
+            if await self.store.replace(marked, expected_version=txn.version):
+                return
 
     async def verified_result(self, *, provider: Provider, txn_id: str) -> dict[str, Any]:
         """The stored result of a verified txn (the CoWIN facade's status call)."""
@@ -385,9 +442,11 @@ class Verifier:
             minutes=max(self.policy.lifetime_s // 60, 1),
             language=txn.language,
         )
-        await self.sms.send(message)
+        delivered = await self.deliver(txn, message)
         if outcome is not None:
-            await self.access_log.record(self._entry(provider, txn, outcome, txn.created_at))
+            # The citizen learns that someone asked even when the SMS did not reach them.
+            told = outcome if delivered else "undelivered"
+            await self.access_log.record(self._entry(provider, txn, told, txn.created_at))
 
     def _provider_rate(self, provider: Provider) -> list[Limit]:
         rate = provider.rate_limit

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited
+from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited, SmsUnavailable
 from kyvs.web.pages.errors import error_page, wants_page
 
 PROBLEM_BASE = "https://kyvs.dev/problems/"
@@ -64,7 +64,7 @@ async def _domain_error(request: Request, error: Exception) -> Response:
         return error_page(request, error.status, error.slug)
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | SmsUnavailable):
         headers["Retry-After"] = str(error.retry_after_s)
         extra["retry_after_s"] = error.retry_after_s
     if isinstance(error, InvalidOtp):
@@ -136,6 +136,7 @@ PROBLEM_TYPES: dict[int, tuple[str, ...]] = {
         "too-many-resends",
     ),
     500: ("internal-error",),
+    503: ("sms-unavailable",),
 }
 
 

@@ -79,6 +79,7 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
     base = {  # base.html: `embed` only comes from the hosted routes, falsy elsewhere
         "title": "kyvs",
         "message": "A notice" if full else None,
+        "sms_notice": "SMS is failing" if full else None,
         "problem": "A problem" if full else None,
         "embed": not full and template.startswith("hosted/"),
     }

@@ -32,7 +32,7 @@ from typing import Any
 from redis.asyncio import Redis, RedisCluster
 
 from kyvs.adapters.redis.client import ready, text
-from kyvs.domain.verification import TxnState, VerificationTxn
+from kyvs.domain.verification import Delivery, TxnState, VerificationTxn
 from kyvs.ports import AccessEntry, AccessLog
 
 log = logging.getLogger("kyvs.redis")
@@ -238,6 +238,8 @@ def _to_txn(stored: dict[bytes | str, bytes | str]) -> VerificationTxn:
     for name in _OPTIONAL:
         values.setdefault(name, None)
     values["state"] = TxnState(values["state"])
+    # A txn written before delivery was tracked reads as queued.
+    values["delivery"] = Delivery(values.get("delivery", Delivery.QUEUED))
     return VerificationTxn(**values)
 
 

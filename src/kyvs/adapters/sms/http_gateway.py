@@ -24,6 +24,10 @@ _PLACEHOLDER = re.compile(r"\{(to|text|sender)\}")
 # Worth another try: the gateway may not have seen the message, or may be briefly down.
 _RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, TimeoutError)
 _MAX_BACKOFF_S = 5.0
+# 4xx answers that say the gateway (its URL, credentials or capacity) is wrong, not the message:
+# every message would fail the same way, so they count toward the SMS circuit breaker. Other 4xx
+# (400, 422, ...) refuse this message, usually its number.
+_CARRIER_4XX = frozenset({401, 402, 403, 404, 405, 407, 408, 429})
 
 
 def render_body(template: str, *, to: str, text: str, sender: str) -> bytes:
@@ -88,14 +92,16 @@ class HttpGatewaySms:
         tail = message.to.national[-4:]
         outcome = "no attempt"
         for attempt in range(1, self._attempts + 1):
-            failure, retry = await self._attempt(body)
+            failure, retry, carrier = await self._attempt(body)
             if failure is None:
                 log.info("SMS to ...%s delivered (%s, attempt %d)", tail, message.category, attempt)
                 return
             outcome = failure
             if not retry:
                 log.error("SMS to ...%s refused by the gateway: %s", tail, outcome)
-                raise SmsNotDelivered(f"the SMS gateway refused the message ({outcome})")
+                raise SmsNotDelivered(
+                    f"the SMS gateway refused the message ({outcome})", carrier_failing=carrier
+                )
             if attempt < self._attempts:
                 log.warning(
                     "SMS to ...%s not taken: %s (attempt %d of %d), retrying",
@@ -111,19 +117,22 @@ class HttpGatewaySms:
             f"(last: {outcome})"
         )
 
-    async def _attempt(self, body: bytes) -> tuple[str | None, bool]:
-        """One POST: (None, _) when delivered, else (what went wrong, whether to try again)."""
+    async def _attempt(self, body: bytes) -> tuple[str | None, bool, bool]:
+        """One POST: (None, ...) when delivered, else (what went wrong, whether to try again,
+        whether the carrier itself is failing rather than refusing this message)."""
         try:
             async with asyncio.timeout(self._timeout_s):
                 response = await self._http().post(self._url, content=body, headers=self._headers)
         except _RETRYABLE as error:
-            return type(error).__name__, True
+            return type(error).__name__, True, True
         except httpx.HTTPError as error:
             # A bad URL or a protocol misuse will not heal by trying again.
-            return type(error).__name__, False
+            return type(error).__name__, False, True
         if response.is_success:
-            return None, False
-        return f"HTTP {response.status_code}", response.is_server_error
+            return None, False, False
+        status = response.status_code
+        failing = not response.is_client_error or status in _CARRIER_4XX
+        return f"HTTP {status}", response.is_server_error, failing
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:

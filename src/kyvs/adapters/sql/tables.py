@@ -154,7 +154,23 @@ verifications = Table(
     Column("resends", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("result", Text),
+    # queued | sent | undelivered: internal, never shown to providers (see domain/verification.py)
+    Column("delivery", String(12), nullable=False, server_default="queued"),
     Index("ix_verifications_provider_id", "provider_id", "created_at"),
+)
+
+# Outcomes of SMS deliveries (no message, no number): the shared memory of the SMS circuit
+# breaker, so every worker refuses starts while the carrier fails. Kept about an hour.
+sms_outcomes = Table(
+    "sms_outcomes",
+    metadata,
+    Column("outcome_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("echo", Boolean, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_sms_outcomes_ok", "ok", "at"),
+    Index("ix_sms_outcomes_echo", "echo", "at"),
 )
 
 # Sliding-window counters for rate limits and caps: one row per key and window.

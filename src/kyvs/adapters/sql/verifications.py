@@ -20,7 +20,7 @@ from kyvs.adapters.sql.tables import (
 from kyvs.domain.limits import Limit, estimated, retry_after_s
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import Registration
-from kyvs.domain.verification import TxnState, VerificationTxn
+from kyvs.domain.verification import Delivery, TxnState, VerificationTxn
 from kyvs.ports import AccessEntry, Denied
 
 
@@ -41,12 +41,14 @@ def _txn_row(txn: VerificationTxn) -> dict[str, Any]:
         "resends": txn.resends,
         "version": txn.version,
         "result": txn.result,
+        "delivery": txn.delivery.value,
     }
 
 
 def _to_txn(row: Mapping[Any, Any]) -> VerificationTxn:
     values = dict(row)
     values["state"] = TxnState(values["state"])
+    values["delivery"] = Delivery(values["delivery"])
     for moment in ("created_at", "expires_at", "last_sent_at"):
         values[moment] = rows.as_utc(values[moment])
     return VerificationTxn(**values)

@@ -155,7 +155,7 @@ class ShareOut(BaseModel):
     "/login",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a login OTP to the registered mobile",
-    responses=problem_responses(400, 422, 429),
+    responses=problem_responses(400, 422, 429, 503),
 )
 async def citizen_login(
     body: CitizenLoginStart, citizens: Citizens, lang: HeaderLanguage

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from kyvs.domain import tokens
-from kyvs.domain.errors import DomainError, RateLimited, TxnNotFound
+from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable, TxnNotFound
 from kyvs.i18n import negotiate_language
 from kyvs.services.citizen_login import CitizenLogin
 from kyvs.web.deps import CurrentProvider, VerifierDep, container
@@ -65,6 +65,7 @@ _COWIN_EXAMPLES = {
     403: ("KYVS_PROVIDER_SUSPENDED", "This provider is suspended; contact the kyvs operator."),
     404: ("KYVS_TXN_NOT_FOUND", "No verification with that txn id."),
     429: ("KYVS_RATE_LIMITED", "Too many requests from this API key; slow down."),
+    503: ("KYVS_SMS_UNAVAILABLE", "SMS delivery is failing right now, so no OTP can be sent."),
 }
 
 
@@ -91,7 +92,7 @@ def _cowin(error: DomainError) -> CowinError:
     if error.slug in {"invalid-otp", "otp-expired"}:
         return CowinError(401, INVALID_OTP, "Invalid OTP")
     code = "KYVS_" + error.slug.upper().replace("-", "_")
-    retry = error.retry_after_s if isinstance(error, RateLimited) else None
+    retry = error.retry_after_s if isinstance(error, RateLimited | SmsUnavailable) else None
     return CowinError(error.status, code, error.detail, retry)
 
 
@@ -137,7 +138,7 @@ async def _answer(work: Any) -> Any:
 @router.post(
     "/api/v3/vaccination/generateOTP",
     summary="KYC-VS: send an OTP (CoWIN shape)",
-    responses=cowin_responses(401, 403, 429),
+    responses=cowin_responses(401, 403, 429, 503),
 )
 async def generate_otp(
     body: GenerateOtp, provider: CurrentProvider, verifier: VerifierDep, request: Request
@@ -203,7 +204,7 @@ async def vaccination_status(
 @router.post(
     "/api/v2/auth/public/generateOTP",
     summary="Citizen login: send an OTP (CoWIN shape)",
-    responses=cowin_responses(429),
+    responses=cowin_responses(429, 503),
 )
 async def public_generate_otp(
     body: PublicGenerateOtp, verifier: VerifierDep, request: Request

@@ -82,3 +82,16 @@ class VerificationState(BaseModel):
     expires_at: dt.datetime
     attempts_left: int
     resends_left: int
+    sms_failing: bool = Field(
+        description="SMS delivery failed (for anyone) while this verification was open, so the "
+        "person may not have the OTP. Never about this txn alone: a name/mobile pair that "
+        "matched nobody shows the same."
+    )
+    notice: str | None = Field(
+        default=None,
+        description="A sentence to show staff when `sms_failing` (in the Accept-Language).",
+        examples=[
+            "SMS delivery is failing right now, so the OTP may not arrive. "
+            "Try again in a few minutes."
+        ],
+    )

@@ -16,6 +16,7 @@ from kyvs.web.api.schemas import (
     VerificationState,
 )
 from kyvs.web.deps import CurrentProvider, HeaderLanguage, VerifierDep
+from kyvs.web.pages.messages import sms_notice
 from kyvs.web.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/verifications", tags=["verification"])
@@ -25,12 +26,15 @@ router = APIRouter(prefix="/api/v1/verifications", tags=["verification"])
     "",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Start a verification: an OTP goes to the person's mobile",
-    responses=problem_responses(400, 401, 403, 422, 429),
+    responses=problem_responses(400, 401, 403, 422, 429, 503),
 )
 async def start_verification(
     body: StartVerification, provider: CurrentProvider, verifier: VerifierDep, lang: HeaderLanguage
 ) -> VerificationStarted:
-    """Always `202` with the same shape and timing, whether or not the name/mobile pair exists."""
+    """Always `202` with the same shape and timing, whether or not the name/mobile pair exists.
+
+    `503 sms-unavailable` with `Retry-After` while SMS delivery is failing (for every pair
+    alike): no txn is created and no limit is counted."""
     started = await verifier.start(
         provider=provider,
         full_name=body.full_name,
@@ -66,12 +70,13 @@ async def confirm_verification(
     "/{txn_id}/resend",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a fresh OTP after the cooldown",
-    responses=problem_responses(401, 403, 404, 409, 410, 429),
+    responses=problem_responses(401, 403, 404, 409, 410, 429, 503),
 )
 async def resend_otp(
     txn_id: str, provider: CurrentProvider, verifier: VerifierDep
 ) -> VerificationStarted:
-    """The new OTP replaces the old one; `429` with `Retry-After` while cooling down."""
+    """The new OTP replaces the old one; `429` with `Retry-After` while cooling down;
+    `503 sms-unavailable` with `Retry-After` while SMS delivery is failing."""
     started = await verifier.resend(provider=provider, txn_id=txn_id)
     return VerificationStarted(
         txn_id=started.txn_id,
@@ -87,14 +92,19 @@ async def resend_otp(
     responses=problem_responses(401, 403, 404),
 )
 async def verification_state(
-    txn_id: str, provider: CurrentProvider, verifier: VerifierDep
+    txn_id: str, provider: CurrentProvider, verifier: VerifierDep, lang: HeaderLanguage
 ) -> VerificationState:
-    """`pending`, `verified`, `expired` or `locked`; no personal data."""
+    """`pending`, `verified`, `expired` or `locked`; no personal data. `sms_failing` and a
+    `notice` tell when SMS delivery failed while the txn was open (never whether this txn's
+    own SMS went out: that would say whether the pair matched)."""
     txn, state = await verifier.state(provider=provider, txn_id=txn_id)
+    failing = await verifier.sms_failing(txn)
     return VerificationState(
         txn_id=txn.txn_id,
         state=state.value,
         expires_at=txn.expires_at,
         attempts_left=txn.attempts_left(verifier.policy),
         resends_left=max(verifier.policy.max_resends - txn.resends, 0),
+        sms_failing=failing,
+        notice=sms_notice(lang) if failing else None,
     )

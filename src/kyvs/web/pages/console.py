@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kyvs.adapters.passwords import password_matches
 from kyvs.bootstrap import localized_status
-from kyvs.domain.errors import DomainError, RateLimited
+from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable
 from kyvs.domain.limits import Limit
 from kyvs.domain.otp import otp_digest
 from kyvs.domain.providers import Provider
@@ -24,7 +24,7 @@ from kyvs.domain.verification import TxnState
 from kyvs.i18n import SUPPORTED_LANGUAGES, translator
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
-from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.messages import problem_text, slug_text, sms_notice
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
 
@@ -219,6 +219,7 @@ async def _check_view(
         expires_at=txn.expires_at.isoformat(),
         resend_at=resend_at.isoformat(),
         attempts_left=attempts_left,
+        sms_notice=sms_notice(language) if await verifier.sms_failing(txn) else None,
     )
 
 
@@ -263,9 +264,10 @@ async def resend_check(request: Request, txn_id: str, csrf: OptionalField = None
     language = page_language(request)
     try:
         await container(request).verifier.resend(provider=provider, txn_id=txn_id)
-    except RateLimited as error:
+    except (RateLimited, SmsUnavailable) as error:
+        problem = problem_text(error, language)
         return await _check_view(
-            request, provider, txn_id, problem=problem_text(error, language), status_code=429
+            request, provider, txn_id, problem=problem, status_code=error.status
         )
     except DomainError as error:
         return _verify_form(request, provider, problem=problem_text(error, language))

@@ -24,7 +24,7 @@ from kyvs.i18n import SUPPORTED_LANGUAGES, normalise_language, translator
 from kyvs.services.hosted import HostedFlow
 from kyvs.web.deps import container
 from kyvs.web.pages.language import COOKIE
-from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.messages import problem_text, slug_text, sms_notice
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import CsrfFailed, secure_page
 
@@ -150,6 +150,9 @@ async def _otp_page(
         expires_at=txn.expires_at.isoformat(),
         resend_at=resend_at.isoformat(),
         attempts_left=attempts_left,
+        sms_notice=(
+            sms_notice(_language(request, session)) if await verifier.sms_failing(txn) else None
+        ),
     )
 
 

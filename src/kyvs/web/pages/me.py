@@ -18,7 +18,7 @@ from kyvs.i18n import translator
 from kyvs.services.citizen import CitizenService
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
-from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.messages import problem_text, slug_text, sms_notice
 from kyvs.web.pages.rendering import locale_of, render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
 
@@ -124,6 +124,7 @@ async def me(request: Request, problem: str | None = None, message: str | None =
 
 _OUTCOMES = {
     "requested": "Asked (OTP sent)",
+    "undelivered": "Asked (the SMS did not reach you)",
     "verified": "Status shared",
     "locked": "Refused (wrong OTPs)",
 }
@@ -190,6 +191,7 @@ async def otp_page(
         expires_at=txn.expires_at.isoformat(),
         resend_at=resend_at.isoformat(),
         attempts_left=attempts_left,
+        sms_notice=sms_notice(language) if await verifier.sms_failing(txn) else None,
     )
 
 

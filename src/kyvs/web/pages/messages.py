@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited
+from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited, SmsUnavailable
 from kyvs.i18n import translator
 
 _MESSAGES = {
@@ -26,8 +26,19 @@ _MESSAGES = {
     "beneficiary-not-found": "No such person on your mobile.",
     "provider-not-found": "No such provider.",
     "unknown-vaccine": "Unknown vaccine: check the name on your certificate.",
+    "sms-unavailable": "SMS delivery is failing right now, so no OTP can be sent.",
 }
+# On an OTP screen whenever SMS delivery failed (for anyone) while the check was open: the same
+# for every check, whether or not the name and mobile matched someone.
+SMS_NOTICE = (
+    "SMS delivery is failing right now, so the OTP may not arrive. Try again in a few minutes."
+)
 _FALLBACK = "Something went wrong. Please try again."
+
+
+def sms_notice(language: str) -> str:
+    """The localized notice that SMS delivery is failing (for OTP screens and txn states)."""
+    return translator(language).gettext(SMS_NOTICE)
 
 
 def slug_text(slug: str, language: str) -> str:
@@ -41,6 +52,6 @@ def problem_text(error: DomainError, language: str) -> str:
     text = slug_text(error.slug, language)
     if isinstance(error, InvalidOtp):
         text += " " + words.format("{count} attempts left", count=error.attempts_left)
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | SmsUnavailable):
         text += " " + words.format("Try again in {seconds} seconds.", seconds=error.retry_after_s)
     return text

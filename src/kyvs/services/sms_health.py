@@ -90,8 +90,15 @@ class SmsHealth:
         return await self.log.failed_between(start, end)
 
     async def _keep(self, outcome: SmsOutcome) -> None:
+        if outcome.ok and self._healthy(await self._view(outcome.at)):
+            return  # a success changes nothing while the carrier is healthy: no write per SMS
         await self.log.record(outcome)
         self._cached = None  # this worker sees its own outcomes at once
+
+    @staticmethod
+    def _healthy(view: HealthView) -> bool:
+        """No failure in the window and the latest real outcome (if any) a success."""
+        return not view.failures and (view.last_real is None or view.last_real.ok)
 
     async def _view(self, now: dt.datetime) -> HealthView:
         cached = self._cached

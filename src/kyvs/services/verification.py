@@ -341,6 +341,10 @@ class Verifier:
 
     async def _set_delivery(self, sent: VerificationTxn, delivery: Delivery) -> None:
         """Mark the txn, unless a resend has replaced the OTP this SMS carried."""
+        if sent.delivery is not delivery and await self.store.replace(
+            after_delivery(sent, delivery), expected_version=sent.version
+        ):
+            return  # the usual case: nothing changed the txn since it was written
         for _ in range(_CAS_RETRIES):
             txn = await self.store.get(sent.txn_id)
             if txn is None or txn.last_sent_at != sent.last_sent_at or txn.delivery is delivery:

@@ -69,7 +69,7 @@ one_token_word = word.filter(lambda w: len(key(w).tokens) == 1)
 # --- cleaning a full name ------------------------------------------------------------------------
 
 
-@examples(500)
+@examples(250)
 @given(text=any_text)
 @example(text="Asha\x1fPatel")  # an information separator is whitespace to str.split
 @example(text="\u0301")  # a combining mark alone
@@ -85,7 +85,7 @@ def test_a_huge_full_name_is_refused_as_too_long(text: str) -> None:
         clean_full_name(text)
 
 
-@examples(500)
+@examples(250)
 @given(text=any_text | names)
 def test_a_cleaned_name_is_clean(text: str) -> None:
     cleaned = cleaned_or_none(text)
@@ -99,7 +99,7 @@ def test_a_cleaned_name_is_clean(text: str) -> None:
     assert all(unicodedata.category(ch)[0] != "C" for ch in cleaned)
 
 
-@examples(300)
+@examples(200)
 @given(text=any_text | names)
 def test_cleaning_never_changes_who_a_name_matches(text: str) -> None:
     cleaned = cleaned_or_none(text)
@@ -110,7 +110,7 @@ def test_cleaning_never_changes_who_a_name_matches(text: str) -> None:
 # --- the matching key ----------------------------------------------------------------------------
 
 
-@examples(500)
+@examples(250)
 @given(text=any_text)
 @example(text="\u0915\u094d")  # a consonant with a virama and nothing after it
 @example(text="\u0d7a")  # a Malayalam chillu letter
@@ -126,7 +126,7 @@ def test_the_key_of_a_huge_text_is_built_without_raising(text: str) -> None:
     key(text)
 
 
-@examples(300)
+@examples(200)
 @given(typed=any_text | names, candidates=st.lists(any_text | names, max_size=6))
 def test_match_one_picks_a_candidate_or_nobody_and_never_raises(
     typed: str, candidates: list[str]
@@ -138,7 +138,7 @@ def test_match_one_picks_a_candidate_or_nobody_and_never_raises(
 # --- matching ----------------------------------------------------------------------------------
 
 
-@examples(500)
+@examples(250)
 @given(name=any_text | names)
 def test_every_registrable_name_with_a_whole_word_matches_itself(name: str) -> None:
     cleaned = cleaned_or_none(name)
@@ -146,7 +146,7 @@ def test_every_registrable_name_with_a_whole_word_matches_itself(name: str) -> N
     assert matches(cleaned or "", cleaned or "")
 
 
-@examples(500)
+@examples(250)
 @given(first=names, second=names)
 @example(first="Vikash B.", second="Bikash Vikash")  # two spellings that fold alike
 @example(first="R. K. Patel", second="Ramesh Patel")
@@ -154,7 +154,7 @@ def test_matching_is_symmetric(first: str, second: str) -> None:
     assert matches(first, second) == matches(second, first)
 
 
-@examples(500)
+@examples(250)
 @given(
     first=st.lists(one_token_word, min_size=1, max_size=5),
     second=st.lists(one_token_word, min_size=1, max_size=5),
@@ -172,7 +172,7 @@ def test_the_order_of_the_words_does_not_matter_when_both_names_have_as_many(
     assert matches(written(shuffled), written(first)) == expected
 
 
-@examples(300)
+@examples(200)
 @given(longer=st.lists(word, min_size=3, max_size=5), data=st.data())
 def test_the_order_of_the_shorter_names_words_does_not_matter(
     longer: list[str], data: st.DataObject
@@ -191,7 +191,7 @@ def only_case_changed(text: str, changed: str) -> bool:
     return changed.casefold() == text.casefold()
 
 
-@examples(500)
+@examples(250)
 @given(typed=names, registered=names)
 def test_case_and_spacing_do_not_matter(typed: str, registered: str) -> None:
     shouted, lower, titled = typed.upper(), typed.lower(), registered.title()
@@ -202,7 +202,7 @@ def test_case_and_spacing_do_not_matter(typed: str, registered: str) -> None:
     assert matches(lower, f"{titled}  ") == expected
 
 
-@examples(500)
+@examples(250)
 @given(typed=words, registered=names, title=st.sampled_from(TITLES), dot=st.sampled_from(["", "."]))
 def test_a_title_before_a_name_does_not_matter(
     typed: list[str], registered: str, title: str, dot: str
@@ -214,7 +214,7 @@ def test_a_title_before_a_name_does_not_matter(
     assert matches(registered, f"{title.upper()}{dot} {written(typed)}") == expected
 
 
-@examples(300)
+@examples(200)
 @given(name=names, others=st.lists(names, max_size=5), data=st.data())
 def test_who_match_one_picks_does_not_depend_on_the_order_of_the_household(
     name: str, others: list[str], data: st.DataObject
@@ -254,7 +254,7 @@ def match_by_the_letter(typed: NameKey, registered: NameKey) -> bool:
 small_names = st.lists(one_token_word, min_size=1, max_size=4).map(written)
 
 
-@examples(500)
+@examples(250)
 @given(typed=small_names, registered=small_names)
 @example(typed="Vikash B.", registered="Bikash Vikash")
 @example(typed="Vikash B. Das", registered="Bikash V. Das")

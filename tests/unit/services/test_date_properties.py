@@ -51,7 +51,7 @@ def test_parse_date_gives_the_date_written_or_invalid_input(text: str) -> None:
     assert day.isoformat() == text.strip()
 
 
-@examples(300)
+@examples(200)
 @given(day=dates, before=spaces, after=spaces)
 def test_parse_date_reads_back_every_date_it_writes(day: dt.date, before: str, after: str) -> None:
     assert parse_date(before + day.isoformat() + after) == day
@@ -68,7 +68,7 @@ def test_parse_date_refuses_the_other_iso_forms_as_the_import_does(text: str) ->
 # --- the import's dates --------------------------------------------------------------------------
 
 
-@examples(300)
+@examples(200)
 @given(text=any_text)
 def test_the_imports_date_is_exactly_the_text_or_invalid_input(text: str) -> None:
     try:
@@ -79,7 +79,7 @@ def test_the_imports_date_is_exactly_the_text_or_invalid_input(text: str) -> Non
     assert day.isoformat() == text
 
 
-@examples(300)
+@examples(200)
 @given(day=dates)
 def test_the_imports_date_reads_back_every_date(day: dt.date) -> None:
     assert parse_iso_date(day.isoformat()) == day
@@ -92,7 +92,7 @@ def csv_rows(**cells: str) -> list[RowOutcome]:
     return list(parse_csv(io.StringIO(text, newline=""), catalogue=CATALOGUE, current_year=2025))
 
 
-@examples(300)
+@examples(200)
 @given(text=any_text.filter(str.strip))
 def test_a_csv_dose_date_is_read_as_written_or_the_row_is_refused_naming_it(text: str) -> None:
     (outcome,) = csv_rows(dose1_vaccine="COVISHIELD", dose1_date=text)
@@ -103,7 +103,7 @@ def test_a_csv_dose_date_is_read_as_written_or_the_row_is_refused_naming_it(text
         assert outcome.registration.doses[0].date.year <= CURRENT_YEAR
 
 
-@examples(300)
+@examples(200)
 @given(text=any_text.filter(str.strip))
 @example(text="١٩٨٨")  # four digits, but not ASCII ones
 def test_a_csv_birth_year_is_four_digits_or_the_row_is_refused_naming_it(text: str) -> None:
@@ -127,7 +127,7 @@ def fhir_patient(**changes: object) -> RowOutcome:
     return outcomes[0]
 
 
-@examples(300)
+@examples(200)
 @given(text=any_text)
 @example(text="1990-13")
 @example(text="1990-02-30")
@@ -149,7 +149,7 @@ def test_a_fhir_birth_date_of_year_month_or_day_reads_back_its_year(
     assert outcome.registration.beneficiary.birth_year == day.year
 
 
-@examples(300)
+@examples(200)
 @given(text=any_text)
 @example(text="2021-05-01T\n10:30")
 def test_a_fhir_occurrence_gives_its_date_or_the_patient_is_refused_naming_it(text: str) -> None:

@@ -11,6 +11,9 @@ from sqlalchemy import Engine, text
 
 from kyvs.adapters.sql import migrate
 from kyvs.adapters.sql.engine import make_engine
+from tests import budget
+
+budget.load_profile()
 
 
 def service_url(variable: str, what: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from kyvs.domain.errors import InvalidInput
 
 MAX_TEXT = 200
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class DoseKind(StrEnum):
@@ -48,8 +50,16 @@ class Dose:
 
 
 def parse_date(text: str) -> dt.date:
-    """An ISO date (`2021-05-01`), or `InvalidInput` naming the expected form."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date in the form YYYY-MM-DD.") from None
+    """A date written `YYYY-MM-DD` (spaces around it ignored), or `InvalidInput` naming the form.
+
+    Only that form: `date.fromisoformat` alone would also take `20210501` and the week date
+    `2021-W18-6`, which the import and the docs do not.
+    """
+    typed = text.strip()
+    if _ISO_DATE.fullmatch(typed):
+        try:
+            return dt.date.fromisoformat(typed)
+        except ValueError:
+            pass  # the right shape but no such day, like 2021-02-30
+    shown = typed if len(typed) <= 40 else typed[:40] + "…"
+    raise InvalidInput(f"{shown!r} is not a date in the form YYYY-MM-DD.")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from kyvs.domain.errors import InvalidInput
 
-_SEPARATORS = re.compile(r"[\s\-().]")
 _NATIONAL = re.compile(r"[6-9][0-9]{9}")
+_BRACKETS_AND_DOTS = frozenset("().")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +20,13 @@ class MobileNumber:
 
     @classmethod
     def parse(cls, text: str) -> MobileNumber:
-        """Accept `98765 43210`, `+91-98765-43210`, `091 9876543210`, `09876543210` and the like."""
-        digits = _SEPARATORS.sub("", text.strip())
+        """Accept `98765 43210`, `+91-98765-43210`, `091 9876543210`, `09876543210` and the like.
+
+        Digits may be in any script (`९८७६५ ४३२१०` typed on a Devanagari keyboard, full-width
+        digits); spaces, dashes, dots and brackets between them, and invisible marks that
+        copying a number from a chat app brings along, are ignored.
+        """
+        digits = _typed_digits(text)
         if digits.startswith("+"):
             digits = digits[1:]
             if not digits.startswith("91"):
@@ -57,3 +63,15 @@ class MobileNumber:
     def __repr__(self) -> str:
         # Keeps the full number out of logs and tracebacks that print a Beneficiary.
         return f"MobileNumber({self.masked!r})"
+
+
+def _typed_digits(text: str) -> str:
+    """`text` with digits of any script made ASCII, and separators and invisible marks dropped."""
+    kept = []
+    for ch in unicodedata.normalize("NFKC", text):
+        category = unicodedata.category(ch)
+        if category == "Nd":
+            kept.append(str(unicodedata.digit(ch)))
+        elif not (category in {"Cf", "Pd"} or ch.isspace() or ch in _BRACKETS_AND_DOTS):
+            kept.append(ch)
+    return "".join(kept)

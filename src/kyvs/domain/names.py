@@ -86,6 +86,9 @@ _FOLDS = tuple(
         (r"(.)\1+", r"\1"),  # doubled letters: Bhatt/Bhat, Mohammad
     )
 )
+# A registered full name has at most 120 characters, so at most 60 words; longer text names
+# nobody (and pairing its words would take time quadratic in their number).
+MAX_WORDS = 60
 _APOSTROPHES = frozenset("'`\u2018\u2019\u02bc")
 
 
@@ -135,6 +138,8 @@ def fold(word: str) -> str:
 def names_match(typed: NameKey, registered: NameKey) -> bool:
     """Whether two keys name the same person by the rule in the module docstring."""
     shorter, longer = sorted((typed.tokens, registered.tokens), key=len)
+    if len(longer) > MAX_WORDS:
+        return False
     if _pair_up(shorter, longer):
         return True
     if len(longer) < 3 or len(shorter) != len(longer) - 1:
@@ -172,41 +177,64 @@ def _is_title(word: str, latin: list[str]) -> bool:
 
 
 def _pair_up(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> bool:
-    """Whether the words of `a` and `b` pair one to one, at least one pair being whole words."""
+    """Whether the words of `a` and `b` pair one to one, at least one pair being whole words.
+
+    A search for a pairing, not a greedy one: "Vikash" and "Bikash" fold alike but start with
+    different letters, so which of them pairs with "B." decides whether the rest pairs up.
+    """
     if len(a) != len(b):
         return False
-    spare_b = [token for token in b if not token.is_initial]
-    spare_a = []
-    whole_pairs = 0
-    for token in a:
-        twin = None if token.is_initial else _find(spare_b, token.folded)
-        if twin is None:
-            spare_a.append(token)
-        else:
-            spare_b.remove(twin)
-            whole_pairs += 1
-    spare_b += [token for token in b if token.is_initial]
-    return whole_pairs > 0 and _initials_pair_up(spare_a, spare_b)
+    options = [[j for j, y in enumerate(b) if _pairs(x, y)] for x in a]
+    partner = _pairing(options, len(b))
+    if partner is None:
+        return False
+    whole = [
+        (i, j)
+        for i, js in enumerate(options)
+        for j in js
+        if not a[i].is_initial and not b[j].is_initial
+    ]
+    # A pair outside the pairing found can join another pairing when it closes a cycle of
+    # pairs and swaps: word j of b leads back to word i of a.
+    return any(partner[j] == i or i in _reachable(j, partner, options) for i, j in whole)
 
 
-def _find(tokens: list[NameToken], folded: str) -> NameToken | None:
-    return next((token for token in tokens if token.folded == folded), None)
+def _pairs(x: NameToken, y: NameToken) -> bool:
+    """Whether two words may pair: equal folds, or an initial and a word with its letter."""
+    if x.is_initial or y.is_initial:
+        return x.head == y.head
+    return x.folded == y.folded
 
 
-def _initials_pair_up(a: list[NameToken], b: list[NameToken]) -> bool:
-    """Whether the words left over pair by first letter, every whole word with an initial."""
-    for letter in {token.head for token in a + b}:
-        whole_a, initials_a = _count(a, letter)
-        whole_b, initials_b = _count(b, letter)
-        if whole_a > initials_b or whole_b > initials_a:
-            return False
-        if whole_a + initials_a != whole_b + initials_b:
-            return False
-    return True
+def _pairing(options: list[list[int]], size: int) -> list[int] | None:
+    """For each word of b, the word of a it pairs with, all one to one; None if impossible.
+
+    `options[i]` lists the words of b that word i of a may pair with (augmenting paths, Kuhn).
+    """
+    partner: list[int | None] = [None] * size
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in options[i]:
+            if j not in seen:
+                seen.add(j)
+                held = partner[j]
+                if held is None or augment(held, seen):
+                    partner[j] = i
+                    return True
+        return False
+
+    if not all(augment(i, set()) for i in range(len(options))):
+        return None
+    return [i for i in partner if i is not None]
 
 
-def _count(tokens: list[NameToken], letter: str) -> tuple[int, int]:
-    """How many whole words and how many initials start with `letter`."""
-    same = [token for token in tokens if token.head == letter]
-    initials = sum(token.is_initial for token in same)
-    return len(same) - initials, initials
+def _reachable(j: int, partner: list[int], options: list[list[int]]) -> set[int]:
+    """The words of a reached from word j of b by following its pair, then other options."""
+    reached: set[int] = set()
+    stack = [partner[j]]
+    while stack:
+        i = stack.pop()
+        if i not in reached:
+            reached.add(i)
+            stack.extend(partner[k] for k in options[i] if k != j)
+    return reached

@@ -57,8 +57,9 @@ class Catalogue:
         by_key: dict[str, Vaccine] = self.__dict__["_by_key"]
         vaccine = by_key.get(_key(text))
         if vaccine is None:
+            shown = text if len(text) <= 40 else text[:40] + "…"  # a huge cell is not echoed
             raise UnknownVaccine(
-                f"Unknown vaccine {text!r}; known vaccines: {', '.join(self.codes)}."
+                f"Unknown vaccine {shown!r}; known vaccines: {', '.join(self.codes)}."
             )
         return vaccine
 

@@ -55,6 +55,9 @@ MATCHES = [
     pytest.param("K. Murugan", "K Murugan", id="initial-both-sides"),
     pytest.param("R. Patel", "Rohan Kumar Patel", id="initial-and-missing-middle"),
     pytest.param("R. S. Patel", "Rohan Patel", id="extra-middle-initial"),
+    # Vikash and Bikash fold alike: the initial must still find the word with its letter
+    pytest.param("Vikash B.", "Bikash Vikash", id="initial-of-one-of-two-alike-words"),
+    pytest.param("Vikash B. Das", "Bikash V. Das", id="initials-cross-alike-words"),
     # spelling variants
     pytest.param("Laxmi Iyer", "Lakshmi Iyer", id="laxmi-lakshmi"),
     pytest.param("Laksmi Iyer", "Lakshmi Iyer", id="laksmi-lakshmi"),

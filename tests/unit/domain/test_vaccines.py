@@ -100,6 +100,13 @@ def test_find_raises_unknown_vaccine_naming_the_known_codes(typed: str) -> None:
     assert raised.value.slug == "unknown-vaccine"
 
 
+def test_a_huge_unknown_vaccine_name_is_not_echoed_in_full() -> None:
+    with pytest.raises(UnknownVaccine) as raised:
+        CATALOGUE.find("X" * 5_000)
+    assert "X" * 40 + "…" in raised.value.detail
+    assert len(raised.value.detail) < 300
+
+
 def test_an_unknown_vaccine_is_invalid_input() -> None:
     assert issubclass(UnknownVaccine, InvalidInput)
     with pytest.raises(InvalidInput):

@@ -32,8 +32,8 @@ from kyvs.services.demo import DEMO_PEOPLE, DEMO_PROVIDER_ID
 from tests.e2e.conftest import Cli, environment, running_server
 from tests.e2e.test_citizen_api import newest_otp, sent
 
-EXAMPLES = int(os.environ.get("KYVS_FUZZ_EXAMPLES", "25"))
-SCENARIOS = int(os.environ.get("KYVS_FUZZ_SCENARIOS", "40"))
+EXAMPLES = int(os.environ.get("KYVS_FUZZ_EXAMPLES", "100"))
+SCENARIOS = int(os.environ.get("KYVS_FUZZ_SCENARIOS", "150"))
 SUMMARY = Path(__file__).resolve().parents[2] / "test-artefacts" / "fuzz" / "summary.json"
 CITIZEN_MOBILE = "9000000001"  # a demo household (`kyvs demo load`)
 RETURN_URL = "https://fuzz.example/kyvs/return"
@@ -156,6 +156,7 @@ def _known_values(deployment) -> dict[str, dict[str, list[str]]]:
     }
 
 
+@pytest.mark.slow
 def test_every_operation_answers_as_documented(api_schema: OpenApiSchema, subtests) -> None:
     """Valid and invalid inputs for each operation in the document, one subtest each."""
     operations = [result.ok() for result in api_schema.get_all_operations()]
@@ -178,6 +179,7 @@ def _fuzz(operation: schemathesis.APIOperation) -> None:
     examples()
 
 
+@pytest.mark.slow
 def test_the_verification_flows_hold_across_calls(api_schema: OpenApiSchema) -> None:
     """Stateful: each scenario chains calls along the links (start -> confirm/resend/state)."""
     machine = api_schema.as_state_machine()

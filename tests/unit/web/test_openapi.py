@@ -124,3 +124,11 @@ def test_the_cowin_txn_id_links_to_its_confirmation_in_the_body(document):
         responses = document["paths"][f"{prefix}/generateOTP"]["post"]["responses"]
         (link,) = responses["200"]["links"].values()
         assert link["requestBody"] == {"txnId": "$response.body#/txnId"}
+
+
+def test_the_provider_calls_declare_the_api_key_as_their_security_scheme(document):
+    scheme = document["components"]["securitySchemes"]["ApiKey"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-Api-Key")
+    start = document["paths"]["/api/v1/verifications"]["post"]
+    assert start["security"] == [{"ApiKey": []}]
+    assert "security" not in document["paths"]["/api/v1/citizen/login"]["post"]

@@ -13,12 +13,13 @@ PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 BROWSER_PACKAGES := chromium fonts-noto-core libfribidi0
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit install browser-deps clean help bench
+.PHONY: run test lint typecheck unit install browser-deps clean help bench fuzz-long
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite"
 	@echo "make bench - benchmarks at 1M people; ratios against same-run baselines in bench/results"
+	@echo "make fuzz-long - Schemathesis over the API, $(FUZZ_EXAMPLES) inputs per operation (minutes)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kyvs needs Python 3.11 or newer")'
@@ -66,6 +67,13 @@ $(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
+
+# The API fuzzer of `make test`, longer: inputs per operation and stateful scenarios.
+FUZZ_EXAMPLES ?= 1000
+FUZZ_SCENARIOS ?= 1000
+fuzz-long: $(DEV_STAMP)
+	KYVS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) KYVS_FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) \
+		$(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_api_fuzz.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

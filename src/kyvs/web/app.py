@@ -16,7 +16,7 @@ from kyvs.adapters.signing import keep_refreshed
 from kyvs.adapters.sql.audit import SqlAuditTrail
 from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
-from kyvs.web import dev_outbox, health, jwks, metrics, problems, readiness
+from kyvs.web import dev_outbox, health, jwks, metrics, openapi, problems, readiness
 from kyvs.web.api import citizen, cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditMiddleware, AuditQueue
 from kyvs.web.pages import console, hosted, landing, language, me, shared
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(AuditMiddleware, queue=audit, metrics=wired.metrics)
     app.mount("/static", StaticFiles(packages=[("kyvs.web", "static")]), name="static")
     problems.install(app)
+    openapi.install(app)
     cowin.install(app)
     app.include_router(health.router)
     app.include_router(readiness.router)

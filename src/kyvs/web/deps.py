@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader
 
 from kyvs.bootstrap import Container
 from kyvs.domain.providers import Provider
@@ -29,12 +30,17 @@ async def verifier(request: Request) -> Verifier:
     return container(request).verifier
 
 
+# A security scheme (not a plain header) so the OpenAPI document says which calls need a key.
+API_KEY = APIKeyHeader(
+    name="X-Api-Key",
+    scheme_name="ApiKey",
+    description="The provider's API key: `kyvs_<key id>_<secret>`.",
+    auto_error=False,  # a missing key is our own 401 problem, not FastAPI's
+)
+
+
 async def current_provider(
-    request: Request,
-    x_api_key: Annotated[
-        str | None,
-        Header(description="The provider's API key: `kyvs_<key id>_<secret>`."),
-    ] = None,
+    request: Request, x_api_key: Annotated[str | None, Depends(API_KEY)]
 ) -> Provider:
     """The provider whose API key came with the request (401/403 problem otherwise)."""
     provider = await container(request).authenticator.authenticate(x_api_key)

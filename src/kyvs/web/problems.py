@@ -22,6 +22,7 @@ MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("kyvs.web")
 
 _HTTP_SLUGS = {
+    400: "invalid-input",  # FastAPI's "There was an error parsing the body"
     404: "not-found",
     405: "method-not-allowed",
     406: "not-acceptable",
@@ -37,6 +38,19 @@ class Problem(BaseModel):
     title: str = Field(examples=["Invalid input"])
     status: int = Field(examples=[400])
     detail: str = Field(examples=["A mobile number has 10 digits and starts with 6, 7, 8 or 9."])
+
+
+class FieldError(BaseModel):
+    """One input that failed validation."""
+
+    field: str = Field(examples=["mobile_number"])
+    message: str = Field(examples=["String should have at most 20 characters"])
+
+
+class ValidationProblem(Problem):
+    """A problem document for a request that failed validation, naming each bad input."""
+
+    errors: list[FieldError]
 
 
 def problem_response(
@@ -84,15 +98,20 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return problem_response(error.status_code, slug, phrase, detail, headers=error.headers)
 
 
-async def _validation_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it only
-    if wants_page(request):
-        return error_page(request, 400, "invalid-input")
+def field_errors(error: RequestValidationError) -> tuple[list[dict[str, str]], str]:
+    """Each bad input as `{"field", "message"}`, and one line saying them all."""
     fields = [
         {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e["msg"]}
         for e in error.errors()
     ]
-    detail = "; ".join(f"{f['field'] or 'body'}: {f['message']}" for f in fields)
+    return fields, "; ".join(f"{f['field'] or 'body'}: {f['message']}" for f in fields)
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it only
+    if wants_page(request):
+        return error_page(request, 400, "invalid-input")
+    fields, detail = field_errors(error)
     return problem_response(
         422, "validation-error", "The request is not valid", detail, errors=fields
     )
@@ -118,10 +137,18 @@ def install(app: FastAPI) -> None:
 
 # The problem types each HTTP status may carry, for the OpenAPI document.
 PROBLEM_TYPES: dict[int, tuple[str, ...]] = {
-    400: ("invalid-input", "invalid-otp", "unknown-vaccine"),
-    401: ("invalid-api-key",),
+    400: ("invalid-input", "invalid-otp", "unknown-vaccine", "return-url-not-allowed"),
+    401: ("invalid-api-key", "invalid-session"),
     403: ("provider-suspended", "purpose-not-allowed"),
-    404: ("not-found", "txn-not-found"),
+    404: (
+        "not-found",
+        "txn-not-found",
+        "beneficiary-not-found",
+        "share-link-not-found",
+        "provider-not-found",
+        "correction-not-found",
+        "hosted-session-not-found",
+    ),
     405: ("method-not-allowed",),
     409: ("txn-already-used",),
     410: ("otp-expired",),
@@ -136,17 +163,31 @@ PROBLEM_TYPES: dict[int, tuple[str, ...]] = {
         "too-many-resends",
     ),
     500: ("internal-error",),
-    503: ("sms-unavailable",),
+    503: ("sms-unavailable", "not-ready"),
+}
+
+
+RETRY_AFTER: dict[str, Any] = {  # the header every limit sends
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until the limit lets a request through (limits, not attempts).",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
 }
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries for these statuses: problem+json with their stable types."""
+    """OpenAPI `responses` entries for these statuses: problem+json with their stable types.
+
+    `kyvs.web.openapi` moves the body's schema under `application/problem+json`.
+    """
     documented: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         types = PROBLEM_TYPES.get(status, ())
         documented[status] = {
-            "model": Problem,
+            "model": ValidationProblem if status == 422 else Problem,
+            **(RETRY_AFTER if status == 429 else {}),
             "description": "Problem types: " + ", ".join(f"`{PROBLEM_BASE}{t}`" for t in types),
             "content": {
                 MEDIA_TYPE: {

@@ -246,7 +246,7 @@ async def list_blocks(citizens: Citizens, token: Token) -> list[BlockOut]:
     "/blocks",
     status_code=status.HTTP_201_CREATED,
     summary="Block a provider",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(400, 401, 404, 422),
 )
 async def add_block(body: BlockIn, citizens: Citizens, token: Token) -> list[BlockOut]:
     """The provider then gets exactly what an unmatched name/mobile pair gets."""

@@ -8,19 +8,22 @@ codes for the limits CoWIN did not document.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
 
 from kyvs.domain import tokens
 from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable, TxnNotFound
 from kyvs.i18n import negotiate_language
 from kyvs.services.citizen_login import CitizenLogin
 from kyvs.web.deps import CurrentProvider, VerifierDep, container
-
-router = APIRouter(tags=["CoWIN-compatible facade"])
+from kyvs.web.problems import RETRY_AFTER, field_errors
 
 STATUS_TOKEN_KIND = "cowin-status"  # noqa: S105 - a token kind, not a secret
 STATUS_TOKEN_S = 15 * 60
@@ -64,6 +67,8 @@ _COWIN_EXAMPLES = {
     401: ("USRAUT0014", "Invalid OTP"),
     403: ("KYVS_PROVIDER_SUSPENDED", "This provider is suspended; contact the kyvs operator."),
     404: ("KYVS_TXN_NOT_FOUND", "No verification with that txn id."),
+    409: ("KYVS_TXN_ALREADY_USED", "This verification is already complete."),
+    422: ("KYVS_VALIDATION_ERROR", "mobile_number: Field required"),
     429: ("KYVS_RATE_LIMITED", "Too many requests from this API key; slow down."),
     503: ("KYVS_SMS_UNAVAILABLE", "SMS delivery is failing right now, so no OTP can be sent."),
 }
@@ -74,6 +79,7 @@ def cowin_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "model": CowinErrorBody,
+            **(RETRY_AFTER if status == 429 else {}),
             "description": "CoWIN-style error (`KYVS_*` codes where CoWIN had none)",
             "content": {
                 "application/json": {
@@ -94,6 +100,31 @@ def _cowin(error: DomainError) -> CowinError:
     code = "KYVS_" + error.slug.upper().replace("-", "_")
     retry = error.retry_after_s if isinstance(error, RateLimited | SmsUnavailable) else None
     return CowinError(error.status, code, error.detail, retry)
+
+
+class CowinRoute(APIRoute):
+    """A facade route: every error, from a bad body to a bad API key, in CoWIN's shape."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, answering its errors as `{"errorCode", "error"}`."""
+        handle = super().get_route_handler()
+
+        async def in_cowin_shape(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except DomainError as error:
+                return _cowin(error).response()
+            except RequestValidationError as error:
+                return CowinError(422, "KYVS_VALIDATION_ERROR", field_errors(error)[1]).response()
+            except HTTPException as error:
+                if error.status_code != 400:
+                    raise
+                return CowinError(400, "KYVS_INVALID_INPUT", "The body is not JSON.").response()
+
+        return in_cowin_shape
+
+
+router = APIRouter(tags=["CoWIN-compatible facade"], route_class=CowinRoute)
 
 
 class GenerateOtp(BaseModel):
@@ -138,7 +169,7 @@ async def _answer(work: Any) -> Any:
 @router.post(
     "/api/v3/vaccination/generateOTP",
     summary="KYC-VS: send an OTP (CoWIN shape)",
-    responses=cowin_responses(401, 403, 429, 503),
+    responses=cowin_responses(400, 401, 403, 422, 429, 503),
 )
 async def generate_otp(
     body: GenerateOtp, provider: CurrentProvider, verifier: VerifierDep, request: Request
@@ -159,7 +190,7 @@ async def generate_otp(
 @router.post(
     "/api/v3/vaccination/confirmOTP",
     summary="KYC-VS: confirm with sha256(OTP)",
-    responses=cowin_responses(400, 401, 404, 429),
+    responses=cowin_responses(400, 401, 403, 404, 409, 422, 429),
 )
 async def confirm_otp(
     body: ConfirmOtp, provider: CurrentProvider, verifier: VerifierDep
@@ -178,7 +209,7 @@ async def confirm_otp(
 @router.get(
     "/api/v3/vaccination/status",
     summary="KYC-VS: the status (Bearer token)",
-    responses=cowin_responses(401),
+    responses=cowin_responses(401, 422),
 )
 async def vaccination_status(
     request: Request,
@@ -204,7 +235,7 @@ async def vaccination_status(
 @router.post(
     "/api/v2/auth/public/generateOTP",
     summary="Citizen login: send an OTP (CoWIN shape)",
-    responses=cowin_responses(429, 503),
+    responses=cowin_responses(400, 422, 429, 503),
 )
 async def public_generate_otp(
     body: PublicGenerateOtp, verifier: VerifierDep, request: Request
@@ -221,7 +252,7 @@ async def public_generate_otp(
 @router.post(
     "/api/v2/auth/public/confirmOTP",
     summary="Citizen login: confirm with sha256(OTP)",
-    responses=cowin_responses(400, 401, 404, 429),
+    responses=cowin_responses(400, 401, 404, 409, 422, 429),
 )
 async def public_confirm_otp(body: ConfirmOtp, verifier: VerifierDep) -> dict[str, str]:
     """`{"token"}`; a plain OTP is `400 USRAUT0014`."""

@@ -329,6 +329,22 @@ async def test_a_swap_stands_when_the_log_is_down_and_its_entry_is_replayed(adap
     assert not await store.client.zcard(store.pending_key(txn.txn_id))
 
 
+async def test_an_entry_replayed_by_two_workers_after_a_crash_is_logged_once(adapters, store):
+    """Regression: every worker runs the replay, and a crash after the SQL commit leaves the
+    entry in Redis too; the access log still holds it once."""
+    txn = a_txn()
+    await store.create(txn)
+    entry = an_entry(txn)
+    down = RedisVerificationStore(store.client, access_log=FailingLog(), prefix=store.prefix)
+    assert await down.replace(verified(txn), expected_version=0, access=entry)
+    await adapters.log.record(entry)  # committed in SQL, then the worker died before cleanup
+    other = RedisVerificationStore(store.client, access_log=adapters.log, prefix=store.prefix)
+    later = entry.at + dt.timedelta(minutes=10)
+    await asyncio.gather(store.replay_access(now=later), other.replay_access(now=later))
+    assert await adapters.entries() == [entry]
+    assert not await store.client.exists(store.access_key(txn.txn_id))
+
+
 async def test_a_delivered_entry_leaves_nothing_to_replay(adapters, store):
     txn = a_txn()
     await store.create(txn)

@@ -15,9 +15,10 @@ thus stays a day for the CoWIN status call, then the txn disappears on its own.
 The access log lives in SQL, so it cannot share Redis's atomic step. Instead the entry goes
 into the txn's `access` list *in the same Lua script* as the swap (a transactional outbox),
 then to the SQL log, then out of the list. A crash or a database error between leaves the
-entry in Redis, and `replay_access()` records it later: every disclosure is logged at least
-once (a crash between the SQL commit and the list cleanup can log it twice, never zero times),
-and a lost race never logs anything.
+entry in Redis, and `replay_access()` records it later: every disclosure is delivered at least
+once (a crash between the SQL commit and the list cleanup, or two workers replaying at once,
+deliver it twice), the access log keeps one entry per txn and outcome, so each is logged
+exactly once, and a lost race never logs anything.
 """
 
 from __future__ import annotations
@@ -178,8 +179,9 @@ class RedisVerificationStore:
     ) -> int:
         """Record access entries that a crashed or failed `replace` left in Redis; how many.
 
-        Run it from one periodic job: two at once may both record an entry. An entry left
-        unreplayed for a day expires with its txn."""
+        Every worker runs it: two replays of one entry record it once (the log is
+        idempotent per txn and outcome). An entry left unreplayed for a day expires with its
+        txn."""
         await ready(self.client)
         cutoff = (now - older_than).timestamp()
         replayed = 0

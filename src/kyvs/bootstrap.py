@@ -68,12 +68,14 @@ class Container:
     @cached_property
     def engine(self) -> Engine:
         """The database engine (SQLite or PostgreSQL by `KYVS_DATABASE_URL`)."""
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url, timeout_s=self.settings.database_timeout_s)
 
     @cached_property
     def async_engine(self) -> AsyncEngine:
         """The same database through an async driver, for the web's hot path."""
-        return make_async_engine(self.settings.database_url)
+        return make_async_engine(
+            self.settings.database_url, timeout_s=self.settings.database_timeout_s
+        )
 
     @cached_property
     def registry(self) -> Registry:
@@ -142,7 +144,13 @@ class Container:
     @cached_property
     def redis(self) -> Redis | RedisCluster | None:
         """Redis (or Redis Cluster) for OTP txns and rate limits, when configured."""
-        return make_redis(self.settings.redis_url) if self.settings.redis_url else None
+        if not self.settings.redis_url:
+            return None
+        return make_redis(
+            self.settings.redis_url,
+            timeout_s=self.settings.redis_timeout_s,
+            retries=self.settings.redis_retries,
+        )
 
     @cached_property
     def access_log(self) -> SqlAccessLog:

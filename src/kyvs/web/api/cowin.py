@@ -19,6 +19,7 @@ from kyvs.domain.errors import DomainError, RateLimited, TxnNotFound
 from kyvs.i18n import negotiate_language
 from kyvs.services.citizen_login import CitizenLogin
 from kyvs.web.deps import CurrentProvider, VerifierDep, container
+from kyvs.web.problems import problem_responses
 
 router = APIRouter(tags=["CoWIN-compatible facade"])
 
@@ -69,8 +70,9 @@ _COWIN_EXAMPLES = {
 
 
 def cowin_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for CoWIN-style error bodies."""
-    return {
+    """OpenAPI entries for CoWIN-style error bodies, and the 503 every operation may answer
+    (a problem document that also carries `errorCode` `KYVS_SERVICE_UNAVAILABLE`)."""
+    return problem_responses(503) | {
         status: {
             "model": CowinErrorBody,
             "description": "CoWIN-style error (`KYVS_*` codes where CoWIN had none)",

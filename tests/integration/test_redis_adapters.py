@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import redis.exceptions as redis_errors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis, RedisCluster
@@ -343,6 +344,23 @@ async def test_an_entry_replayed_by_two_workers_after_a_crash_is_logged_once(ada
     await asyncio.gather(store.replay_access(now=later), other.replay_access(now=later))
     assert await adapters.entries() == [entry]
     assert not await store.client.exists(store.access_key(txn.txn_id))
+
+
+async def test_a_swap_stands_when_redis_fails_after_the_entry_is_logged(adapters, store):
+    """Regression: Redis going away between the SQL log and the outbox cleanup made a
+    confirmed verification answer an error, though the txn was verified and logged."""
+    txn = a_txn()
+    await store.create(txn)
+    entry = an_entry(txn)
+
+    async def redis_gone(txn_id: str, entry: str) -> None:
+        raise redis_errors.ConnectionError("Connection reset by peer")
+
+    store._settled = redis_gone  # type: ignore[method-assign]
+    assert await store.replace(verified(txn), expected_version=0, access=entry)
+    del store._settled
+    assert await store.replay_access(now=entry.at + dt.timedelta(minutes=10)) == 1
+    assert await adapters.entries() == [entry]
 
 
 async def test_a_delivered_entry_leaves_nothing_to_replay(adapters, store):

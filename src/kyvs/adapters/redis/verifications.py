@@ -204,7 +204,10 @@ class RedisVerificationStore:
         except Exception:  # the swap stands: the entry is safe in Redis until replayed
             log.warning("access entry of txn %s kept for replay", txn_id, exc_info=True)
             return
-        await self._settled(txn_id, entry)
+        try:
+            await self._settled(txn_id, entry)
+        except Exception:  # logged already; the replay delivers it again, and the log keeps one
+            log.warning("access entry of txn %s logged, left in Redis", txn_id, exc_info=True)
 
     async def _settled(self, txn_id: str, entry: str) -> None:
         """`entry` is in the SQL log: take it out of Redis, and the txn out of the index."""

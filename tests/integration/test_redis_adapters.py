@@ -311,6 +311,15 @@ async def test_a_txn_id_is_created_once(store):
     assert await store.get(txn.txn_id) == txn
 
 
+async def test_a_create_retried_after_a_lost_reply_succeeds(store):
+    """Regression: the client retries a command whose reply was lost (a reset connection, a
+    timeout); the retried create found its own txn and failed the verification's start."""
+    txn = a_txn()
+    await store.create(txn)
+    await store.create(txn)  # the retry: the same txn is already there
+    assert await store.get(txn.txn_id) == txn
+
+
 async def test_a_swap_stands_when_the_log_is_down_and_its_entry_is_replayed(adapters, store):
     txn = a_txn()
     await store.create(txn)

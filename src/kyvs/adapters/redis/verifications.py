@@ -126,7 +126,9 @@ class RedisVerificationStore:
         """Store a new txn (raises `TxnExists` if the id is taken) and list it as recent."""
         await ready(self.client)
         ttl = _ttl_ms(txn)
-        if not await self._create(keys=[self.txn_key(txn.txn_id)], args=[ttl, *_flat(txn)]):
+        created = await self._create(keys=[self.txn_key(txn.txn_id)], args=[ttl, *_flat(txn)])
+        # A retry after a lost reply finds its own first attempt's txn: that is a success.
+        if not created and await self.get(txn.txn_id) != txn:
             raise TxnExists(txn.txn_id)
         # A separate call (another slot): a crash here only hides the txn from `recent`.
         await self._remember(

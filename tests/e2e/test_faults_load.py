@@ -35,8 +35,8 @@ from tests.e2e.faults import kill_a_worker, people_csv, private_redis, wait_for
 from tests.e2e.test_faults import sql
 
 CLIENTS = 6
-PEOPLE = 600
-CONFIRMED_BETWEEN_KILLS = 15
+PEOPLE = 400
+CONFIRMED_BETWEEN_KILLS = 10
 OTP_WAIT_S = 4.0
 OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 

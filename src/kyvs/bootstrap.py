@@ -72,7 +72,7 @@ class Container:
     @cached_property
     def engine(self) -> Engine:
         """The database engine (SQLite or PostgreSQL by `KYVS_DATABASE_URL`)."""
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url, timeout_s=self.settings.database_timeout_s)
 
     @cached_property
     def async_engine(self) -> AsyncEngine:
@@ -80,6 +80,7 @@ class Container:
         settings = self.settings
         return make_async_engine(
             settings.database_url,
+            timeout_s=settings.database_timeout_s,
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
         )
@@ -153,7 +154,13 @@ class Container:
     @cached_property
     def redis(self) -> Redis | RedisCluster | None:
         """Redis (or Redis Cluster) for OTP txns and rate limits, when configured."""
-        return make_redis(self.settings.redis_url) if self.settings.redis_url else None
+        if not self.settings.redis_url:
+            return None
+        return make_redis(
+            self.settings.redis_url,
+            timeout_s=self.settings.redis_timeout_s,
+            retries=self.settings.redis_retries,
+        )
 
     @cached_property
     def access_log(self) -> SqlAccessLog:

@@ -217,7 +217,8 @@ class AccessLog(Protocol):
     """The citizens' access log."""
 
     async def record(self, entry: AccessEntry) -> None:
-        """Append one entry."""
+        """Append one entry; recording an entry of the same txn and outcome again changes
+        nothing (outbox replays deliver at least once; the log keeps each exactly once)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,21 @@ class Settings(BaseSettings):
         le=500,
         description="Extra PostgreSQL connections a worker may open briefly above the pool size.",
     )
+    redis_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="Bound on connecting to Redis and on each reply; past it a request gets 503.",
+    )
+    redis_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a Redis command after a connection error."
+    )
+    database_timeout_s: int = Field(
+        default=5,
+        ge=2,
+        le=60,
+        description="Bound on opening a PostgreSQL connection and on waiting for a pooled one.",
+    )
     sms_backend: Literal["outbox", "http"] = "outbox"
     sms_http_url: str | None = None
     demo: bool = Field(

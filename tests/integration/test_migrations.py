@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -9,11 +10,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 
 from kyvs.adapters.sql import migrate
+from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.registry import SqlRegistry
-from kyvs.adapters.sql.tables import metadata
+from kyvs.adapters.sql.tables import access_log, metadata
 from tests.factories.people import fully_vaccinated
 
 
@@ -88,3 +90,27 @@ def test_partitioning_keeps_the_registry_both_ways(engine):
     migrate.upgrade(engine)
     assert registry.get(stored.beneficiary.reference_id) == stored
     assert registry.on_mobile(stored.beneficiary.mobile) == [stored]
+
+
+def test_access_entries_logged_twice_before_0009_are_kept_once(database_url):
+    fresh = make_engine(database_url)
+    migrate.upgrade(fresh, "0008")
+    row = {
+        "beneficiary_ref": "12345678901234",
+        "provider_id": "prv_a",
+        "provider_name": "Yatra Travels",
+        "purpose": "travel",
+        "scopes": "status",
+        "txn_id": "t1",
+        "at": dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+    }
+    with fresh.begin() as connection:
+        for outcome in ("requested", "verified", "verified", "verified"):
+            connection.execute(insert(access_log), {**row, "outcome": outcome})
+    migrate.upgrade(fresh)
+    with fresh.connect() as connection:
+        kept = connection.execute(
+            select(access_log.c.entry_id, access_log.c.outcome).order_by(access_log.c.entry_id)
+        ).all()
+    fresh.dispose()
+    assert [tuple(r) for r in kept] == [(1, "requested"), (2, "verified")]

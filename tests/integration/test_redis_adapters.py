@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import redis.exceptions as redis_errors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis, RedisCluster
@@ -310,6 +311,15 @@ async def test_a_txn_id_is_created_once(store):
     assert await store.get(txn.txn_id) == txn
 
 
+async def test_a_create_retried_after_a_lost_reply_succeeds(store):
+    """Regression: the client retries a command whose reply was lost (a reset connection, a
+    timeout); the retried create found its own txn and failed the verification's start."""
+    txn = a_txn()
+    await store.create(txn)
+    await store.create(txn)  # the retry: the same txn is already there
+    assert await store.get(txn.txn_id) == txn
+
+
 async def test_a_swap_stands_when_the_log_is_down_and_its_entry_is_replayed(adapters, store):
     txn = a_txn()
     await store.create(txn)
@@ -327,6 +337,39 @@ async def test_a_swap_stands_when_the_log_is_down_and_its_entry_is_replayed(adap
     assert await adapters.entries() == [entry]
     assert not await store.client.exists(store.access_key(txn.txn_id))
     assert not await store.client.zcard(store.pending_key(txn.txn_id))
+
+
+async def test_an_entry_replayed_by_two_workers_after_a_crash_is_logged_once(adapters, store):
+    """Regression: every worker runs the replay, and a crash after the SQL commit leaves the
+    entry in Redis too; the access log still holds it once."""
+    txn = a_txn()
+    await store.create(txn)
+    entry = an_entry(txn)
+    down = RedisVerificationStore(store.client, access_log=FailingLog(), prefix=store.prefix)
+    assert await down.replace(verified(txn), expected_version=0, access=entry)
+    await adapters.log.record(entry)  # committed in SQL, then the worker died before cleanup
+    other = RedisVerificationStore(store.client, access_log=adapters.log, prefix=store.prefix)
+    later = entry.at + dt.timedelta(minutes=10)
+    await asyncio.gather(store.replay_access(now=later), other.replay_access(now=later))
+    assert await adapters.entries() == [entry]
+    assert not await store.client.exists(store.access_key(txn.txn_id))
+
+
+async def test_a_swap_stands_when_redis_fails_after_the_entry_is_logged(adapters, store):
+    """Regression: Redis going away between the SQL log and the outbox cleanup made a
+    confirmed verification answer an error, though the txn was verified and logged."""
+    txn = a_txn()
+    await store.create(txn)
+    entry = an_entry(txn)
+
+    async def redis_gone(txn_id: str, entry: str) -> None:
+        raise redis_errors.ConnectionError("Connection reset by peer")
+
+    store._settled = redis_gone  # type: ignore[method-assign]
+    assert await store.replace(verified(txn), expected_version=0, access=entry)
+    del store._settled
+    assert await store.replay_access(now=entry.at + dt.timedelta(minutes=10)) == 1
+    assert await adapters.entries() == [entry]
 
 
 async def test_a_delivered_entry_leaves_nothing_to_replay(adapters, store):

@@ -193,6 +193,16 @@ async def test_the_access_log_keeps_entries_in_order(adapters):
     assert await adapters.entries() == [first, second]
 
 
+async def test_an_entry_delivered_twice_is_logged_once(adapters):
+    """Outbox replays deliver at least once; the log keeps one entry per txn and outcome."""
+    txn = a_txn()
+    entry = an_entry(txn)
+    await adapters.log.record(entry)
+    await adapters.log.record(replace(entry, at=entry.at + dt.timedelta(minutes=5)))
+    await adapters.log.record(an_entry(txn, "requested"))
+    assert await adapters.entries() == [entry, an_entry(txn, "requested")]
+
+
 async def test_concurrent_swaps_from_one_version_have_exactly_one_winner(adapters):
     txn = a_txn()
     await adapters.store.create(txn)

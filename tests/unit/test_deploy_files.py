@@ -184,6 +184,16 @@ def test_compose_has_the_services_with_healthchecks(compose) -> None:
     assert services["migrate"]["healthcheck"] == {"disable": True}
 
 
+def test_redis_persists_every_write_to_its_append_only_file(compose) -> None:
+    """A restarted Redis must come back with its txns and its access-log outbox."""
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    options = dict(zip(command[1::2], command[2::2], strict=False))
+    assert options["--appendonly"] == "yes"
+    assert options["--appendfsync"] in {"everysec", "always"}
+    assert any(v.startswith("redisdata:/data") for v in redis["volumes"])
+
+
 def test_migrate_runs_once_and_the_app_waits_for_it(compose) -> None:
     services = compose["services"]
     assert services["migrate"]["command"] == ["db", "upgrade"]

@@ -13,13 +13,18 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from kyvs.adapters.outages import OUTAGES, is_outage
 from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited, SmsUnavailable
 from kyvs.web.pages.errors import error_page, wants_page
 
 PROBLEM_BASE = "https://kyvs.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
+UNAVAILABLE_RETRY_AFTER_S = 5  # the database or Redis is back within seconds, or alerts fire
+COWIN_PREFIXES = ("/api/v2/", "/api/v3/")
 
 log = logging.getLogger("kyvs.web")
+
+SERVICE_UNAVAILABLE = "service-unavailable"
 
 _HTTP_SLUGS = {
     400: "invalid-input",  # FastAPI's "There was an error parsing the body"
@@ -127,11 +132,42 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _outage(request: Request, error: Exception) -> Response:
+    """The database or Redis is unreachable: 503 with `Retry-After`, never a 500 (other
+    errors of those libraries are bugs and stay 500s)."""
+    if not is_outage(error):
+        raise error  # on to the 500 handler, as any other bug
+    log.warning(
+        "backing service unavailable (%s) on %s %s",
+        type(error).__name__,
+        request.method,
+        request.url.path,
+    )
+    retry = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)}
+    if wants_page(request):
+        page = error_page(request, 503, SERVICE_UNAVAILABLE)
+        page.headers.update(retry)
+        return page
+    extra: dict[str, Any] = {"retry_after_s": UNAVAILABLE_RETRY_AFTER_S}
+    if request.url.path.startswith(COWIN_PREFIXES):  # CoWIN clients read `errorCode`
+        extra |= {"errorCode": "KYVS_SERVICE_UNAVAILABLE", "error": "Service unavailable"}
+    return problem_response(
+        503,
+        SERVICE_UNAVAILABLE,
+        "Service unavailable",
+        "A backing service is briefly unreachable; nothing was changed. Try again shortly.",
+        headers=retry,
+        **extra,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Make every error of `app` a problem+json response."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for outage in OUTAGES:
+        app.add_exception_handler(outage, _outage)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -163,14 +199,14 @@ PROBLEM_TYPES: dict[int, tuple[str, ...]] = {
         "too-many-resends",
     ),
     500: ("internal-error",),
-    503: ("sms-unavailable", "not-ready"),
+    503: (SERVICE_UNAVAILABLE, "sms-unavailable", "not-ready"),
 }
 
 
-RETRY_AFTER: dict[str, Any] = {  # the header every limit sends
+RETRY_AFTER: dict[str, Any] = {  # the header every limit and every 503 sends
     "headers": {
         "Retry-After": {
-            "description": "Seconds until the limit lets a request through (limits, not attempts).",
+            "description": "Seconds until a request may succeed (limits, not attempts; outages).",
             "schema": {"type": "integer", "minimum": 0},
         }
     }
@@ -180,14 +216,15 @@ RETRY_AFTER: dict[str, Any] = {  # the header every limit sends
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for these statuses: problem+json with their stable types.
 
+    503 is always in: every operation reads the database (API keys, tokens) or Redis.
     `kyvs.web.openapi` moves the body's schema under `application/problem+json`.
     """
     documented: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
+    for status in dict.fromkeys((*statuses, 503)):
         types = PROBLEM_TYPES.get(status, ())
         documented[status] = {
             "model": ValidationProblem if status == 422 else Problem,
-            **(RETRY_AFTER if status == 429 else {}),
+            **(RETRY_AFTER if status in (429, 503) else {}),
             "description": "Problem types: " + ", ".join(f"`{PROBLEM_BASE}{t}`" for t in types),
             "content": {
                 MEDIA_TYPE: {

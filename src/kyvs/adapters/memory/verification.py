@@ -52,8 +52,9 @@ class MemoryAccessLog:
         self.entries = entries if entries is not None else []
 
     async def record(self, entry: AccessEntry) -> None:
-        """Append one entry."""
-        self.entries.append(entry)
+        """Append one entry; an entry of the same txn and outcome is recorded once only."""
+        if not any((e.txn_id, e.outcome) == (entry.txn_id, entry.outcome) for e in self.entries):
+            self.entries.append(entry)
 
 
 class MemoryRateLimiter:

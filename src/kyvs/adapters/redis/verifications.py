@@ -15,9 +15,10 @@ thus stays a day for the CoWIN status call, then the txn disappears on its own.
 The access log lives in SQL, so it cannot share Redis's atomic step. Instead the entry goes
 into the txn's `access` list *in the same Lua script* as the swap (a transactional outbox),
 then to the SQL log, then out of the list. A crash or a database error between leaves the
-entry in Redis, and `replay_access()` records it later: every disclosure is logged at least
-once (a crash between the SQL commit and the list cleanup can log it twice, never zero times),
-and a lost race never logs anything.
+entry in Redis, and `replay_access()` records it later: every disclosure is delivered at least
+once (a crash between the SQL commit and the list cleanup, or two workers replaying at once,
+deliver it twice), the access log keeps one entry per txn and outcome, so each is logged
+exactly once, and a lost race never logs anything.
 """
 
 from __future__ import annotations
@@ -125,7 +126,9 @@ class RedisVerificationStore:
         """Store a new txn (raises `TxnExists` if the id is taken) and list it as recent."""
         await ready(self.client)
         ttl = _ttl_ms(txn)
-        if not await self._create(keys=[self.txn_key(txn.txn_id)], args=[ttl, *_flat(txn)]):
+        created = await self._create(keys=[self.txn_key(txn.txn_id)], args=[ttl, *_flat(txn)])
+        # A retry after a lost reply finds its own first attempt's txn: that is a success.
+        if not created and await self.get(txn.txn_id) != txn:
             raise TxnExists(txn.txn_id)
         # A separate call (another slot): a crash here only hides the txn from `recent`.
         await self._remember(
@@ -178,8 +181,9 @@ class RedisVerificationStore:
     ) -> int:
         """Record access entries that a crashed or failed `replace` left in Redis; how many.
 
-        Run it from one periodic job: two at once may both record an entry. An entry left
-        unreplayed for a day expires with its txn."""
+        Every worker runs it: two replays of one entry record it once (the log is
+        idempotent per txn and outcome). An entry left unreplayed for a day expires with its
+        txn."""
         await ready(self.client)
         cutoff = (now - older_than).timestamp()
         replayed = 0
@@ -202,7 +206,10 @@ class RedisVerificationStore:
         except Exception:  # the swap stands: the entry is safe in Redis until replayed
             log.warning("access entry of txn %s kept for replay", txn_id, exc_info=True)
             return
-        await self._settled(txn_id, entry)
+        try:
+            await self._settled(txn_id, entry)
+        except Exception:  # logged already; the replay delivers it again, and the log keeps one
+            log.warning("access entry of txn %s logged, left in Redis", txn_id, exc_info=True)
 
     async def _settled(self, txn_id: str, entry: str) -> None:
         """`entry` is in the SQL log: take it out of Redis, and the txn out of the index."""

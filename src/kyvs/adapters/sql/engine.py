@@ -10,18 +10,29 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def make_engine(url: str, *, timeout_s: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    On PostgreSQL, a pooled connection is pinged before use (one that a database restart
+    killed is replaced, not handed out), and `timeout_s` bounds opening a connection and
+    waiting for a free one."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        return create_engine(parsed, pool_pre_ping=True, **_bounded(timeout_s), **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _bounded(timeout_s: int | None) -> dict[str, Any]:
+    """Pool and driver options that bound the waits for a connection (None: the defaults)."""
+    if timeout_s is None:
+        return {}
+    return {"pool_timeout": timeout_s, "connect_args": {"connect_timeout": timeout_s}}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -53,9 +64,15 @@ def async_url(url: str) -> URL:
 
 
 def make_async_engine(
-    url: str, *, pool_size: int = 20, max_overflow: int = 10, **kwargs: Any
+    url: str,
+    *,
+    timeout_s: int | None = None,
+    pool_size: int = 20,
+    max_overflow: int = 10,
+    **kwargs: Any,
 ) -> AsyncEngine:
-    """An async engine for the web's hot path; SQLite gets the same pragmas as the sync engine.
+    """An async engine for the web's hot path; the same pragmas (SQLite) or pings and bounds
+    (PostgreSQL) as the sync engine.
 
     A PostgreSQL pool as large as the requests a worker serves at once: connections that
     overflow a small pool are closed on return, and opening a new PostgreSQL session per
@@ -68,6 +85,7 @@ def make_async_engine(
             pool_pre_ping=True,
             pool_size=pool_size,
             max_overflow=max_overflow,
+            **_bounded(timeout_s),
             **kwargs,
         )
     if parsed.database and parsed.database != ":memory:":

@@ -197,6 +197,9 @@ access_log = Table(
     Column("txn_id", String(36), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_access_log_beneficiary_ref", "beneficiary_ref", "at"),
+    # One entry per txn and outcome: the Redis outbox may deliver an entry more than once
+    # (a crash after the SQL commit, replays from several workers); the index makes it count once.
+    Index("ux_access_log_txn_id_outcome", "txn_id", "outcome", unique=True),
 )
 
 # Every API call, without personal data.

@@ -113,7 +113,7 @@ class SqlVerificationStore:
             if done.rowcount != 1:
                 return False
             if access is not None:
-                await connection.execute(insert(access_log), _access_row(access))
+                await connection.execute(_insert_once(connection), _access_row(access))
         return True
 
 
@@ -124,9 +124,15 @@ class SqlAccessLog:
         self.engine = engine
 
     async def record(self, entry: AccessEntry) -> None:
-        """Append one entry."""
+        """Append one entry; an entry of the same txn and outcome is recorded once only."""
         async with self.engine.begin() as connection:
-            await connection.execute(insert(access_log), _access_row(entry))
+            await connection.execute(_insert_once(connection), _access_row(entry))
+
+
+def _insert_once(connection: AsyncConnection) -> Any:
+    """An access-log insert that skips an entry already there (same txn, same outcome)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(access_log).on_conflict_do_nothing(index_elements=["txn_id", "outcome"])
 
 
 class SqlRateLimiter:

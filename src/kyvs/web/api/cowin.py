@@ -23,7 +23,7 @@ from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable, TxnNotF
 from kyvs.i18n import negotiate_language
 from kyvs.services.citizen_login import CitizenLogin
 from kyvs.web.deps import CurrentProvider, VerifierDep, container
-from kyvs.web.problems import RETRY_AFTER, field_errors
+from kyvs.web.problems import RETRY_AFTER, field_errors, problem_response, problem_responses
 
 STATUS_TOKEN_KIND = "cowin-status"  # noqa: S105 - a token kind, not a secret
 STATUS_TOKEN_S = 15 * 60
@@ -70,13 +70,14 @@ _COWIN_EXAMPLES = {
     409: ("KYVS_TXN_ALREADY_USED", "This verification is already complete."),
     422: ("KYVS_VALIDATION_ERROR", "mobile_number: Field required"),
     429: ("KYVS_RATE_LIMITED", "Too many requests from this API key; slow down."),
-    503: ("KYVS_SMS_UNAVAILABLE", "SMS delivery is failing right now, so no OTP can be sent."),
 }
 
 
 def cowin_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for CoWIN-style error bodies."""
-    return {
+    """OpenAPI entries for CoWIN-style error bodies, and the 503 every operation may answer
+    (a problem document that also carries `errorCode`: `KYVS_SERVICE_UNAVAILABLE`, or
+    `KYVS_SMS_UNAVAILABLE` when OTPs cannot be sent)."""
+    return problem_responses(503) | {
         status: {
             "model": CowinErrorBody,
             **(RETRY_AFTER if status == 429 else {}),
@@ -112,6 +113,17 @@ class CowinRoute(APIRoute):
         async def in_cowin_shape(request: Request) -> Response:
             try:
                 return await handle(request)
+            except SmsUnavailable as error:  # a 503: the problem document every route may send
+                return problem_response(
+                    error.status,
+                    error.slug,
+                    error.title,
+                    error.detail,
+                    headers={"Retry-After": str(error.retry_after_s)},
+                    retry_after_s=error.retry_after_s,
+                    errorCode="KYVS_SMS_UNAVAILABLE",
+                    error=error.detail,
+                )
             except DomainError as error:
                 return _cowin(error).response()
             except RequestValidationError as error:
@@ -169,7 +181,7 @@ async def _answer(work: Any) -> Any:
 @router.post(
     "/api/v3/vaccination/generateOTP",
     summary="KYC-VS: send an OTP (CoWIN shape)",
-    responses=cowin_responses(400, 401, 403, 422, 429, 503),
+    responses=cowin_responses(400, 401, 403, 422, 429),
 )
 async def generate_otp(
     body: GenerateOtp, provider: CurrentProvider, verifier: VerifierDep, request: Request
@@ -235,7 +247,7 @@ async def vaccination_status(
 @router.post(
     "/api/v2/auth/public/generateOTP",
     summary="Citizen login: send an OTP (CoWIN shape)",
-    responses=cowin_responses(400, 422, 429, 503),
+    responses=cowin_responses(400, 422, 429),
 )
 async def public_generate_otp(
     body: PublicGenerateOtp, verifier: VerifierDep, request: Request

@@ -44,8 +44,9 @@ class Registry(Protocol):
     def count_on_mobiles(self, mobiles: Collection[str]) -> dict[str, int]:
         """How many people each national mobile number holds (absent when none)."""
 
-    def existing(self, reference_ids: Collection[str]) -> set[str]:
-        """The subset of reference ids already in the registry."""
+    def existing(self, reference_ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """Those of these reference ids already registered, each with the registered
+        (full name, national mobile), so an import can tell the same person from another."""
 
     def write_many(self, registrations: Sequence[Registration]) -> WriteCounts:
         """Bulk-store people and doses in one transaction; rows already present are skipped."""

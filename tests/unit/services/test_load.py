@@ -54,7 +54,7 @@ def test_people_already_present_are_kept_and_only_their_missing_doses_added():
         a_dose(centre="changed", number=1),
         a_dose(date="2021-08-01", number=2),
         reference_id=stored.beneficiary.reference_id,
-        name="Someone Else",
+        birth_year=stored.beneficiary.birth_year + 1,
     )
     report, _ = run(rows(again), registry)
     assert (report.imported, report.already_present, report.doses_added) == (0, 1, 1)
@@ -62,6 +62,22 @@ def test_people_already_present_are_kept_and_only_their_missing_doses_added():
     assert found is not None
     assert found.beneficiary == stored.beneficiary
     assert found.doses == (stored.doses[0], again.doses[1])
+
+
+@pytest.mark.parametrize("change", [{"name": "Someone Else"}, {"mobile": "9000000009"}])
+def test_a_row_whose_reference_id_is_registered_to_another_person_is_refused(change):
+    stored = a_registration(a_dose(number=1))
+    registry = MemoryRegistry([stored])
+    other = a_registration(
+        a_dose(date="2021-08-01", number=2), reference_id=stored.beneficiary.reference_id, **change
+    )
+    report, _ = run(rows(other), registry)
+    assert (report.imported, report.already_present, report.doses_added) == (0, 0, 0)
+    [error] = report.errors
+    assert error.line == 1
+    assert "registered to another person" in error.reason
+    assert stored.beneficiary.reference_id not in error.reason  # masked, never in full
+    assert registry.get(stored.beneficiary.reference_id) == stored
 
 
 def test_parse_errors_are_reported_and_counted_as_rows():

@@ -61,9 +61,13 @@ class MemoryRegistry:
             mobile: len(self._by_mobile[mobile]) for mobile in mobiles if mobile in self._by_mobile
         }
 
-    def existing(self, reference_ids: Collection[str]) -> set[str]:
-        """The subset of reference ids already in the registry."""
-        return {ref for ref in reference_ids if ref in self._people}
+    def existing(self, reference_ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """Those already registered, with their (full name, national mobile)."""
+        return {
+            ref: (person.full_name, person.mobile.national)
+            for ref in reference_ids
+            if (person := self._people.get(ref)) is not None
+        }
 
     def write_many(self, registrations: Sequence[Registration]) -> WriteCounts:
         """Store new people; for people already present, add only the doses they lack."""

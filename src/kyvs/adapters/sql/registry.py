@@ -125,15 +125,18 @@ class SqlRegistry:
                 counts.update({mobile: int(n) for mobile, n in connection.execute(query)})
         return counts
 
-    def existing(self, reference_ids: Collection[str]) -> set[str]:
-        """The reference ids among these that are already registered."""
-        found: set[str] = set()
+    def existing(self, reference_ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """Those already registered, with their (full name, national mobile)."""
+        found: dict[str, tuple[str, str]] = {}
         with self.engine.connect() as connection:
             for chunk in _chunks(reference_ids, connection):
-                query = select(beneficiaries.c.reference_id).where(
-                    _among(connection, beneficiaries.c.reference_id, chunk)
-                )
-                found.update(connection.execute(query).scalars())
+                query = select(
+                    beneficiaries.c.reference_id,
+                    beneficiaries.c.full_name,
+                    beneficiaries.c.mobile,
+                ).where(_among(connection, beneficiaries.c.reference_id, chunk))
+                for ref, name, mobile in connection.execute(query):
+                    found[ref] = (name, mobile)
         return found
 
     def write_many(self, registrations: Sequence[Registration]) -> WriteCounts:

@@ -33,9 +33,10 @@ def load_registrations(
     """Store every acceptable row; report the others in file order.
 
     People already in the registry are not changed, but their doses that the registry lacks are
-    added. A new person is refused when their mobile already holds `max_per_mobile` people, and a
-    row is refused when an earlier row of the same load has its reference id. `progress` is called
-    after each batch with the number of rows that batch handled.
+    added; a row whose reference id is registered to another name or mobile is refused (its
+    doses would land on the wrong person). A new person is refused when their mobile already
+    holds `max_per_mobile` people, and a row is refused when an earlier row of the same load has
+    its reference id. `progress` is called after each batch with the number of rows it handled.
     """
     if batch_size < 1:
         raise ValueError("batch_size is at least 1")
@@ -109,7 +110,15 @@ def _within_mobile_cap(
     accepted: list[Registration] = []
     for position, row in rows:
         person = row.registration.beneficiary
-        if person.reference_id in present:
+        if (registered := present.get(person.reference_id)) is not None:
+            if registered != (person.full_name, person.mobile.national):
+                ref = person.reference_id_masked
+                reason = (
+                    f"reference_id: {ref} is registered to another person (the name or mobile "
+                    "differ); correct the row, or the registry with `kyvs registry add`"
+                )
+                refused[position] = RowError(row.line, reason, row.where)
+                continue
             report.already_present += 1
         elif (count := held.get(person.mobile.national, 0)) >= cap:
             held_by = f"{person.mobile.masked} already holds {count} people"

@@ -123,6 +123,7 @@ PROBLEM_TYPES: dict[int, tuple[str, ...]] = {
     403: ("provider-suspended", "purpose-not-allowed"),
     404: ("not-found", "txn-not-found"),
     405: ("method-not-allowed",),
+    408: ("request-timeout",),
     409: ("txn-already-used",),
     410: ("otp-expired",),
     413: ("payload-too-large",),

@@ -53,7 +53,7 @@ class HeaderDeadline:
         self.cycle: object = None  # the request cycle when the clock was armed
         self.received = 0
 
-    def arm(self, transport: asyncio.BaseTransport, cycle: object) -> None:
+    def arm(self, transport: asyncio.Transport, cycle: object) -> None:
         """Start the clock for the next request's headers (`cycle`: the current one, if any)."""
         self.disarm()
         self.cycle, self.received = cycle, 0
@@ -69,11 +69,11 @@ class HeaderDeadline:
         """True while the clock runs."""
         return self.timer is not None
 
-    def _expire(self, transport: asyncio.BaseTransport) -> None:
+    def _expire(self, transport: asyncio.Transport) -> None:
         self.timer = None
         if transport.is_closing():
             return
-        if self.received and isinstance(transport, asyncio.WriteTransport):
+        if self.received:  # (uvloop's transports do not subclass asyncio's: no isinstance)
             transport.write(_REFUSAL % (len(_BODY), _BODY))
         transport.close()
 

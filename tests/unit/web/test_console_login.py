@@ -57,3 +57,4 @@ async def test_every_refusal_looks_the_same_and_costs_one_argon2_check(tmp_path,
         assert len(checked) == 2  # the unknown username was checked against a decoy
         right = await log_in("desk1", "correct horse battery")
         assert right.status_code == 303
+    await wired.aclose()

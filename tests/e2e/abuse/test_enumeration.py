@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import re
 import sqlite3
 import statistics
@@ -112,6 +113,21 @@ def test_the_cowin_generate_otp_answers_alike(world):
 
     answers = compare(world, ask, key="Probe")
     assert set(answers[True][0].json()) == {"txnId"}
+    guess = hashlib.sha256(b"123456").hexdigest()
+    refused = [
+        world.post(
+            "/api/v3/vaccination/confirmOTP",
+            "Probe",
+            json={"otp": guess, "txnId": found[0].json()["txnId"]},
+        )
+        for found in (answers[True], answers[False])
+    ]
+    assert [r.status_code for r in refused] == [401, 401]
+    assert (
+        refused[0].json()
+        == refused[1].json()
+        == {"errorCode": "USRAUT0014", "error": "Invalid OTP"}
+    )
 
 
 def block(world: World, provider: str, names: list[str]) -> None:

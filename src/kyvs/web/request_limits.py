@@ -95,13 +95,15 @@ class RequestLimits:
 
 
 def _has_body(scope: Scope) -> bool:
-    """True when the request announces a body (a length, or chunked transfer encoding)."""
+    """True when the request announces a body: a transfer encoding (anywhere among the headers,
+    even beside a `Content-Length: 0`) or a length other than zero."""
+    announced = False
     for name, value in scope.get("headers", ()):
         if name == b"transfer-encoding":
             return True
         if name == b"content-length":
-            return value.strip() not in {b"", b"0"}
-    return False
+            announced = announced or value.strip() not in {b"", b"0"}
+    return announced
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -151,6 +151,15 @@ async def test_a_client_that_goes_away_gets_no_answer_and_the_app_is_not_called(
     assert (client.sent, app.called) == ([], False)
 
 
+async def test_a_zero_length_beside_chunked_encoding_does_not_slip_past_the_cap():
+    pieces = [*(chunk(b"x" * 1000) for _ in range(9)), chunk(b"x" * 1000, more=False)]
+    client, app = Client(*pieces), EchoApp()
+    limits = RequestLimits(app, max_bytes=CAP, timeout_s=5)
+    headers = [(b"content-length", b"0"), (b"transfer-encoding", b"chunked")]
+    await limits({**scope(), "headers": headers}, client.receive, client.send)
+    assert (client.status, app.called) == (413, False)
+
+
 async def test_requests_without_a_body_pass_straight_through():
     client, app = Client(chunk(b"", more=False)), EchoApp()
     limits = RequestLimits(app, max_bytes=CAP, timeout_s=5)

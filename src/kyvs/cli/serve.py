@@ -57,6 +57,7 @@ def serve(
             port=bind_port,
             workers=workers,
             http=HttpProtocol,  # uvicorn's own, with a deadline for request headers
+            ws="none",  # kyvs serves no WebSocket: nothing to upgrade to
             proxy_headers=settings.forwarded_allow_ips is not None,
             forwarded_allow_ips=settings.forwarded_allow_ips,
             log_level="info",

@@ -1,5 +1,6 @@
-"""A small deployment for the abuse tests: people imported by the operator, providers onboarded
-with the CLI, a real `kyvs serve`, and the demo SMS outbox read the way a phone would."""
+"""A small deployment for the abuse tests: people imported with `kyvs registry import`,
+providers onboarded through the provider use case, a real `kyvs serve`, and the demo SMS outbox
+read the way a phone would (straight from its table)."""
 
 from __future__ import annotations
 

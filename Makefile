@@ -13,13 +13,14 @@ PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 BROWSER_PACKAGES := chromium fonts-noto-core libfribidi0
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit install browser-deps clean help bench fuzz-long
+.PHONY: run test lint typecheck unit install browser-deps clean help bench fuzz-long audit
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite"
 	@echo "make bench - benchmarks at 1M people; ratios against same-run baselines in bench/results"
 	@echo "make fuzz-long - Schemathesis over the API, $(FUZZ_EXAMPLES) inputs per operation (minutes)"
+	@echo "make audit - known vulnerabilities in the installed dependencies (needs PyPI; run by CI)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kyvs needs Python 3.11 or newer")'
@@ -58,6 +59,16 @@ typecheck: $(DEV_STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# Known vulnerabilities in the installed dependencies (PyPI's advisories, through pip-audit; kyvs
+# itself, installed editable, is skipped): fails on any known vulnerability. Dependencies the
+# service cannot answer for are listed with a warning (KYVS_AUDIT_STRICT=1 fails on them too).
+# Not part of `make test`: it needs the network. When a fix exists, raise the pin in
+# pyproject.toml; when none does, add `--ignore-vuln ID` to AUDIT_IGNORES with a comment saying
+# why kyvs is not exposed.
+AUDIT_IGNORES :=
+audit: $(DEV_STAMP)
+	$(BIN)/python .ci/audit.py $(AUDIT_IGNORES)
 
 BENCH_STAMP := $(VENV)/.installed-bench
 

@@ -86,6 +86,24 @@ class Settings(BaseSettings):
         description="Proxies (comma-separated IPs, or *) whose X-Forwarded-* headers are trusted, "
         "so links built behind TLS start with https://.",
     )
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="The largest request body accepted; larger ones get 413 before being read.",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds for a request line and headers; a slower connection is closed.",
+    )
+    body_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Seconds for a request body to arrive; a slower one gets 408.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -19,3 +22,18 @@ def password_matches(password: str, stored_hash: str) -> bool:
         return _hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    # A hash of a random password, made once: checking against it costs what a real check costs.
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def login_matches(password: str, stored_hash: str | None) -> bool:
+    """`password_matches`, or (no account: `stored_hash` is None) False after the same argon2
+    work against a decoy, so the answer's timing does not tell whether the username exists."""
+    if stored_hash is None:
+        password_matches(password, _decoy_hash())
+        return False
+    return password_matches(password, stored_hash)

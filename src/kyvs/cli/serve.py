@@ -1,11 +1,14 @@
 """`kyvs serve`: the HTTP server (uvicorn), one or more worker processes.
 
 Logs are JSON lines (or text for a terminal) with request ids and personal data masked; with
-several workers, metrics are shared through `PROMETHEUS_MULTIPROC_DIR`.
+several workers, metrics are shared through `PROMETHEUS_MULTIPROC_DIR`. Slow clients are bounded:
+request headers by `KYVS_HEADER_TIMEOUT_S` (the protocol), bodies by `KYVS_BODY_TIMEOUT_S` (the
+application), idle keep-alive connections by uvicorn's 5 seconds.
 """
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from typing import Annotated
 
@@ -17,6 +20,7 @@ from kyvs.adapters.metrics import multiprocess_directory
 from kyvs.cli import demo
 from kyvs.cli.context import container
 from kyvs.cli.output import reports_errors
+from kyvs.web.slow_headers import HEADER_TIMEOUT_ENV, HttpProtocol
 
 
 class LogFormat(StrEnum):
@@ -43,6 +47,8 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     if show_demo:
         demo.banner(f"http://{bind_host}:{bind_port}")
+    # Worker processes build their protocols from the environment (a `.env` value travels too).
+    os.environ[HEADER_TIMEOUT_ENV] = str(settings.header_timeout_s)
     with multiprocess_directory(workers):
         uvicorn.run(
             "kyvs.web.app:app_from_environment",
@@ -50,6 +56,8 @@ def serve(
             host=bind_host,
             port=bind_port,
             workers=workers,
+            http=HttpProtocol,  # uvicorn's own, with a deadline for request headers
+            ws="none",  # kyvs serves no WebSocket: nothing to upgrade to
             proxy_headers=settings.forwarded_allow_ips is not None,
             forwarded_allow_ips=settings.forwarded_allow_ips,
             log_level="info",

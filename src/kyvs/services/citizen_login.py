@@ -15,6 +15,7 @@ from kyvs.domain import otp as otps
 from kyvs.domain import tokens
 from kyvs.domain.errors import (
     InvalidOtp,
+    OtpExpired,
     RateLimited,
     SessionInvalid,
     TooManyAttempts,
@@ -104,7 +105,15 @@ class CitizenLogin:
             )
 
     async def confirm(self, *, txn_id: str, otp_digest: str) -> CitizenSession:
-        """A session token for the right OTP; a wrong one counts toward the txn's lock."""
+        """A session token for the right OTP; a wrong one counts toward the txn's lock (and,
+        like a verification's, in the OTP failure metrics that an operator alerts on)."""
+        try:
+            return await self._confirm(txn_id, otp_digest)
+        except (InvalidOtp, OtpExpired, TooManyAttempts) as error:
+            self.verifier.count_otp_failure(error)
+            raise
+
+    async def _confirm(self, txn_id: str, otp_digest: str) -> CitizenSession:
         v = self.verifier
         # A write that loses a race re-reads the txn: a wrong OTP must still count toward the lock
         # (or concurrent guesses would cost one attempt), and a right one must not answer
@@ -158,6 +167,7 @@ class CitizenLogin:
         await v.health.require_available()
         now = v.clock.now()
         if txn.resends >= v.policy.max_resends:
+            v.metrics.rate_limited("too-many-resends")
             raise RateLimited(
                 "No more OTPs for this login: start again.",
                 slug="too-many-resends",
@@ -165,6 +175,7 @@ class CitizenLogin:
             )
         wait = resend_wait_s(txn, v.policy, now)
         if wait > 0:
+            v.metrics.rate_limited("resend-too-soon")
             raise RateLimited(f"Wait {wait} seconds.", slug="resend-too-soon", retry_after_s=wait)
         await v.acquire(v.mobile_limits(txn.mobile_key), now)
         otp = otps.new_otp(v.policy, secrets.randbelow)

@@ -223,12 +223,16 @@ class Verifier:
         try:
             result = await self._confirm(provider, txn_id, otp_digest)
         except (InvalidOtp, OtpExpired, TooManyAttempts) as error:
-            self.metrics.otp_failed(
-                next(reason for kind, reason in _OTP_FAILURES.items() if isinstance(error, kind))
-            )
+            self.count_otp_failure(error)
             raise
         self.metrics.verification_confirmed()
         return result
+
+    def count_otp_failure(self, error: InvalidOtp | OtpExpired | TooManyAttempts) -> None:
+        """Report a refused confirmation (wrong, expired or locked) to monitoring."""
+        self.metrics.otp_failed(
+            next(reason for kind, reason in _OTP_FAILURES.items() if isinstance(error, kind))
+        )
 
     async def _confirm(self, provider: Provider, txn_id: str, otp_digest: str) -> dict[str, Any]:
         txn = await self._owned(

@@ -20,8 +20,10 @@ from kyvs.web import dev_outbox, health, jwks, metrics, openapi, problems, readi
 from kyvs.web.api import citizen, cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditMiddleware, AuditQueue
 from kyvs.web.pages import console, hosted, landing, language, me, shared
+from kyvs.web.request_limits import RequestLimits
 
 CONSOLE_IDLE_S = 15 * 60
+BODY_LIMITS = problems.problem_responses(408, 413)  # every API route may answer these
 ACCESS_REPLAY_S = 60.0  # access entries a crash left in Redis are recorded within a minute
 log = logging.getLogger("kyvs.web")  # a staff session ends after 15 idle minutes
 
@@ -74,6 +76,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         same_site="lax",
         https_only=not wired.settings.demo,
     )
+    # Inside the audit (refusals are counted and carry a request id), outside everything else.
+    app.add_middleware(
+        RequestLimits,
+        max_bytes=wired.settings.max_body_bytes,
+        timeout_s=wired.settings.body_timeout_s,
+    )
     app.add_middleware(AuditMiddleware, queue=audit, metrics=wired.metrics)
     app.mount("/static", StaticFiles(packages=[("kyvs.web", "static")]), name="static")
     problems.install(app)
@@ -82,11 +90,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(health.router)
     app.include_router(readiness.router)
     app.include_router(metrics.router)
-    app.include_router(verifications.router)
+    app.include_router(verifications.router, responses=BODY_LIMITS)
     app.include_router(jwks.router)
-    app.include_router(cowin.router)
-    app.include_router(hosted_sessions.router)
-    app.include_router(citizen.router)
+    app.include_router(cowin.router, responses=BODY_LIMITS)
+    app.include_router(hosted_sessions.router, responses=BODY_LIMITS)
+    app.include_router(citizen.router, responses=BODY_LIMITS)
     app.include_router(shared.router)
     app.include_router(me.router)
     app.include_router(landing.router)

@@ -186,6 +186,7 @@ PROBLEM_TYPES: dict[int, tuple[str, ...]] = {
         "hosted-session-not-found",
     ),
     405: ("method-not-allowed",),
+    408: ("request-timeout",),
     409: ("txn-already-used",),
     410: ("otp-expired",),
     413: ("payload-too-large",),

@@ -24,6 +24,7 @@ from kyvs.adapters.sms.memory import MemorySms
 from kyvs.domain.errors import InvalidOtp, OtpExpired, RateLimited, TooManyAttempts
 from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import AuditEntry, SmsMessage, SmsNotDelivered
+from kyvs.services.citizen_login import CitizenLogin
 from kyvs.settings import Settings
 from kyvs.web.app import create_app
 from kyvs.web.audit import AuditMiddleware, AuditQueue
@@ -236,3 +237,21 @@ def test_a_configured_folder_is_emptied_of_an_earlier_run(tmp_path, monkeypatch)
     with multiprocess_directory(4) as folder:
         assert folder == Path(tmp_path)
         assert not stale.exists()
+
+
+async def test_wrong_citizen_login_otps_and_resends_are_counted_like_verifications(world, metrics):
+    """Regression: guessing a citizen login's OTP, or hammering its resend, went unseen."""
+    login = CitizenLogin(world.verifier)
+    begun = await login.start(mobile=MOBILE, language="en")
+    await world.dispatcher.run_all()
+    for _ in range(world.verifier.policy.max_attempts - 1):
+        with pytest.raises(InvalidOtp):
+            await login.confirm(txn_id=begun.txn_id, otp_digest="0" * 64)
+    with pytest.raises(TooManyAttempts):
+        await login.confirm(txn_id=begun.txn_id, otp_digest="0" * 64)
+    assert sample(metrics, "kyvs_otp_failures_total", reason="wrong") == 2
+    assert sample(metrics, "kyvs_otp_failures_total", reason="locked") == 1
+    again = await login.start(mobile=MOBILE, language="en")
+    with pytest.raises(RateLimited):
+        await login.resend(again.txn_id)
+    assert sample(metrics, "kyvs_rate_limit_hits_total", limit="resend-too-soon") == 1

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kyvs.adapters.passwords import password_matches
+from kyvs.adapters.passwords import login_matches
 from kyvs.bootstrap import localized_status
 from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable
 from kyvs.domain.limits import Limit
@@ -102,9 +102,10 @@ async def login(
         now_s=now.timestamp(),
     )
     account = await asyncio.to_thread(c.provider_store.staff, login_name)
-    valid = account is not None and not account.disabled and not denied
-    if valid and account is not None:
-        valid = await asyncio.to_thread(password_matches, password, account.password_hash)
+    usable = account is not None and not account.disabled
+    stored = account.password_hash if usable and account is not None else None
+    # An unknown or disabled username costs the same argon2 work as a wrong password.
+    valid = not denied and await asyncio.to_thread(login_matches, password, stored)
     if not valid or account is None:
         words = translator(language)
         return _page(

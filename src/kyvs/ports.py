@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from kyvs.domain.citizen import Correction, ShareLink
 from kyvs.domain.doses import Dose
@@ -335,3 +335,30 @@ class CorrectionDesk(Protocol):
     def decide(self, correction: Correction, *, new_doses: tuple[Dose, ...] | None) -> None:
         """Store the decision; with `new_doses`, replace the person's dose events in the same
         transaction (an accepted correction)."""
+
+
+class BlockList(Protocol):
+    """Whether a person blocked a provider."""
+
+    async def blocked(self, beneficiary_ref: str, provider_id: str) -> bool:
+        """True when `beneficiary_ref` blocked `provider_id`."""
+
+
+class Signer(Protocol):
+    """Signs attestation claims into a compact JWS."""
+
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        """The compact JWS of `claims`."""
+
+
+class VerificationMetrics(Protocol):
+    """What the verification engine reports to monitoring (never personal data)."""
+
+    def verification_confirmed(self) -> None:
+        """One verification was confirmed."""
+
+    def otp_failed(self, reason: str) -> None:
+        """One confirmation was refused: `wrong`, `expired` or `locked`."""
+
+    def rate_limited(self, limit: str) -> None:
+        """One request was refused by `limit` (the problem slug)."""

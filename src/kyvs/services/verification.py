@@ -12,10 +12,10 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 from kyvs.domain import otp as otps
 from kyvs.domain.access import AccessCatalogue
@@ -53,51 +53,26 @@ from kyvs.domain.verification import (
 from kyvs.ports import (
     AccessEntry,
     AccessLog,
+    BlockList,
     Clock,
     Dispatcher,
     RateLimiter,
     RegistryReader,
+    Signer,
     SmsHealthLog,
     SmsMessage,
     SmsNotDelivered,
     SmsSender,
+    VerificationMetrics,
     VerificationStore,
 )
+from kyvs.services.otp_limits import LimitGate, key_rate, mobile_limits, provider_limits
 from kyvs.services.sms_health import ForgetfulSmsHealthLog, SmsHealth
 from kyvs.services.sms_texts import verification_otp_sms
 
 log = logging.getLogger("kyvs.verification")
 
-DAY_S = 86_400
-HOUR_S = 3_600
 _CAS_RETRIES = 5
-
-
-class BlockList(Protocol):
-    """Whether a person blocked a provider."""
-
-    async def blocked(self, beneficiary_ref: str, provider_id: str) -> bool:
-        """True when `beneficiary_ref` blocked `provider_id`."""
-
-
-class Signer(Protocol):
-    """Signs attestation claims into a compact JWS."""
-
-    def sign(self, claims: Mapping[str, Any]) -> str:
-        """The compact JWS of `claims`."""
-
-
-class VerificationMetrics(Protocol):
-    """What the verification engine reports to monitoring (never personal data)."""
-
-    def verification_confirmed(self) -> None:
-        """One verification was confirmed."""
-
-    def otp_failed(self, reason: str) -> None:
-        """One confirmation was refused: `wrong`, `expired` or `locked`."""
-
-    def rate_limited(self, limit: str) -> None:
-        """One request was refused by `limit` (the problem slug)."""
 
 
 class NoMetrics:
@@ -173,7 +148,7 @@ class Verifier:
         await self.health.require_available()  # before any limit counts the request
         now = self.clock.now()
         mobile_key = otps.mobile_key(self.secret, number.national)
-        await self.acquire([*self._provider_limits(provider), *self.mobile_limits(mobile_key)], now)
+        await self.acquire([*provider_limits(provider), *self.mobile_limits(mobile_key)], now)
         txn_id = str(uuid.uuid4())
         # Until the background match finds the person, the txn holds the hash of an OTP nobody
         # will ever receive: an unmatched txn stays that way and fails like a wrong OTP.
@@ -238,7 +213,7 @@ class Verifier:
         txn = await self._owned(
             provider, txn_id
         )  # another provider's txn is absent, even to limits
-        await self.acquire(self._provider_rate(provider), self.clock.now())
+        await self.acquire(key_rate(provider), self.clock.now())
         for attempt in range(_CAS_RETRIES):
             if attempt:  # a concurrent confirm changed it: read it again
                 txn = await self._owned(provider, txn_id)
@@ -456,46 +431,13 @@ class Verifier:
             told = outcome if delivered else "undelivered"
             await self.access_log.record(self._entry(provider, txn, told, txn.created_at))
 
-    def _provider_rate(self, provider: Provider) -> list[Limit]:
-        rate = provider.rate_limit
-        return [Limit(f"key:{provider.provider_id}", rate.count, rate.window_s)]
-
-    def _provider_limits(self, provider: Provider) -> list[Limit]:
-        quota = Limit(
-            f"quota:{provider.provider_id}",
-            provider.daily_quota,
-            DAY_S,
-            sliding=False,
-            reason="quota-exhausted",
-        )
-        return [*self._provider_rate(provider), quota]
-
     def mobile_limits(self, mobile_key: str) -> list[Limit]:
         """The per-mobile OTP caps (per hour and per day, across all providers)."""
-        p = self.policy
-        reason = "too-many-otps-for-mobile"
-        return [
-            Limit(f"mobile-h:{mobile_key}", p.per_mobile_per_hour, HOUR_S, reason=reason),
-            Limit(f"mobile-d:{mobile_key}", p.per_mobile_per_day, DAY_S, reason=reason),
-        ]
+        return mobile_limits(self.policy, mobile_key)
 
     async def acquire(self, limits: list[Limit], now: dt.datetime) -> None:
         """Count one event against `limits`, or raise `RateLimited` naming the full one."""
-        denied = await self.limiter.acquire(limits, now_s=now.timestamp())
-        if denied is None:
-            return
-        self.metrics.rate_limited(denied.limit.reason)
-        messages = {
-            "rate-limited": "Too many requests from this API key; slow down.",
-            "quota-exhausted": "This provider's daily quota is used up.",
-            "too-many-otps-for-mobile": "Too many OTPs were sent to this mobile number recently.",
-        }
-        raise RateLimited(
-            f"{messages.get(denied.limit.reason, 'Too many requests.')} "
-            f"Retry after {denied.retry_after_s} seconds.",
-            slug=denied.limit.reason,
-            retry_after_s=denied.retry_after_s,
-        )
+        await LimitGate(self.limiter, self.metrics).acquire(limits, now)
 
 
 def _looks_like_txn_id(text: str) -> bool:

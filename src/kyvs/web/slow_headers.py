@@ -82,22 +82,31 @@ def _between_requests(cycle: Any) -> bool:
     return cycle is None or bool(cycle.response_complete)
 
 
-class H11WithHeaderDeadline(H11Protocol):
-    """Uvicorn's h11 protocol with a deadline for request headers."""
+class _HeaderDeadlineMixin:
+    """A deadline for request headers, for either of uvicorn's HTTP protocols (put it first)."""
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+    loop: Any
+    transport: Any
+    cycle: Any
+    header_deadline: HeaderDeadline
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
         self.header_deadline = HeaderDeadline(self.loop, header_timeout_s())
-        self.header_deadline.arm(transport, self.cycle)
+        self.header_deadline.arm(self.transport, self.cycle)  # uvicorn keeps it as a Transport
 
     def data_received(self, data: bytes) -> None:
         _before(self.header_deadline, self.transport, self.cycle, data)
-        super().data_received(data)
+        super().data_received(data)  # type: ignore[misc]
         _after(self.header_deadline, self.cycle)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.header_deadline.disarm()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class H11WithHeaderDeadline(_HeaderDeadlineMixin, H11Protocol):
+    """Uvicorn's h11 protocol with a deadline for request headers."""
 
 
 def _before(deadline: HeaderDeadline, transport: Any, cycle: Any, data: bytes) -> None:
@@ -120,21 +129,7 @@ except ImportError:  # pragma: no cover - httptools is optional for uvicorn
     pass
 else:
 
-    class HttpToolsWithHeaderDeadline(HttpToolsProtocol):
+    class HttpToolsWithHeaderDeadline(_HeaderDeadlineMixin, HttpToolsProtocol):
         """Uvicorn's httptools protocol with a deadline for request headers."""
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self.header_deadline = HeaderDeadline(self.loop, header_timeout_s())
-            self.header_deadline.arm(transport, self.cycle)
-
-        def data_received(self, data: bytes) -> None:
-            _before(self.header_deadline, self.transport, self.cycle, data)
-            super().data_received(data)
-            _after(self.header_deadline, self.cycle)
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self.header_deadline.disarm()
-            super().connection_lost(exc)
 
     HttpProtocol = HttpToolsWithHeaderDeadline

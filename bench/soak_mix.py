@@ -1,0 +1,476 @@
+"""The soak's traffic: open-loop arrivals of a weighted mix of scenarios.
+
+Arrivals come evenly spaced at a fixed rate, whatever the server's speed (an open loop:
+a slow server meets the same load, and its backlog shows in the latencies and in arrivals
+dropped once `MAX_IN_FLIGHT` scenarios are still running). Each arrival runs one scenario, a
+few requests in a row as a real client makes them. The rate asked for is in HTTP requests per
+second; arrivals come at that rate over the mean number of requests of a scenario.
+
+Every mobile that receives an OTP is used by one scenario at a time and far below the per-mobile
+caps (5 an hour): verifications take people alone on their mobile, each once; citizens log in
+on other households' mobiles, or on a mobile verified earlier in the run (whose access log must
+then show that verification).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from load import OtpWatcher
+from soak_tally import Api, Tally
+
+OTP_WAIT_S = 15.0
+MAX_IN_FLIGHT = 400
+DRAIN_S = 60.0  # after the last arrival, for scenarios still running (a resend waits 30 s)
+SESSIONS_KEPT = 200
+LINKS_KEPT = 200
+SESSION_REUSE_S = 600.0  # citizen sessions last 15 minutes
+LANGUAGES = ("en", "hi", "gu", "mr")
+RETURN_URL = "http://127.0.0.1:9/kyvs/return"
+UNMATCHED_NAME = "Zorawar Quixote Xylander"
+
+# scenario: (weight, mean requests); the means set the arrival rate for a request rate.
+SCENARIOS: dict[str, tuple[float, float]] = {
+    "verify": (14, 3),
+    "verify_cowin": (6, 3),
+    "wrong_otp": (5, 4.5),
+    "unmatched": (5, 3),
+    "resend": (2, 5),
+    "citizen_login": (5, 4),
+    "citizen_reads": (12, 3),
+    "share_card": (8, 1.3),
+    "healthz": (10, 1),
+    "readyz": (5, 1),
+    "hosted_session": (5, 2),
+    "rate_limited": (3, 1),
+}
+
+
+def mean_requests() -> float:
+    """Requests per arrival, on average over the mix."""
+    total = sum(weight for weight, _ in SCENARIOS.values())
+    return sum(weight * per for weight, per in SCENARIOS.values()) / total
+
+
+@dataclass
+class Session:
+    """A logged-in citizen: the token and the people on the mobile."""
+
+    token: str
+    refs: list[str]
+    since: float
+
+
+@dataclass
+class Pools:
+    """What scenarios draw from; nothing is handed to two scenarios at once."""
+
+    alone: Iterator[tuple[str, str]]  # (full name, mobile) of people alone on their mobile
+    households: Iterator[str]  # mobiles for citizen logins, disjoint from `alone`
+    unregistered: Iterator[str]  # mobiles nobody is registered on
+    verified: deque[str] = field(default_factory=deque)  # mobiles verified in this run
+    sessions: deque[Session] = field(default_factory=lambda: deque(maxlen=SESSIONS_KEPT))
+    links: deque[str] = field(default_factory=lambda: deque(maxlen=LINKS_KEPT))
+
+
+def unregistered_mobiles(registered: set[str], seed: int) -> Iterator[str]:
+    """Valid mobile numbers that nobody in the registry has, in a seeded order."""
+    base = random.Random(seed).randrange(6_000_000_000, 9_000_000_000)
+    for n in count():
+        mobile = str(base + n * 7919 % 1_000_000_000)
+        if mobile not in registered:
+            yield mobile
+
+
+@dataclass
+class Keys:
+    """The API keys and ids of the soak's providers."""
+
+    main: str
+    main_id: str
+    tight: str  # a provider with a small rate limit: its 429s are expected
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Mix:
+    """The scenarios, each a short sequence of requests with the checks a client would make."""
+
+    def __init__(
+        self, api: Api, pools: Pools, watcher: OtpWatcher, keys: Keys, rng: random.Random
+    ) -> None:
+        self.api = api
+        self.pools = pools
+        self.watcher = watcher
+        self.keys = keys
+        self.rng = rng
+        self.ends_at = float("inf")  # monotonic: when arrivals stop
+        self.tally: Tally = api.tally
+
+    async def run(self, name: str) -> None:
+        """Run scenario `name`, counting it; an exception in it is an error."""
+        self.tally.started[name] += 1
+        scenario: Callable[[], Coroutine[Any, Any, None]] = getattr(self, name)
+        try:
+            await scenario()
+        except Exception as error:  # a bug in a scenario must show, not stop the soak
+            self.tally.error(f"scenario {name} raised {type(error).__name__}", repr(error))
+        finally:
+            self.tally.finished[name] += 1
+
+    # --- provider verifications ------------------------------------------------------------
+
+    def _key(self, key: str | None = None) -> dict[str, str]:
+        return {"X-Api-Key": key or self.keys.main}
+
+    async def _otp(self, future: asyncio.Future[str], mobile: str, what: str) -> str | None:
+        try:
+            return await asyncio.wait_for(future, OTP_WAIT_S)
+        except TimeoutError:
+            self.watcher.forget(mobile)
+            self.tally.error(f"no OTP for {what} in {OTP_WAIT_S:g} s", mobile)
+            return None
+
+    async def _start(self, name: str, mobile: str) -> tuple[str, str] | None:
+        """Start a verification of a matching pair: (txn id, OTP) once the SMS is there."""
+        future = self.watcher.expect(mobile)
+        body = {"full_name": name, "mobile_number": mobile, "purpose": "travel"}
+        body["language"] = self.rng.choice(LANGUAGES)
+        answer = await self.api.call(
+            "verify.start", "POST", "/api/v1/verifications", expect={202: None},
+            json=body, headers=self._key(),
+        )  # fmt: skip
+        if answer is None:
+            self.watcher.forget(mobile)
+            return None
+        otp = await self._otp(future, mobile, "a verification")
+        return None if otp is None else (answer.json()["txn_id"], otp)
+
+    async def _confirm(self, txn: str, otp: str, kind: str = "verify.confirm") -> bool:
+        answer = await self.api.call(
+            kind, "POST", f"/api/v1/verifications/{txn}/confirm", expect={200: None},
+            json={"otp": otp}, headers=self._key(),
+        )  # fmt: skip
+        if answer is None:
+            self.tally.lost.add(txn)
+            return False
+        body = answer.json()
+        if "vaccination_status" not in body or not body.get("attestation"):
+            self.tally.error("confirm without a status or attestation", str(body)[:200])
+        self.tally.confirmed.add(txn)
+        return True
+
+    async def _wrong(self, txn: str, otp: str, status: int, slug: str) -> dict[str, Any] | None:
+        wrong = f"{(int(otp) + 1) % 10**6:06d}"
+        answer = await self.api.call(
+            "verify.confirm_wrong", "POST", f"/api/v1/verifications/{txn}/confirm",
+            expect={status: slug}, json={"otp": wrong}, headers=self._key(),
+        )  # fmt: skip
+        return None if answer is None else dict(answer.json())
+
+    async def _state(self, txn: str, want: str) -> None:
+        answer = await self.api.call(
+            "verify.state", "GET", f"/api/v1/verifications/{txn}", expect={200: None},
+            headers=self._key(),
+        )  # fmt: skip
+        if answer is not None and answer.json().get("state") != want:
+            self.tally.error(f"state is not {want}", answer.text)
+
+    async def verify(self) -> None:
+        """Start, read the OTP, confirm; the txn is then `verified`."""
+        name, mobile = next(self.pools.alone)
+        started = await self._start(name, mobile)
+        if started and await self._confirm(*started):
+            await self._state(started[0], "verified")
+            self.pools.verified.append(mobile)
+
+    async def verify_cowin(self) -> None:
+        """The CoWIN KYC-VS facade: generateOTP, confirmOTP with sha256(OTP), status."""
+        name, mobile = next(self.pools.alone)
+        future = self.watcher.expect(mobile)
+        answer = await self.api.call(
+            "cowin.generateOTP", "POST", "/api/v3/vaccination/generateOTP", expect={200: None},
+            json={"mobile_number": mobile, "full_name": name}, headers=self._key(),
+        )  # fmt: skip
+        if answer is None:
+            self.watcher.forget(mobile)
+            return
+        txn = answer.json()["txnId"]
+        otp = await self._otp(future, mobile, "a CoWIN verification")
+        if otp is None:
+            return
+        answer = await self.api.call(
+            "cowin.confirmOTP", "POST", "/api/v3/vaccination/confirmOTP", expect={200: None},
+            json={"otp": sha256_hex(otp), "txnId": txn}, headers=self._key(),
+        )  # fmt: skip
+        if answer is None:
+            self.tally.lost.add(txn)
+            return
+        self.tally.confirmed.add(txn)
+        bearer = {"Authorization": f"Bearer {answer.json()['token']}"}
+        answer = await self.api.call(
+            "cowin.status", "GET", "/api/v3/vaccination/status", expect={200: None},
+            headers=bearer,
+        )  # fmt: skip
+        if answer is not None and "vaccination_status" not in answer.json():
+            self.tally.error("CoWIN status without vaccination_status", answer.text)
+
+    async def wrong_otp(self) -> None:
+        """A wrong OTP first; then the right one, or two more wrong ones (locked)."""
+        name, mobile = next(self.pools.alone)
+        started = await self._start(name, mobile)
+        if started is None:
+            return
+        txn, otp = started
+        first = await self._wrong(txn, otp, 400, "invalid-otp")
+        if first is None:
+            return
+        if first.get("attempts_left") != 2:
+            self.tally.error("a first wrong OTP does not leave 2 attempts", str(first))
+        if self.rng.random() < 0.5:
+            if await self._confirm(txn, otp):
+                await self._state(txn, "verified")
+            return
+        if await self._wrong(txn, otp, 400, "invalid-otp") is None:
+            return
+        if await self._wrong(txn, otp, 429, "too-many-attempts") is None:
+            return
+        self.tally.locked.add(txn)
+        await self._state(txn, "locked")
+
+    async def unmatched(self) -> None:
+        """A pair that matches nobody: 202 all the same, then any OTP fails like a wrong one."""
+        if self.rng.random() < 0.5:
+            mobile = next(self.pools.unregistered)
+        else:
+            _, mobile = next(self.pools.alone)
+        body = {"full_name": UNMATCHED_NAME, "mobile_number": mobile, "purpose": "travel"}
+        answer = await self.api.call(
+            "verify.start", "POST", "/api/v1/verifications", expect={202: None},
+            json=body, headers=self._key(),
+        )  # fmt: skip
+        if answer is None:
+            return
+        txn = answer.json()["txn_id"]
+        if await self._wrong(txn, "123455", 400, "invalid-otp") is not None:
+            await self._state(txn, "pending")
+
+    async def resend(self) -> None:
+        """A resend too soon (429), then one after the cooldown: the old OTP no longer works,
+        the new one does. Near the end of the run only the early resend is tried."""
+        name, mobile = next(self.pools.alone)
+        started = await self._start(name, mobile)
+        if started is None:
+            return
+        txn, otp = started
+        early = await self.api.call(
+            "verify.resend", "POST", f"/api/v1/verifications/{txn}/resend",
+            expect={429: "resend-too-soon"}, headers=self._key(),
+        )  # fmt: skip
+        if early is None:
+            return
+        wait = float(early.headers.get("Retry-After", "30")) + 0.5
+        if time.monotonic() + wait + OTP_WAIT_S > self.ends_at + DRAIN_S / 2:
+            await self._confirm(txn, otp)
+            return
+        await asyncio.sleep(wait)
+        future = self.watcher.expect(mobile)
+        answer = await self.api.call(
+            "verify.resend", "POST", f"/api/v1/verifications/{txn}/resend", expect={202: None},
+            headers=self._key(),
+        )  # fmt: skip
+        if answer is None:
+            self.watcher.forget(mobile)
+            return
+        fresh = await self._otp(future, mobile, "a resend")
+        if fresh is None:
+            return
+        if fresh != otp:
+            old = await self.api.call(
+                "verify.confirm_old", "POST", f"/api/v1/verifications/{txn}/confirm",
+                expect={400: "invalid-otp"}, json={"otp": otp}, headers=self._key(),
+            )  # fmt: skip
+            if old is None:
+                return
+        await self._confirm(txn, fresh)
+
+    async def rate_limited(self) -> None:
+        """A provider with a small rate limit: some of its starts are refused with 429."""
+        body = {"full_name": UNMATCHED_NAME, "mobile_number": next(self.pools.unregistered)}
+        await self.api.call(
+            "verify.start_tight", "POST", "/api/v1/verifications",
+            expect={202: None, 429: "rate-limited"},
+            json=body | {"purpose": "travel"}, headers=self._key(self.keys.tight),
+        )  # fmt: skip
+
+    async def hosted_session(self) -> None:
+        """Open a hosted check for a website, then read its state."""
+        body = {"return_url": RETURN_URL, "purpose": "travel"}
+        answer = await self.api.call(
+            "hosted.create", "POST", "/api/v1/hosted-sessions", expect={201: None},
+            json=body | {"language": self.rng.choice(LANGUAGES)}, headers=self._key(),
+        )  # fmt: skip
+        if answer is None:
+            return
+        session = answer.json()["session_id"]
+        answer = await self.api.call(
+            "hosted.state", "GET", f"/api/v1/hosted-sessions/{session}", expect={200: None},
+            headers=self._key(),
+        )  # fmt: skip
+        if answer is not None and answer.json().get("step") != "details":
+            self.tally.error("a new hosted session is not at the details step", answer.text)
+
+    async def healthz(self) -> None:
+        await self.api.call("healthz", "GET", "/healthz", expect={200: None})
+
+    async def readyz(self) -> None:
+        await self.api.call("readyz", "GET", "/readyz", expect={200: None})
+
+    # --- citizens ----------------------------------------------------------------------------
+
+    async def citizen_login(self) -> None:
+        """Log in (native API, or the CoWIN public login), list the people and the access log;
+        on a mobile verified earlier in the run, the log must show that verification."""
+        verified = bool(self.pools.verified) and self.rng.random() < 0.5
+        mobile = self.pools.verified.popleft() if verified else next(self.pools.households)
+        token = await self._log_in(mobile)
+        if token is None:
+            return
+        bearer = {"Authorization": f"Bearer {token}"}
+        people = await self.api.call(
+            "citizen.beneficiaries", "GET", "/api/v1/citizen/beneficiaries", expect={200: None},
+            headers=bearer,
+        )  # fmt: skip
+        log = await self.api.call(
+            "citizen.access_log", "GET", "/api/v1/citizen/access-log", expect={200: None},
+            headers=bearer,
+        )  # fmt: skip
+        if people is None or log is None:
+            return
+        refs = [person["reference_id"] for person in people.json()]
+        if not refs:
+            self.tally.error("a registered mobile logged in with nobody on it", mobile)
+            return
+        self.pools.sessions.append(Session(token, refs, time.monotonic()))
+        ours = [e for e in log.json() if e["provider_id"] == self.keys.main_id]
+        if verified and not any(e["outcome"] == "verified" for e in ours):
+            self.tally.error("a verification is missing from the citizen's access log", mobile)
+
+    async def _log_in(self, mobile: str) -> str | None:
+        future = self.watcher.expect(mobile)
+        cowin = self.rng.random() < 1 / 3
+        if cowin:
+            url, body, kind = "/api/v2/auth/public/generateOTP", {"mobile": mobile}, "cowin.login"
+        else:
+            url, body, kind = "/api/v1/citizen/login", {"mobile_number": mobile}, "citizen.login"
+        answer = await self.api.call(kind, "POST", url, expect={200: None, 202: None}, json=body)
+        if answer is None:
+            self.watcher.forget(mobile)
+            return None
+        otp = await self._otp(future, mobile, "a citizen login")
+        if otp is None:
+            return None
+        if cowin:
+            txn = answer.json()["txnId"]
+            url, body = "/api/v2/auth/public/confirmOTP", {"otp": sha256_hex(otp), "txnId": txn}
+        else:
+            url, body = f"/api/v1/citizen/login/{answer.json()['txn_id']}/confirm", {"otp": otp}
+        answer = await self.api.call(f"{kind}_confirm", "POST", url, expect={200: None}, json=body)
+        return None if answer is None else str(answer.json()["token"])
+
+    def _session(self) -> Session | None:
+        fresh = [s for s in self.pools.sessions if time.monotonic() - s.since < SESSION_REUSE_S]
+        return self.rng.choice(fresh) if fresh else None
+
+    async def citizen_reads(self) -> None:
+        """A logged-in citizen reads the people, the access log, and one more list."""
+        session = self._session()
+        if session is None:
+            await self.citizen_login()
+            return
+        bearer = {"Authorization": f"Bearer {session.token}"}
+        last = self.rng.choice(("blocks", "corrections", "share-links"))
+        for what in ("beneficiaries", "access-log", last):
+            answer = await self.api.call(
+                f"citizen.{what.replace('-', '_')}", "GET", f"/api/v1/citizen/{what}",
+                expect={200: None}, headers=bearer,
+            )  # fmt: skip
+            if answer is None:
+                return
+
+    async def share_card(self) -> None:
+        """Mostly a card or page of a link made earlier; sometimes a new link, its page and
+        its card (the first fetch renders it)."""
+        if self.pools.links and self.rng.random() >= 0.15:
+            link = self.rng.choice(self.pools.links)
+            size = self.rng.choice(("square", "wide"))
+            await self._card(f"/s/{link}/card.png?size={size}")
+            return
+        session = self._session()
+        if session is None:
+            await self.citizen_login()
+            return
+        body = {
+            "reference_id": self.rng.choice(session.refs),
+            "days": 30,
+            "name_on_card": self.rng.choice(("full", "initials", "hidden")),
+            "language": self.rng.choice(LANGUAGES),
+        }
+        answer = await self.api.call(
+            "share.create", "POST", "/api/v1/citizen/share-links", expect={201: None},
+            json=body, headers={"Authorization": f"Bearer {session.token}"},
+        )  # fmt: skip
+        if answer is None:
+            return
+        link = answer.json()["link_id"]
+        page = await self.api.call("share.page", "GET", f"/s/{link}", expect={200: None})
+        if page is not None and await self._card(f"/s/{link}/card.png?size=square"):
+            self.pools.links.append(link)
+
+    async def _card(self, url: str) -> bool:
+        answer = await self.api.call("share.card", "GET", url, expect={200: None})
+        if answer is None:
+            return False
+        if not answer.content.startswith(b"\x89PNG"):
+            self.tally.error("a share card is not a PNG", answer.headers.get("content-type", ""))
+            return False
+        return True
+
+
+async def arrivals(mix: Mix, *, rate: float, seconds: float, seed: int) -> None:
+    """Start scenarios at `rate` requests/s (evenly spaced) for `seconds`, then wait up to
+    `DRAIN_S` for the ones still running; a scenario cut off there is an error."""
+    rng = random.Random(seed)
+    names = list(SCENARIOS)
+    weights = [SCENARIOS[name][0] for name in names]
+    gap = mean_requests() / rate
+    running: set[asyncio.Task[None]] = set()
+    begin = time.monotonic()
+    mix.tally.window = (begin, begin + seconds)
+    mix.ends_at = begin + seconds
+    at = 0.0
+    while at < seconds:
+        await asyncio.sleep(max(0.0, begin + at - time.monotonic()))
+        mix.tally.lags_s.append(time.monotonic() - begin - at)
+        if len(running) >= MAX_IN_FLIGHT:
+            mix.tally.dropped += 1
+        else:
+            task = asyncio.create_task(mix.run(rng.choices(names, weights)[0]))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        at += gap
+    if running:
+        _, unfinished = await asyncio.wait(set(running), timeout=DRAIN_S)
+        for task in unfinished:
+            task.cancel()
+            mix.tally.error("scenario unfinished after the drain", task.get_name())

@@ -13,12 +13,13 @@ PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 BROWSER_PACKAGES := chromium fonts-noto-core libfribidi0
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit install browser-deps clean help bench
+.PHONY: run test lint typecheck unit install browser-deps clean help bench soak
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite"
 	@echo "make bench - benchmarks at 1M people; ratios against same-run baselines in bench/results"
+	@echo "make soak  - 10 minutes of mixed traffic at a fixed rate, then \$$(SOAK_THEN) (long fuzzing)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kyvs needs Python 3.11 or newer")'
@@ -60,6 +61,20 @@ test: lint typecheck
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
+
+# `make soak SOAK_ARGS="--postgres"` for PostgreSQL + Redis with 2 workers, `--seconds 60` for a
+# short run. Then the target named by SOAK_THEN, when some makefile defines it (the long
+# Schemathesis fuzzing); SOAK_THEN= skips it. Fails if either failed, after running both.
+SOAK_ARGS ?=
+SOAK_THEN ?= fuzz-long
+soak: $(DEV_STAMP)
+	@status=0; $(BIN)/python bench/soak.py $(SOAK_ARGS) || status=$$?; \
+	if [ -n "$(SOAK_THEN)" ] && grep -qE '^$(SOAK_THEN):' $(MAKEFILE_LIST); then \
+		$(MAKE) -f $(firstword $(MAKEFILE_LIST)) $(SOAK_THEN) || status=$$?; \
+	elif [ -n "$(SOAK_THEN)" ]; then \
+		echo "no '$(SOAK_THEN)' target yet: the long fuzzing is skipped"; \
+	fi; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

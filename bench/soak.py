@@ -219,6 +219,7 @@ def soak(options: argparse.Namespace, work: Path) -> tuple[list[soak_report.Chec
             cores = meter.stop()
             samples = list(sampler.samples)
         entries = access_entries(config, keys.main_id)
+        audited = int(query(config, "SELECT count(*) FROM api_audit")[0][0])
         server_log = server.log
         log_verdict = soak_report.log_check(server_log)
     arrivals_from, arrivals_to = (at - origin for at in tally.window)
@@ -228,7 +229,8 @@ def soak(options: argparse.Namespace, work: Path) -> tuple[list[soak_report.Chec
         samples, warmup_s=arrivals_from + options.warmup, end_s=arrivals_to
     )
     rate, rate_figures = soak_report.rate_check(tally, target=options.rate, seconds=options.seconds)
-    checks = [errors, access, memory, rate, log_verdict[0]]
+    audit = soak_report.audit_check(log_verdict[1]["answered"], audited)
+    checks = [errors, access, memory, rate, log_verdict[0], audit]
     data = {
         "benchmark": "soak",
         "label": where.label,

@@ -153,8 +153,12 @@ class Mix:
         if answer is None:
             self.watcher.forget(mobile)
             return None
+        txn = answer.json()["txn_id"]
         otp = await self._otp(future, mobile, "a verification")
-        return None if otp is None else (answer.json()["txn_id"], otp)
+        if otp is None:
+            return None
+        self.tally.reached.add(txn)
+        return txn, otp
 
     async def _confirm(self, txn: str, otp: str, kind: str = "verify.confirm") -> bool:
         answer = await self.api.call(
@@ -209,6 +213,7 @@ class Mix:
         otp = await self._otp(future, mobile, "a CoWIN verification")
         if otp is None:
             return
+        self.tally.reached.add(txn)
         answer = await self.api.call(
             "cowin.confirmOTP", "POST", "/api/v3/vaccination/confirmOTP", expect={200: None},
             json={"otp": sha256_hex(otp), "txnId": txn}, headers=self._key(),
@@ -262,6 +267,7 @@ class Mix:
         if answer is None:
             return
         txn = answer.json()["txn_id"]
+        self.tally.unmatched.add(txn)
         if await self._wrong(txn, "123455", 400, "invalid-otp") is not None:
             await self._state(txn, "pending")
 

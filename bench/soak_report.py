@@ -4,8 +4,10 @@ Checks:
 - **zero errors**: no transport error, 5xx or unexpected status, no scenario error, no arrival
   dropped or cut off; expected refusals (wrong OTPs, rate limits…) are counted apart;
 - **access log exactly once**: every txn the client saw confirmed has exactly one `verified`
-  entry, every txn it saw locked one `locked` entry, and no `verified` entry names a txn the
-  client did not see confirmed (unless that answer was lost);
+  entry, every txn it saw locked one `locked` entry, every txn whose OTP it received one
+  `requested` entry; no `verified` entry names a txn the client did not see confirmed (unless
+  that answer was lost), and no entry at all a pair that matched nobody;
+- **audit complete**: `api_audit` holds one row per request the server's access log shows;
 - **memory flat**: each worker's RSS grows less than `RSS_GROWTH_LIMIT` from the end of the
   warm-up to the end of the run (medians of a stretch at each end; the slope is reported);
 - **rate held**: the requests started in the timed window reach `RATE_FLOOR` of the target;
@@ -53,6 +55,7 @@ def access_check(
     """Compare the `(txn id, outcome) -> entries` of the access log with what the client saw."""
     verified = {txn: n for (txn, outcome), n in entries.items() if outcome == "verified"}
     locked = {txn: n for (txn, outcome), n in entries.items() if outcome == "locked"}
+    requested = {txn: n for (txn, outcome), n in entries.items() if outcome == "requested"}
     figures = {
         "confirmed_by_client": len(tally.confirmed),
         "verified_entries": sum(verified.values()),
@@ -66,14 +69,30 @@ def access_check(
         "locked_entries": sum(locked.values()),
         "locked_missing": sorted(tally.locked - locked.keys())[:20],
         "locked_duplicated": sorted(t for t, n in locked.items() if n > 1)[:20],
-        "requested_entries": sum(n for (_, o), n in entries.items() if o == "requested"),
+        "reached_by_client": len(tally.reached),
+        "requested_entries": sum(requested.values()),
+        "requested_missing": sorted(tally.reached - requested.keys())[:20],
+        "requested_duplicated": sorted(t for t, n in requested.items() if n > 1)[:20],
+        "unmatched_by_client": len(tally.unmatched),
+        "unmatched_logged": sorted(tally.unmatched & {t for t, _ in entries})[:20],
     }
-    bad = ("missing", "duplicated", "unexpected", "locked_missing", "locked_duplicated")
+    bad = (
+        "missing",
+        "duplicated",
+        "unexpected",
+        "locked_missing",
+        "locked_duplicated",
+        "requested_missing",
+        "requested_duplicated",
+        "unmatched_logged",
+    )
     passed = not any(figures[k] for k in bad)
     detail = (
         f"{figures['confirmed_by_client']} confirmed by the client, "
         f"{figures['verified_entries']} verified entries for {figures['verified_txns']} txns; "
         f"{figures['locked_by_client']} locked, {figures['locked_entries']} locked entries; "
+        f"{figures['reached_by_client']} OTPs received, {figures['requested_entries']} "
+        f"requested entries; {figures['unmatched_by_client']} unmatched pairs; "
         + ", ".join(f"{k} {len(figures[k])}" for k in bad)
     )
     return Check("access log exactly once", passed, detail), figures
@@ -129,7 +148,7 @@ def rate_check(tally: Tally, *, target: float, seconds: float) -> tuple[Check, d
 
 def log_check(path: Path) -> tuple[Check, dict[str, Any]]:
     """ERROR lines, tracebacks and 5xx answers in the server's JSON log."""
-    errors = warnings = server_errors = 0
+    errors = warnings = server_errors = answered = 0
     examples: list[str] = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
@@ -141,14 +160,27 @@ def log_check(path: Path) -> tuple[Check, dict[str, Any]]:
         bad = level in {"ERROR", "CRITICAL"} or "exception" in record
         bad = bad or (isinstance(status, int) and status >= 500)
         warnings += level == "WARNING"
+        answered += isinstance(status, int) and "method" in record
         if bad:
             errors += level in {"ERROR", "CRITICAL"} or "exception" in record
             server_errors += isinstance(status, int) and status >= 500
             if len(examples) < 10:
                 examples.append(str(record.get("message", ""))[:300])
-    figures = {"errors": errors, "warnings": warnings, "5xx": server_errors, "examples": examples}
+    figures = {
+        "errors": errors,
+        "warnings": warnings,
+        "5xx": server_errors,
+        "answered": answered,
+        "examples": examples,
+    }
     detail = f"{errors} error lines, {server_errors} 5xx, {warnings} warnings"
     return Check("server log clean", errors == 0 and server_errors == 0, detail), figures
+
+
+def audit_check(answered: int, audited: int) -> Check:
+    """Rows in `api_audit` against requests in the server's access log."""
+    detail = f"{audited} audit rows for {answered} requests answered"
+    return Check("audit complete", answered > 0 and audited == answered, detail)
 
 
 def write(

@@ -40,6 +40,8 @@ class Tally:
     confirmed: set[str] = field(default_factory=set)  # txns the client saw verified
     lost: set[str] = field(default_factory=set)  # confirmations whose answer never came
     locked: set[str] = field(default_factory=set)  # txns the client saw locked
+    reached: set[str] = field(default_factory=set)  # txns whose OTP reached the person
+    unmatched: set[str] = field(default_factory=set)  # txns of pairs that match nobody
 
     def error(self, what: str, example: str = "") -> None:
         """Count one error of kind `what`; keep the first few examples."""
@@ -80,6 +82,8 @@ class Tally:
             "confirmed": len(self.confirmed),
             "lost_confirmations": len(self.lost),
             "locked": len(self.locked),
+            "reached": len(self.reached),
+            "unmatched": len(self.unmatched),
         }
 
 

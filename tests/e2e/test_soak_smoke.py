@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKS = {"zero errors", "access log exactly once", "memory flat", "rate held", "server log clean"}
+CHECKS = {
+    "zero errors",
+    "access log exactly once",
+    "memory flat",
+    "rate held",
+    "server log clean",
+    "audit complete",
+}
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@
 
 The figures come from `make soak` (10 minutes); this keeps the soak runnable and its checks
 honest: no error, each confirmed verification in the access log exactly once, flat memory,
-the rate held and a clean server log.
+the rate held, a clean server log, a complete audit and no stale rate-limit counters.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ CHECKS = {
     "rate held",
     "server log clean",
     "audit complete",
+    "counters purged",
 }
 
 

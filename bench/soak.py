@@ -220,6 +220,7 @@ def soak(options: argparse.Namespace, work: Path) -> tuple[list[soak_report.Chec
             samples = list(sampler.samples)
         entries = access_entries(config, keys.main_id)
         audited = int(query(config, "SELECT count(*) FROM api_audit")[0][0])
+        expiries = [int(at) for (at,) in query(config, "SELECT expires_at FROM rate_counters")]
         server_log = server.log
         log_verdict = soak_report.log_check(server_log)
     arrivals_from, arrivals_to = (at - origin for at in tally.window)
@@ -230,7 +231,8 @@ def soak(options: argparse.Namespace, work: Path) -> tuple[list[soak_report.Chec
     )
     rate, rate_figures = soak_report.rate_check(tally, target=options.rate, seconds=options.seconds)
     audit = soak_report.audit_check(log_verdict[1]["answered"], audited)
-    checks = [errors, access, memory, rate, log_verdict[0], audit]
+    counters = soak_report.counters_check(expiries, now_s=time.time())
+    checks = [errors, access, memory, rate, log_verdict[0], audit, counters]
     data = {
         "benchmark": "soak",
         "label": where.label,

@@ -15,6 +15,7 @@ then show that verification).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import random
 import time
@@ -44,6 +45,8 @@ SCENARIOS: dict[str, tuple[float, float]] = {
     "wrong_otp": (5, 4.5),
     "unmatched": (5, 3),
     "resend": (2, 5),
+    "double_confirm": (2, 3),
+    "lock_race": (2, 5),
     "citizen_login": (5, 4),
     "citizen_reads": (12, 3),
     "share_card": (8, 1.3),
@@ -141,8 +144,10 @@ class Mix:
             self.tally.error(f"no OTP for {what} in {OTP_WAIT_S:g} s", mobile)
             return None
 
-    async def _start(self, name: str, mobile: str) -> tuple[str, str] | None:
-        """Start a verification of a matching pair: (txn id, OTP) once the SMS is there."""
+    async def _start(self) -> tuple[str, str, str] | None:
+        """Start verifying the next person alone on a mobile: (mobile, txn id, OTP) once the
+        SMS is there."""
+        name, mobile = next(self.pools.alone)
         future = self.watcher.expect(mobile)
         body = {"full_name": name, "mobile_number": mobile, "purpose": "travel"}
         body["language"] = self.rng.choice(LANGUAGES)
@@ -158,7 +163,7 @@ class Mix:
         if otp is None:
             return None
         self.tally.reached.add(txn)
-        return txn, otp
+        return mobile, txn, otp
 
     async def _confirm(self, txn: str, otp: str, kind: str = "verify.confirm") -> bool:
         answer = await self.api.call(
@@ -174,11 +179,23 @@ class Mix:
         self.tally.confirmed.add(txn)
         return True
 
-    async def _wrong(self, txn: str, otp: str, status: int, slug: str) -> dict[str, Any] | None:
+    async def _wrong(
+        self,
+        txn: str,
+        otp: str,
+        status: int | None,
+        slug: str | None,
+        kind: str = "verify.confirm_wrong",
+    ) -> dict[str, Any] | None:
+        """A wrong OTP, answered `status` with problem `slug` (None: a wrong OTP's 400 or the
+        429 of a locked txn)."""
         wrong = f"{(int(otp) + 1) % 10**6:06d}"
+        expect: dict[int, str | None] = (
+            {400: "invalid-otp", 429: "too-many-attempts"} if status is None else {status: slug}
+        )
         answer = await self.api.call(
-            "verify.confirm_wrong", "POST", f"/api/v1/verifications/{txn}/confirm",
-            expect={status: slug}, json={"otp": wrong}, headers=self._key(),
+            kind, "POST", f"/api/v1/verifications/{txn}/confirm",
+            expect=expect, json={"otp": wrong}, headers=self._key(),
         )  # fmt: skip
         return None if answer is None else dict(answer.json())
 
@@ -192,11 +209,10 @@ class Mix:
 
     async def verify(self) -> None:
         """Start, read the OTP, confirm; the txn is then `verified`."""
-        name, mobile = next(self.pools.alone)
-        started = await self._start(name, mobile)
-        if started and await self._confirm(*started):
-            await self._state(started[0], "verified")
-            self.pools.verified.append(mobile)
+        started = await self._start()
+        if started and await self._confirm(*started[1:]):
+            await self._state(started[1], "verified")
+            self.pools.verified.append(started[0])
 
     async def verify_cowin(self) -> None:
         """The CoWIN KYC-VS facade: generateOTP, confirmOTP with sha256(OTP), status."""
@@ -232,11 +248,10 @@ class Mix:
 
     async def wrong_otp(self) -> None:
         """A wrong OTP first; then the right one, or two more wrong ones (locked)."""
-        name, mobile = next(self.pools.alone)
-        started = await self._start(name, mobile)
+        started = await self._start()
         if started is None:
             return
-        txn, otp = started
+        _mobile, txn, otp = started
         first = await self._wrong(txn, otp, 400, "invalid-otp")
         if first is None:
             return
@@ -250,6 +265,44 @@ class Mix:
             return
         if await self._wrong(txn, otp, 429, "too-many-attempts") is None:
             return
+        self.tally.locked.add(txn)
+        await self._state(txn, "locked")
+
+    async def double_confirm(self) -> None:
+        """The right OTP sent twice at once (a double click): one 200, one 409, one entry."""
+        started = await self._start()
+        if started is None:
+            return
+        _mobile, txn, otp = started
+        url, body = f"/api/v1/verifications/{txn}/confirm", {"otp": otp}
+        expect: dict[int, str | None] = {200: None, 409: "txn-already-used"}
+        once = functools.partial(
+            self.api.call, "verify.confirm_twice", "POST", url, expect=expect, json=body
+        )
+        answers = await asyncio.gather(once(headers=self._key()), once(headers=self._key()))
+        if any(answer is None for answer in answers):
+            self.tally.lost.add(txn)
+            return
+        codes = sorted(answer.status_code for answer in answers if answer is not None)
+        if codes != [200, 409]:
+            self.tally.error("a double confirmation did not give one 200 and one 409", str(codes))
+        if 200 in codes:
+            self.tally.confirmed.add(txn)
+
+    async def lock_race(self) -> None:
+        """Four wrong OTPs at once: two 400, then locked (429) for the rest; one locked entry."""
+        started = await self._start()
+        if started is None:
+            return
+        _mobile, txn, otp = started
+        answers = await asyncio.gather(
+            *(self._wrong(txn, otp, None, None, kind="verify.confirm_burst") for _ in range(4))
+        )
+        if any(answer is None for answer in answers):
+            return
+        slugs = sorted(str(a.get("type", "")).rsplit("/", 1)[-1] for a in answers if a)
+        if slugs != ["invalid-otp", "invalid-otp", "too-many-attempts", "too-many-attempts"]:
+            self.tally.error("four wrong OTPs at once did not lock after three", str(slugs))
         self.tally.locked.add(txn)
         await self._state(txn, "locked")
 
@@ -274,11 +327,10 @@ class Mix:
     async def resend(self) -> None:
         """A resend too soon (429), then one after the cooldown: the old OTP no longer works,
         the new one does. Near the end of the run only the early resend is tried."""
-        name, mobile = next(self.pools.alone)
-        started = await self._start(name, mobile)
+        started = await self._start()
         if started is None:
             return
-        txn, otp = started
+        mobile, txn, otp = started
         early = await self.api.call(
             "verify.resend", "POST", f"/api/v1/verifications/{txn}/resend",
             expect={429: "resend-too-soon"}, headers=self._key(),

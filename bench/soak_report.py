@@ -8,6 +8,8 @@ Checks:
   `requested` entry; no `verified` entry names a txn the client did not see confirmed (unless
   that answer was lost), and no entry at all a pair that matched nobody;
 - **audit complete**: `api_audit` holds one row per request the server's access log shows;
+- **counters purged**: no rate-limit counter in the database expired more than `STALE_S` ago
+  (the server deletes them every minute; Redis expires its own);
 - **memory flat**: each worker's RSS grows less than `RSS_GROWTH_LIMIT` from the end of the
   warm-up to the end of the run (medians of a stretch at each end; the slope is reported);
 - **rate held**: the requests started in the timed window reach `RATE_FLOOR` of the target;
@@ -29,6 +31,7 @@ from soak_tally import Tally
 RSS_GROWTH_LIMIT = 0.10
 RATE_FLOOR = 0.90
 MEDIAN_SPAN_S = 30.0
+STALE_S = 150.0  # two purge periods (60 s) and some slack
 
 
 @dataclass
@@ -181,6 +184,13 @@ def audit_check(answered: int, audited: int) -> Check:
     """Rows in `api_audit` against requests in the server's access log."""
     detail = f"{audited} audit rows for {answered} requests answered"
     return Check("audit complete", answered > 0 and audited == answered, detail)
+
+
+def counters_check(expiries: Sequence[int], *, now_s: float) -> Check:
+    """Rate-limit counters in the database that expired long ago (the purge job's work)."""
+    stale = sum(at < now_s - STALE_S for at in expiries)
+    detail = f"{stale} of {len(expiries)} counters expired more than {STALE_S:g} s ago"
+    return Check("counters purged", stale == 0, detail)
 
 
 def write(

@@ -54,6 +54,7 @@ from soak_mix import RETURN_URL, SCENARIOS, Keys, Mix, Pools, arrivals, unregist
 from soak_tally import Api, Tally
 
 SEED = 7
+PRIMING_CONNECTIONS = 6  # enough that each worker is very likely primed
 
 
 def arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -184,19 +185,21 @@ def access_entries(config: Config, provider_id: str) -> dict[tuple[str, str], in
 async def drive(
     server_base: str, config: Config, keys: Keys, pool: Pools, options: argparse.Namespace
 ) -> Tally:
-    """Prime every scenario once, then the timed arrivals."""
+    """Prime every worker (several connections at once), then the timed arrivals."""
     tally = Tally()
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with (
-        httpx.AsyncClient(base_url=server_base, timeout=30, limits=limits) as client,
-        watching(config) as watcher,
-    ):
-        mix = Mix(Api(client, tally), pool, watcher, keys, random.Random(SEED))
-        mix.ends_at = time.monotonic()  # priming takes the short way through `resend`
-        for name in SCENARIOS:
-            await mix.run(name)
+    async with watching(config) as watcher:
+
+        async def prime(number: int) -> None:
+            async with httpx.AsyncClient(base_url=server_base, timeout=30) as client:
+                rng = random.Random(SEED + number)
+                await Mix(Api(client, tally), pool, watcher, keys, rng).prime()
+
+        await asyncio.gather(*(prime(n) for n in range(1, PRIMING_CONNECTIONS + 1)))
         log(f"  primed; {options.seconds:g} s at {options.rate:g} requests/s")
-        await arrivals(mix, rate=options.rate, seconds=options.seconds, seed=SEED)
+        async with httpx.AsyncClient(base_url=server_base, timeout=30, limits=limits) as client:
+            mix = Mix(Api(client, tally), pool, watcher, keys, random.Random(SEED))
+            await arrivals(mix, rate=options.rate, seconds=options.seconds, seed=SEED)
     return tally
 
 

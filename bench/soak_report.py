@@ -209,13 +209,14 @@ def markdown(runs: Sequence[Mapping[str, Any]]) -> str:
     """The summary of soak runs: checks, rate, requests by kind, access log and memory."""
     lines = ["# kyvs soak", ""]
     for run in runs:
-        tally, rate = run["tally"], run["rate"]
+        tally, rate, host = run["tally"], run["rate"], run["machine"]
         lines += [
             f"## {run['label']}: {run['seconds']:g} s at {rate['target_per_s']:g} requests/s "
             f"({'PASS' if run['passed'] else 'FAIL'})",
             "",
             f"{run['people']:,} synthetic people + demo data; {run['workers']} worker(s); "
-            f"machine {run['machine']}. Cores used: "
+            f"{host['cpus']} CPUs, load {host['load_average_1m']} at the end, Python "
+            f"{host['python']}, {host['time']}. Cores used: "
             + ", ".join(f"{k} {v:.2f}" for k, v in run["cpu_cores"].items())
             + " (db_and_redis: every PostgreSQL and Redis process on the machine).",
             "",
@@ -239,6 +240,10 @@ def markdown(runs: Sequence[Mapping[str, Any]]) -> str:
             "",
             "Expected refusals: "
             + (", ".join(f"{k}: {v:,}" for k, v in tally["expected_refusals"].items()) or "none"),
+            "",
+            f"Distinct share cards fetched: {tally.get('distinct_cards', 'not counted')} (each "
+            "worker keeps the cards it rendered in an LRU cache bounded at 64 MiB, about 50 KB "
+            "a card: bounded growth that the memory check sees).",
             "",
             "Errors: " + (", ".join(f"{k}: {v:,}" for k, v in tally["errors"].items()) or "none"),
             "",

@@ -26,7 +26,8 @@ EXAMPLES_KEPT = 30
 class Tally:
     """Counters of one soak run, filled by every request and scenario."""
 
-    window: tuple[float, float] = (0.0, float("inf"))  # monotonic bounds of the timed arrivals
+    # monotonic bounds of the timed arrivals (none until they start: priming is not counted)
+    window: tuple[float, float] = (float("inf"), float("inf"))
     requests: Counter[str] = field(default_factory=Counter)
     in_window: int = 0
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
@@ -42,6 +43,7 @@ class Tally:
     locked: set[str] = field(default_factory=set)  # txns the client saw locked
     reached: set[str] = field(default_factory=set)  # txns whose OTP reached the person
     unmatched: set[str] = field(default_factory=set)  # txns of pairs that match nobody
+    cards: set[str] = field(default_factory=set)  # distinct card URLs (each cached by a worker)
 
     def error(self, what: str, example: str = "") -> None:
         """Count one error of kind `what`; keep the first few examples."""
@@ -84,6 +86,7 @@ class Tally:
             "locked": len(self.locked),
             "reached": len(self.reached),
             "unmatched": len(self.unmatched),
+            "distinct_cards": len(self.cards),
         }
 
 

@@ -50,7 +50,8 @@ from common import (
     running_server,
 )
 from load import Config, watching
-from soak_mix import RETURN_URL, SCENARIOS, Keys, Mix, Pools, arrivals, unregistered_mobiles
+from soak_mix import SCENARIOS, Mix, arrivals
+from soak_pools import RETURN_URL, Keys, Pools, unregistered_mobiles
 from soak_tally import Api, Tally
 
 SEED = 7

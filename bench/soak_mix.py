@@ -16,28 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import random
 import time
-from collections import deque
-from collections.abc import Callable, Coroutine, Iterator
-from dataclasses import dataclass, field
-from itertools import count
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from load import OtpWatcher
-from soak_tally import Api, Tally
+from soak_citizens import CitizenScenarios
+from soak_pools import LANGUAGES, OTP_WAIT_S, RETURN_URL, UNMATCHED_NAME, sha256_hex
 
-OTP_WAIT_S = 15.0
 MAX_IN_FLIGHT = 400
 DRAIN_S = 60.0  # after the last arrival, for scenarios still running (a resend waits 30 s)
-SESSIONS_KEPT = 200
-LINKS_KEPT = 200
-SESSION_REUSE_S = 600.0  # citizen sessions last 15 minutes
-LANGUAGES = ("en", "hi", "gu", "mr")
-NEW_LINK_SHARE = 0.05  # of share-card arrivals; the rest fetch cards of links made earlier
-RETURN_URL = "http://127.0.0.1:9/kyvs/return"
-UNMATCHED_NAME = "Zorawar Quixote Xylander"
 
 # scenario: (weight, mean requests); the means set the arrival rate for a request rate.
 SCENARIOS: dict[str, tuple[float, float]] = {
@@ -64,62 +52,8 @@ def mean_requests() -> float:
     return sum(weight * per for weight, per in SCENARIOS.values()) / total
 
 
-@dataclass
-class Session:
-    """A logged-in citizen: the token and the people on the mobile."""
-
-    token: str
-    refs: list[str]
-    since: float
-
-
-@dataclass
-class Pools:
-    """What scenarios draw from; nothing is handed to two scenarios at once."""
-
-    alone: Iterator[tuple[str, str]]  # (full name, mobile) of people alone on their mobile
-    households: Iterator[str]  # mobiles for citizen logins, disjoint from `alone`
-    unregistered: Iterator[str]  # mobiles nobody is registered on
-    verified: deque[str] = field(default_factory=deque)  # mobiles verified in this run
-    sessions: deque[Session] = field(default_factory=lambda: deque(maxlen=SESSIONS_KEPT))
-    links: deque[str] = field(default_factory=lambda: deque(maxlen=LINKS_KEPT))
-
-
-def unregistered_mobiles(registered: set[str], seed: int) -> Iterator[str]:
-    """Valid mobile numbers that nobody in the registry has, in a seeded order."""
-    base = random.Random(seed).randrange(6_000_000_000, 9_000_000_000)
-    for n in count():
-        mobile = str(base + n * 7919 % 1_000_000_000)
-        if mobile not in registered:
-            yield mobile
-
-
-@dataclass
-class Keys:
-    """The API keys and ids of the soak's providers."""
-
-    main: str
-    main_id: str
-    tight: str  # a provider with a small rate limit: its 429s are expected
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-class Mix:
+class Mix(CitizenScenarios):
     """The scenarios, each a short sequence of requests with the checks a client would make."""
-
-    def __init__(
-        self, api: Api, pools: Pools, watcher: OtpWatcher, keys: Keys, rng: random.Random
-    ) -> None:
-        self.api = api
-        self.pools = pools
-        self.watcher = watcher
-        self.keys = keys
-        self.rng = rng
-        self.ends_at = float("inf")  # monotonic: when arrivals stop
-        self.tally: Tally = api.tally
 
     async def run(self, name: str) -> None:
         """Run scenario `name`, counting it; an exception in it is an error."""
@@ -133,17 +67,6 @@ class Mix:
             self.tally.finished[name] += 1
 
     # --- provider verifications ------------------------------------------------------------
-
-    def _key(self, key: str | None = None) -> dict[str, str]:
-        return {"X-Api-Key": key or self.keys.main}
-
-    async def _otp(self, future: asyncio.Future[str], mobile: str, what: str) -> str | None:
-        try:
-            return await asyncio.wait_for(future, OTP_WAIT_S)
-        except TimeoutError:
-            self.watcher.forget(mobile)
-            self.tally.error(f"no OTP for {what} in {OTP_WAIT_S:g} s", mobile)
-            return None
 
     async def _start(self) -> tuple[str, str, str] | None:
         """Start verifying the next person alone on a mobile: (mobile, txn id, OTP) once the
@@ -395,112 +318,6 @@ class Mix:
     async def readyz(self) -> None:
         await self.api.call("readyz", "GET", "/readyz", expect={200: None})
 
-    # --- citizens ----------------------------------------------------------------------------
-
-    async def citizen_login(self) -> None:
-        """Log in (native API, or the CoWIN public login), list the people and the access log;
-        on a mobile verified earlier in the run, the log must show that verification."""
-        verified = bool(self.pools.verified) and self.rng.random() < 0.5
-        mobile = self.pools.verified.popleft() if verified else next(self.pools.households)
-        token = await self._log_in(mobile)
-        if token is None:
-            return
-        bearer = {"Authorization": f"Bearer {token}"}
-        people = await self.api.call(
-            "citizen.beneficiaries", "GET", "/api/v1/citizen/beneficiaries", expect={200: None},
-            headers=bearer,
-        )  # fmt: skip
-        log = await self.api.call(
-            "citizen.access_log", "GET", "/api/v1/citizen/access-log", expect={200: None},
-            headers=bearer,
-        )  # fmt: skip
-        if people is None or log is None:
-            return
-        refs = [person["reference_id"] for person in people.json()]
-        if not refs:
-            self.tally.error("a registered mobile logged in with nobody on it", mobile)
-            return
-        self.pools.sessions.append(Session(token, refs, time.monotonic()))
-        ours = [e for e in log.json() if e["provider_id"] == self.keys.main_id]
-        if verified and not any(e["outcome"] == "verified" for e in ours):
-            self.tally.error("a verification is missing from the citizen's access log", mobile)
-
-    async def _log_in(self, mobile: str) -> str | None:
-        future = self.watcher.expect(mobile)
-        cowin = self.rng.random() < 1 / 3
-        if cowin:
-            url, body, kind = "/api/v2/auth/public/generateOTP", {"mobile": mobile}, "cowin.login"
-        else:
-            url, body, kind = "/api/v1/citizen/login", {"mobile_number": mobile}, "citizen.login"
-        answer = await self.api.call(kind, "POST", url, expect={200: None, 202: None}, json=body)
-        if answer is None:
-            self.watcher.forget(mobile)
-            return None
-        otp = await self._otp(future, mobile, "a citizen login")
-        if otp is None:
-            return None
-        if cowin:
-            txn = answer.json()["txnId"]
-            url, body = "/api/v2/auth/public/confirmOTP", {"otp": sha256_hex(otp), "txnId": txn}
-        else:
-            url, body = f"/api/v1/citizen/login/{answer.json()['txn_id']}/confirm", {"otp": otp}
-        answer = await self.api.call(f"{kind}_confirm", "POST", url, expect={200: None}, json=body)
-        return None if answer is None else str(answer.json()["token"])
-
-    def _session(self) -> Session | None:
-        fresh = [s for s in self.pools.sessions if time.monotonic() - s.since < SESSION_REUSE_S]
-        return self.rng.choice(fresh) if fresh else None
-
-    async def citizen_reads(self) -> None:
-        """A logged-in citizen reads the people, the access log, and one more list."""
-        session = self._session()
-        if session is None:
-            await self.citizen_login()
-            return
-        bearer = {"Authorization": f"Bearer {session.token}"}
-        last = self.rng.choice(("blocks", "corrections", "share-links"))
-        for what in ("beneficiaries", "access-log", last):
-            answer = await self.api.call(
-                f"citizen.{what.replace('-', '_')}", "GET", f"/api/v1/citizen/{what}",
-                expect={200: None}, headers=bearer,
-            )  # fmt: skip
-            if answer is None:
-                return
-
-    async def share_card(self) -> None:
-        """Mostly a card of a link made earlier; sometimes a new link, its page and its card
-        (the first fetch renders it; the worker then keeps it in its bounded card cache)."""
-        if self.pools.links and self.rng.random() >= NEW_LINK_SHARE:
-            link = self.rng.choice(self.pools.links)
-            size = self.rng.choice(("square", "wide"))
-            await self._card(f"/s/{link}/card.png?size={size}")
-            return
-        await self._new_link(self.rng.choice(LANGUAGES))
-
-    async def _new_link(self, language: str) -> str | None:
-        session = self._session()
-        if session is None:
-            await self.citizen_login()
-            return None
-        body = {
-            "reference_id": self.rng.choice(session.refs),
-            "days": 30,
-            "name_on_card": self.rng.choice(("full", "initials", "hidden")),
-            "language": language,
-        }
-        answer = await self.api.call(
-            "share.create", "POST", "/api/v1/citizen/share-links", expect={201: None},
-            json=body, headers={"Authorization": f"Bearer {session.token}"},
-        )  # fmt: skip
-        if answer is None:
-            return None
-        link = str(answer.json()["link_id"])
-        page = await self.api.call("share.page", "GET", f"/s/{link}", expect={200: None})
-        if page is None or not await self._card(f"/s/{link}/card.png?size=square"):
-            return None
-        self.pools.links.append(link)
-        return link
-
     async def prime(self) -> None:
         """Every scenario once, then a link with both cards in every language, before the
         timed run: on a connection of its own, so that several of them reach every worker
@@ -512,16 +329,6 @@ class Mix:
             link = await self._new_link(language)
             if link is not None:
                 await self._card(f"/s/{link}/card.png?size=wide")
-
-    async def _card(self, url: str) -> bool:
-        self.tally.cards.add(url)
-        answer = await self.api.call("share.card", "GET", url, expect={200: None})
-        if answer is None:
-            return False
-        if not answer.content.startswith(b"\x89PNG"):
-            self.tally.error("a share card is not a PNG", answer.headers.get("content-type", ""))
-            return False
-        return True
 
 
 async def arrivals(mix: Mix, *, rate: float, seconds: float, seed: int) -> None:

@@ -8,26 +8,56 @@ checked, forever. Redis expires its own counters; the database needs the purge j
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 
 from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_engine
+from kyvs.adapters.sql.engine import make_async_engine, make_engine
 from kyvs.adapters.sql.tables import rate_counters
+from kyvs.adapters.sql.verifications import SqlRateLimiter
 from kyvs.bootstrap import bootstrap
 from kyvs.domain.limits import Limit
 from kyvs.settings import Settings
 from kyvs.web import app as web_app
+from tests.integration.test_rate_limiter_contract import START, WINDOW, admitted
 
 pytestmark = pytest.mark.anyio
 HOUR_S = 3600
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def sql_limiter(request) -> AsyncIterator[SqlRateLimiter]:
+    url = request.getfixturevalue(f"{request.param}_url")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    async_engine = make_async_engine(url)
+    yield SqlRateLimiter(async_engine)
+    await async_engine.dispose()
+
+
 async def counters(wired) -> int:
-    async with wired.async_engine.connect() as connection:
+    """Rows in `rate_counters` (`wired`: anything with an `async_engine` or `engine`)."""
+    engine = getattr(wired, "async_engine", None) or wired.engine
+    async with engine.connect() as connection:
         query = select(func.count()).select_from(rate_counters)
         return int((await connection.execute(query)).scalar_one())
+
+
+async def test_purging_deletes_only_counters_no_limit_reads_any_more(sql_limiter):
+    old = Limit("mobile-h:m1", 4, WINDOW)
+    assert await admitted(sql_limiter, [old], START + 50, 4) == 4
+    recent = Limit("mobile-h:m2", 4, WINDOW)
+    assert await admitted(sql_limiter, [recent], START + 2 * WINDOW + 50, 4) == 4
+
+    # One window on, m2's window still weighs on its sliding limit; m1's two windows back do not.
+    now = START + 3 * WINDOW + 15
+    assert await sql_limiter.purge(now_s=now) == 1
+    assert await counters(sql_limiter) == 1
+    assert await admitted(sql_limiter, [recent], now, 5) == 1  # 4 * 0.75 = 3 still counted
+    assert await admitted(sql_limiter, [old], now, 6) == 4
 
 
 async def test_the_server_purges_counters_whose_windows_have_passed(sqlite_url, monkeypatch):

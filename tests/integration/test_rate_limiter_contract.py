@@ -1,23 +1,19 @@
 """Every RateLimiter adapter keeps the same promises: in memory, on SQLite and on PostgreSQL.
 
 The limits of SECURITY.md (OTPs per mobile, per-key rate, daily quota) are only as good as
-these promises, above all under concurrent requests. The SQL counters must also leave the
-database once no limit reads them (the soak found them kept forever).
+these promises, above all under concurrent requests.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
 
 from kyvs.adapters.memory.verification import MemoryRateLimiter
 from kyvs.adapters.sql import migrate
 from kyvs.adapters.sql.engine import make_async_engine, make_engine
-from kyvs.adapters.sql.tables import rate_counters
 from kyvs.adapters.sql.verifications import SqlRateLimiter
 from kyvs.domain.limits import Limit
 from kyvs.ports import Denied, RateLimiter
@@ -28,25 +24,18 @@ WINDOW = 60
 START = 1_000 * WINDOW  # the start of a fixed window, in epoch seconds
 
 
-@contextlib.asynccontextmanager
-async def migrated_sql_limiter(url: str) -> AsyncIterator[SqlRateLimiter]:
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    async_engine = make_async_engine(url)
-    try:
-        yield SqlRateLimiter(async_engine)
-    finally:
-        await async_engine.dispose()
-
-
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def limiter(request) -> AsyncIterator[RateLimiter]:
     if request.param == "memory":
         yield MemoryRateLimiter()
         return
-    async with migrated_sql_limiter(request.getfixturevalue(f"{request.param}_url")) as found:
-        yield found
+    url = request.getfixturevalue(f"{request.param}_url")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    async_engine = make_async_engine(url)
+    yield SqlRateLimiter(async_engine)
+    await async_engine.dispose()
 
 
 async def admitted(limiter: RateLimiter, limits: list[Limit], now_s: float, tries: int) -> int:
@@ -178,33 +167,3 @@ async def test_concurrent_acquisitions_on_many_keys_each_stop_at_their_limit(lim
     for key, result in zip("abc" * 8, results, strict=True):
         per_key[key] += result is None
     assert per_key == {"a": 3, "b": 3, "c": 3}
-
-
-# --- the SQL counters are purged once no limit reads them ------------------------------------
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def sql_limiter(request) -> AsyncIterator[SqlRateLimiter]:
-    async with migrated_sql_limiter(request.getfixturevalue(f"{request.param}_url")) as found:
-        yield found
-
-
-async def counters(limiter: SqlRateLimiter) -> int:
-    async with limiter.engine.connect() as connection:
-        return int(
-            (await connection.execute(select(func.count()).select_from(rate_counters))).scalar_one()
-        )
-
-
-async def test_purging_deletes_only_counters_no_limit_reads_any_more(sql_limiter):
-    old = Limit("mobile-h:m1", 4, WINDOW)
-    assert await admitted(sql_limiter, [old], START + 50, 4) == 4
-    recent = Limit("mobile-h:m2", 4, WINDOW)
-    assert await admitted(sql_limiter, [recent], START + 2 * WINDOW + 50, 4) == 4
-
-    # One window on, m2's window still weighs on its sliding limit; m1's two windows back do not.
-    now = START + 3 * WINDOW + 15
-    assert await sql_limiter.purge(now_s=now) == 1
-    assert await counters(sql_limiter) == 1
-    assert await admitted(sql_limiter, [recent], now, 5) == 1  # 4 * 0.75 = 3 still counted
-    assert await admitted(sql_limiter, [old], now, 6) == 4

@@ -14,14 +14,19 @@ import pytest
 from sqlalchemy import func, select
 
 from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.tables import rate_counters
 from kyvs.adapters.sql.verifications import SqlRateLimiter
 from kyvs.bootstrap import bootstrap
 from kyvs.domain.limits import Limit
 from kyvs.settings import Settings
 from kyvs.web import app as web_app
-from tests.integration.test_rate_limiter_contract import START, WINDOW, admitted
+from tests.integration.test_rate_limiter_contract import (
+    START,
+    WINDOW,
+    admitted,
+    migrated_sql_limiter,
+)
 
 pytestmark = pytest.mark.anyio
 HOUR_S = 3600
@@ -29,13 +34,8 @@ HOUR_S = 3600
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def sql_limiter(request) -> AsyncIterator[SqlRateLimiter]:
-    url = request.getfixturevalue(f"{request.param}_url")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    async_engine = make_async_engine(url)
-    yield SqlRateLimiter(async_engine)
-    await async_engine.dispose()
+    async with migrated_sql_limiter(request.getfixturevalue(f"{request.param}_url")) as found:
+        yield found
 
 
 async def counters(wired) -> int:

@@ -13,12 +13,13 @@ PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 BROWSER_PACKAGES := chromium fonts-noto-core libfribidi0
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit install browser-deps clean help bench fuzz-long audit
+.PHONY: run test lint typecheck unit install browser-deps clean help bench fuzz-long audit soak
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite"
 	@echo "make bench - benchmarks at 1M people; ratios against same-run baselines in bench/results"
+	@echo "make soak  - 10 minutes of mixed traffic at a fixed rate, then the long API fuzzing"
 	@echo "make fuzz-long - Schemathesis over the API, $(FUZZ_EXAMPLES) inputs per operation (minutes)"
 	@echo "make audit - known vulnerabilities in the installed dependencies (needs PyPI; run by CI)"
 
@@ -85,6 +86,16 @@ FUZZ_SCENARIOS ?= 1000
 fuzz-long: $(DEV_STAMP)
 	KYVS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) KYVS_FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) \
 		$(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_api_fuzz.py
+
+# `make soak SOAK_ARGS="--postgres"` for PostgreSQL + Redis with 2 workers, `--seconds 60` for a
+# short run. Then the target named by SOAK_THEN (default: `fuzz-long`, the long
+# Schemathesis fuzzing); SOAK_THEN= skips it. Fails if either failed, after running both.
+SOAK_ARGS ?=
+SOAK_THEN ?= fuzz-long
+soak: $(BENCH_STAMP)
+	@status=0; $(BIN)/python bench/soak.py $(SOAK_ARGS) || status=$$?; \
+	if [ -n "$(SOAK_THEN)" ]; then $(MAKE) --no-print-directory $(SOAK_THEN) || status=$$?; fi; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

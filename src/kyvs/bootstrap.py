@@ -195,6 +195,12 @@ class Container:
         if isinstance(store, RedisVerificationStore):
             await store.replay_access(now=self.clock.now())
 
+    async def purge_rate_counters(self) -> None:
+        """Delete expired rate-limit counters from the database (Redis expires its own)."""
+        limiter = self.rate_limiter
+        if isinstance(limiter, SqlRateLimiter):
+            await limiter.purge(now_s=self.clock.now().timestamp())
+
     @cached_property
     def verifier(self) -> Verifier:
         """The verification use cases, wired to the real adapters."""

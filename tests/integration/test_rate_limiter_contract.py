@@ -7,6 +7,7 @@ these promises, above all under concurrent requests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -24,18 +25,26 @@ WINDOW = 60
 START = 1_000 * WINDOW  # the start of a fixed window, in epoch seconds
 
 
+@contextlib.asynccontextmanager
+async def migrated_sql_limiter(url: str) -> AsyncIterator[SqlRateLimiter]:
+    """A `SqlRateLimiter` on a freshly migrated database at `url`."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    async_engine = make_async_engine(url)
+    try:
+        yield SqlRateLimiter(async_engine)
+    finally:
+        await async_engine.dispose()
+
+
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def limiter(request) -> AsyncIterator[RateLimiter]:
     if request.param == "memory":
         yield MemoryRateLimiter()
         return
-    url = request.getfixturevalue(f"{request.param}_url")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    async_engine = make_async_engine(url)
-    yield SqlRateLimiter(async_engine)
-    await async_engine.dispose()
+    async with migrated_sql_limiter(request.getfixturevalue(f"{request.param}_url")) as found:
+        yield found
 
 
 async def admitted(limiter: RateLimiter, limits: list[Limit], now_s: float, tries: int) -> int:

@@ -25,6 +25,7 @@ from kyvs.web.request_limits import RequestLimits
 CONSOLE_IDLE_S = 15 * 60
 BODY_LIMITS = problems.problem_responses(408, 413)  # every API route may answer these
 ACCESS_REPLAY_S = 60.0  # access entries a crash left in Redis are recorded within a minute
+COUNTER_PURGE_S = 60.0  # expired rate-limit counters leave the database within a minute
 log = logging.getLogger("kyvs.web")  # a staff session ends after 15 idle minutes
 
 DESCRIPTION = """
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             asyncio.create_task(keep_refreshed(wired.key_ring)),
             asyncio.create_task(audit.run()),
             asyncio.create_task(_every(ACCESS_REPLAY_S, wired.replay_access_log)),
+            asyncio.create_task(_every(COUNTER_PURGE_S, wired.purge_rate_counters)),
         ]
         try:
             yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -160,6 +160,14 @@ class SqlRateLimiter:
                     return Denied(limit, retry_after_s(limit, now_s, here - 1, before))
             await transaction.commit()
         return None
+
+    async def purge(self, *, now_s: float) -> int:
+        """Delete the counters no limit reads any more (`expires_at` passed); how many.
+
+        Without it the table keeps two rows per mobile ever checked, forever."""
+        expired = delete(rate_counters).where(rate_counters.c.expires_at < int(now_s))
+        async with self.engine.begin() as connection:
+            return int((await connection.execute(expired)).rowcount)
 
     @staticmethod
     async def _increment(

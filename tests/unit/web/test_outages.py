@@ -17,6 +17,7 @@ from kyvs.adapters.redis.client import make_redis
 from kyvs.bootstrap import bootstrap
 from kyvs.settings import Settings
 from kyvs.web.app import create_app
+from kyvs.web.pages.messages import slug_text
 from kyvs.web.problems import PROBLEM_BASE
 
 pytestmark = pytest.mark.anyio
@@ -93,6 +94,12 @@ async def test_a_page_answers_the_error_page_with_503():
     assert answer.status_code == 503
     assert answer.headers["content-type"].startswith("text/html")
     assert answer.headers["retry-after"] == "5"
+
+
+async def test_the_503_page_says_to_try_again_in_the_reader_s_language():
+    answer = await post(raising(OUTAGES[0]), "/console/boom", headers={"Accept-Language": "gu"})
+    assert slug_text("service-unavailable", "gu") in answer.text
+    assert "થોડી સેકંડમાં ફરી પ્રયાસ કરો" in answer.text
 
 
 @pytest.mark.parametrize("error", BUGS, ids=lambda e: type(e).__name__)

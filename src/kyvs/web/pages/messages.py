@@ -27,6 +27,8 @@ _MESSAGES = {
     "provider-not-found": "No such provider.",
     "unknown-vaccine": "Unknown vaccine: check the name on your certificate.",
     "sms-unavailable": "SMS delivery is failing right now, so no OTP can be sent.",
+    "service-unavailable": "The service is briefly unavailable. Please try again in a few seconds.",
+    "request-timeout": "The connection was too slow. Please try again.",
 }
 # On an OTP screen whenever SMS delivery failed (for anyone) while the check was open: the same
 # for every check, whether or not the name and mobile matched someone.

@@ -30,6 +30,17 @@ RESULTS = BENCH / "results"
 KYVS = str(Path(sys.executable).with_name("kyvs"))
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def bench_postgres_url() -> str:
+    """PostgreSQL for benchmarks: `KYVS_BENCH_DATABASE_URL`, else the tests', else the local one."""
+    return (
+        os.environ.get("KYVS_BENCH_DATABASE_URL")
+        or os.environ.get("KYVS_TEST_DATABASE_URL")
+        or DEFAULT_POSTGRES
+    )
+
+
 SECRET_KEY = secrets.token_urlsafe(32)  # one per run: signing keys are encrypted under it
 
 

@@ -32,13 +32,13 @@ import load
 import lookup
 import report
 from common import (
-    DEFAULT_POSTGRES,
     DEFAULT_REDIS,
     RESULTS,
     Metric,
     Schema,
     at_least,
     at_most,
+    bench_postgres_url,
     kyvs_wires_redis,
     log,
     machine,
@@ -71,9 +71,7 @@ def arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("KYVS_BENCH_DATABASE_URL")
-        or os.environ.get("KYVS_TEST_DATABASE_URL")
-        or DEFAULT_POSTGRES,
+        default=bench_postgres_url(),
     )
     parser.add_argument(
         "--redis-url",

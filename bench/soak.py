@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import shutil
 import sqlite3
@@ -36,12 +35,12 @@ import httpx
 
 import soak_report
 from common import (
-    DEFAULT_POSTGRES,
     RESULTS,
     Cli,
     CpuMeter,
     MemorySampler,
     Schema,
+    bench_postgres_url,
     environment,
     free_port,
     log,
@@ -68,9 +67,7 @@ def arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="server workers (1; 2 with --postgres)")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("KYVS_BENCH_DATABASE_URL")
-        or os.environ.get("KYVS_TEST_DATABASE_URL")
-        or DEFAULT_POSTGRES,
+        default=bench_postgres_url(),
     )
     parser.add_argument("--redis-url", help="Redis to use (default: a private redis-server)")
     parser.add_argument("--results", type=Path, default=RESULTS / "soak", help="where to write")

@@ -29,6 +29,11 @@ class OtpPolicy:
         if self.length < 6:
             raise ValueError("an OTP has at least 6 digits (NIST SP 800-63B)")
 
+    @property
+    def lifetime_minutes(self) -> int:
+        """The lifetime in whole minutes (at least 1), as the SMS tells it."""
+        return max(self.lifetime_s // 60, 1)
+
 
 def new_otp(policy: OtpPolicy, randbelow: Callable[[int], int]) -> str:
     """A fresh OTP of `policy.length` digits; pass `secrets.randbelow`."""

@@ -98,7 +98,7 @@ class CitizenLogin:
             version=txn.version + 1,
         )
         if await v.store.replace(armed, expected_version=txn.version):
-            minutes = max(v.policy.lifetime_s // 60, 1)
+            minutes = v.policy.lifetime_minutes
             await v.deliver(
                 armed,
                 citizen_login_otp_sms(to=number, otp=otp, minutes=minutes, language=txn.language),
@@ -192,7 +192,7 @@ class CitizenLogin:
             if person is None:
                 await v.health.echo()
                 return
-            minutes = max(v.policy.lifetime_s // 60, 1)
+            minutes = v.policy.lifetime_minutes
             await v.deliver(
                 updated,
                 citizen_login_otp_sms(

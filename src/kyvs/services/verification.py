@@ -422,7 +422,7 @@ class Verifier:
             otp=otp,
             provider_name=provider.name,
             purpose_label=purpose.label,
-            minutes=max(self.policy.lifetime_s // 60, 1),
+            minutes=self.policy.lifetime_minutes,
             language=txn.language,
         )
         delivered = await self.deliver(txn, message)

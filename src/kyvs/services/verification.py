@@ -437,7 +437,11 @@ class Verifier:
 
     async def acquire(self, limits: list[Limit], now: dt.datetime) -> None:
         """Count one event against `limits`, or raise `RateLimited` naming the full one."""
-        await LimitGate(self.limiter, self.metrics).acquire(limits, now)
+        await self._limits.acquire(limits, now)
+
+    @cached_property
+    def _limits(self) -> LimitGate:
+        return LimitGate(self.limiter, self.metrics)
 
 
 def _looks_like_txn_id(text: str) -> bool:

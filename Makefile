@@ -46,10 +46,13 @@ browser-deps:
 
 install: $(RUN_STAMP)
 
+# `kyvs demo init` writes var/kyvs.env once (KYVS_DEMO=1 and a generated secret); the server and
+# every later `.venv/bin/kyvs ...` command in this checkout read it, so nothing needs exporting.
 run: $(RUN_STAMP)
-	@KYVS_DEMO=1 $(BIN)/kyvs db upgrade
-	@KYVS_DEMO=1 $(BIN)/kyvs demo load
-	@KYVS_DEMO=1 exec $(BIN)/kyvs serve --demo-banner --log-format text
+	@$(BIN)/kyvs demo init
+	@$(BIN)/kyvs db upgrade
+	@$(BIN)/kyvs demo load
+	@exec $(BIN)/kyvs serve --demo-banner --log-format text
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

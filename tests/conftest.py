@@ -11,9 +11,12 @@ from sqlalchemy import Engine, text
 
 from kyvs.adapters.sql import migrate
 from kyvs.adapters.sql.engine import make_engine
+from kyvs.settings import SETTINGS_FILES_ENV
 from tests import budget
 
 budget.load_profile()
+# A developer's demo settings (var/kyvs.env, .env) never reach the tests: each says what it needs.
+os.environ[SETTINGS_FILES_ENV] = ""
 
 
 def service_url(variable: str, what: str) -> str:

@@ -1,20 +1,66 @@
-"""Typed settings, read from `KYVS_*` environment variables and an optional `.env` file."""
+"""Typed settings, read from `KYVS_*` environment variables and settings files.
+
+The files are `var/kyvs.env` (written once by `make run` for the demo: `kyvs demo init`) and then
+`.env`, both relative to the working directory; a later file wins over an earlier one and the
+environment wins over both. `KYVS_SETTINGS_FILES` (paths separated by `:`) names other files, and
+an empty value reads none (the test suite does this, so that a developer's demo settings never leak
+into it).
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 DEMO_SECRET = "demo-only-secret-never-use-in-production"  # noqa: S105 - refused outside demo mode
+DEMO_SETTINGS_FILE = Path("var/kyvs.env")
+SETTINGS_FILES_ENV = "KYVS_SETTINGS_FILES"
+DEFAULT_SETTINGS_FILES = (DEMO_SETTINGS_FILE, Path(".env"))
+MISSING_SECRET = (
+    "KYVS_SECRET_KEY is not set. Outside demo mode, set it to a long random value, in the "
+    "environment or in .env, e.g. "
+    "KYVS_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))'). "
+    "To try kyvs on this machine instead, run `make run` once in the checkout: it writes demo "
+    f"settings (KYVS_DEMO=1 and a generated secret) to {DEMO_SETTINGS_FILE}, which every kyvs "
+    "command run from the checkout reads."
+)
+
+
+def settings_files() -> tuple[Path, ...]:
+    """The settings files to read, in order (a later one wins): `KYVS_SETTINGS_FILES` or default."""
+    named = os.environ.get(SETTINGS_FILES_ENV)
+    if named is None:
+        return DEFAULT_SETTINGS_FILES
+    return tuple(Path(part) for part in named.split(":") if part.strip())
 
 
 class Settings(BaseSettings):
     """Everything the server and the CLI are configured by; one object, built once."""
 
-    model_config = SettingsConfigDict(env_prefix="KYVS_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="KYVS_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the settings files (read at every build)."""
+        files = DotEnvSettingsSource(settings_cls, env_file=settings_files() or None)
+        return init_settings, env_settings, files, file_secret_settings
 
     database_url: str = Field(
         default="sqlite:///var/kyvs.db",
@@ -110,10 +156,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_demo_secret_outside_demo(self) -> Settings:
         if not self.demo and self.secret_key.get_secret_value() == DEMO_SECRET:
-            raise ValueError(
-                "KYVS_SECRET_KEY must be set to a long random value outside demo mode "
-                "(KYVS_DEMO=1 allows the built-in demo secret)."
-            )
+            raise ValueError(MISSING_SECRET)
         if self.sms_backend == "http" and not self.sms_http_url:
             raise ValueError("KYVS_SMS_HTTP_URL is required when KYVS_SMS_BACKEND=http.")
         return self
@@ -125,3 +168,25 @@ class Settings(BaseSettings):
         if not self.database_url.startswith(prefix) or self.database_url.endswith(":memory:"):
             return None
         return Path(self.database_url.removeprefix(prefix))
+
+
+def write_demo_settings(path: Path = DEMO_SETTINGS_FILE) -> bool:
+    """Write demo settings with a freshly generated secret to `path`, once; False if it exists.
+
+    The file is created readable by its owner only, and never overwritten: the secret keys the
+    OTP hashes, the sessions and the demo provider's API key, which must survive a restart.
+    """
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = (
+        "# Written once by `make run` (`kyvs demo init`) for this checkout's demo. Every kyvs\n"
+        "# command run from the checkout reads it; the environment and .env win over it.\n"
+        "# Delete it (and var/kyvs.db) to start again. Never use these settings in production.\n"
+        "KYVS_DEMO=1\n"
+        f"KYVS_SECRET_KEY={secrets.token_urlsafe(32)}\n"
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    return True

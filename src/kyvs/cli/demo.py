@@ -19,8 +19,16 @@ from kyvs.services.demo import (
     is_loaded,
     load_demo_data,
 )
+from kyvs.settings import DEMO_SETTINGS_FILE, write_demo_settings
 
 app = typer.Typer(help="Demo data for trying kyvs locally.", no_args_is_help=True)
+
+
+@app.command()
+def init() -> None:
+    """Write demo settings (KYVS_DEMO=1, a generated secret) to var/kyvs.env, once."""
+    if write_demo_settings(DEMO_SETTINGS_FILE):
+        console.print(f"Wrote demo settings to {DEMO_SETTINGS_FILE} (a new secret; keep the file).")
 
 
 @app.command()
@@ -29,7 +37,10 @@ def load(json_output: JsonFlag = False) -> None:
     """Load the demo people and synthetic households (skipped when already loaded)."""
     c = container()
     if not c.settings.demo:
-        raise InvalidInput("Demo data goes only into a demo database: set KYVS_DEMO=1.")
+        raise InvalidInput(
+            "Demo data goes only into a demo database: set KYVS_DEMO=1 "
+            "(`make run` or `kyvs demo init` writes it to var/kyvs.env)."
+        )
     ensure_demo_provider(
         store=c.provider_store, access=c.access, secret=c.secret, now=c.clock.now()
     )

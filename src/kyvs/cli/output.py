@@ -42,7 +42,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except DomainError as error:
             _fail(error.slug, error.title, error.detail, json_mode=bool(kwargs.get("json_output")))
         except ValidationError as error:
-            detail = "; ".join(str(e["msg"]) for e in error.errors())
+            detail = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
             _fail(
                 "invalid-settings",
                 "Invalid settings",

@@ -1,0 +1,82 @@
+"""Settings: the environment, then var/kyvs.env and .env, and a clear word on what is missing."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from pydantic import ValidationError
+
+from kyvs.settings import (
+    DEMO_SECRET,
+    DEMO_SETTINGS_FILE,
+    SETTINGS_FILES_ENV,
+    Settings,
+    write_demo_settings,
+)
+
+
+@pytest.fixture
+def checkout(tmp_path, monkeypatch):
+    """A working directory like a checkout: default settings files, no KYVS_ variables."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(SETTINGS_FILES_ENV, raising=False)
+    for name in ("KYVS_DEMO", "KYVS_SECRET_KEY", "KYVS_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def test_demo_settings_are_written_once_with_a_generated_secret_only_the_owner_reads(checkout):
+    assert write_demo_settings() is True
+    first = (checkout / DEMO_SETTINGS_FILE).read_text()
+    assert write_demo_settings() is False
+    assert (checkout / DEMO_SETTINGS_FILE).read_text() == first
+    assert stat.S_IMODE((checkout / DEMO_SETTINGS_FILE).stat().st_mode) == 0o600
+    settings = Settings()
+    assert settings.demo is True
+    secret = settings.secret_key.get_secret_value()
+    assert secret != DEMO_SECRET and len(secret) >= 40
+    assert f"KYVS_SECRET_KEY={secret}" in first
+
+
+def test_two_checkouts_get_different_secrets(tmp_path):
+    write_demo_settings(tmp_path / "a" / "kyvs.env")
+    write_demo_settings(tmp_path / "b" / "kyvs.env")
+    secret_of = {
+        line
+        for folder in ("a", "b")
+        for line in (tmp_path / folder / "kyvs.env").read_text().splitlines()
+        if line.startswith("KYVS_SECRET_KEY=")
+    }
+    assert len(secret_of) == 2
+
+
+def test_dot_env_wins_over_the_demo_file_and_the_environment_over_both(checkout, monkeypatch):
+    write_demo_settings()
+    (checkout / ".env").write_text("KYVS_PORT=8100\nKYVS_MAX_PEOPLE_PER_MOBILE=4\n")
+    with (checkout / DEMO_SETTINGS_FILE).open("a") as demo_file:
+        demo_file.write("KYVS_PORT=8200\n")
+    assert Settings().port == 8100
+    monkeypatch.setenv("KYVS_PORT", "8300")
+    settings = Settings()
+    assert (settings.port, settings.max_people_per_mobile, settings.demo) == (8300, 4, True)
+
+
+def test_settings_files_can_be_named_or_switched_off(checkout, monkeypatch):
+    write_demo_settings()
+    (checkout / "site.env").write_text("KYVS_SECRET_KEY=" + "s" * 40 + "\nKYVS_PORT=9000\n")
+    monkeypatch.setenv(SETTINGS_FILES_ENV, str(checkout / "site.env"))
+    settings = Settings()
+    assert (settings.demo, settings.port) == (False, 9000)
+    monkeypatch.setenv(SETTINGS_FILES_ENV, "")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_outside_demo_mode_the_error_says_exactly_what_to_set(checkout):
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    message = str(refused.value)
+    assert "KYVS_SECRET_KEY is not set" in message
+    assert "secrets.token_urlsafe" in message
+    assert "make run" in message and str(DEMO_SETTINGS_FILE) in message

@@ -16,6 +16,7 @@ from kyvs.adapters.clock import SystemClock
 from kyvs.adapters.dispatch import TaskDispatcher
 from kyvs.adapters.jws import AttestationInvalid, verify
 from kyvs.adapters.metrics import MeteredSms, PrometheusMetrics
+from kyvs.adapters.passwords import login_matches
 from kyvs.adapters.redis.client import make_redis
 from kyvs.adapters.redis.limits import RedisRateLimiter
 from kyvs.adapters.redis.sms_health import RedisSmsHealthLog
@@ -43,21 +44,30 @@ from kyvs.domain.rules import RuleSet
 from kyvs.domain.sms_health import HealthPolicy
 from kyvs.i18n import STATUS_LABELS, translator
 from kyvs.ports import (
+    BlockList,
     Clock,
     CorrectionDesk,
     ProviderDirectory,
     ProviderStore,
     RateLimiter,
     Registry,
+    RegistryReader,
+    Signer,
     SmsHealthLog,
     SmsSender,
+    VerificationMetrics,
     VerificationStore,
 )
 from kyvs.rules import load_access_catalogue, load_rule_set
 from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
+from kyvs.services.cowin_status import CowinStatus
 from kyvs.services.hosted import HostedFlow
+from kyvs.services.otp_engine import OtpEngine
+from kyvs.services.otp_limits import LimitGate
 from kyvs.services.provider_auth import ProviderAuthenticator
+from kyvs.services.sms_health import SmsHealth
+from kyvs.services.staff_login import StaffLogin
 from kyvs.services.verification import Verifier
 from kyvs.settings import Settings
 
@@ -202,31 +212,89 @@ class Container:
             await limiter.purge(now_s=self.clock.now().timestamp())
 
     @cached_property
-    def verifier(self) -> Verifier:
-        """The verification use cases, wired to the real adapters."""
-        return Verifier(
-            registry=SqlRegistryReader(self.async_engine),
+    def registry_reader(self) -> RegistryReader:
+        """The registry as the hot path reads it (async)."""
+        return SqlRegistryReader(self.async_engine)
+
+    @cached_property
+    def block_list(self) -> BlockList:
+        """Citizens' blocks of providers (checked before an OTP is sent)."""
+        return self.citizen_store
+
+    @cached_property
+    def signer(self) -> Signer:
+        """Signs attestations and share claims (the attestation key ring)."""
+        return self.key_ring
+
+    @cached_property
+    def otp_policy(self) -> OtpPolicy:
+        """OTP length, lifetime, attempts, resends and per-mobile caps."""
+        return OtpPolicy(lifetime_s=self.settings.otp_lifetime_s)
+
+    @cached_property
+    def verification_metrics(self) -> VerificationMetrics:
+        """Where verification outcomes are counted (Prometheus)."""
+        return self.metrics
+
+    @cached_property
+    def sms_health(self) -> SmsHealth:
+        """The SMS circuit breaker over the shared health log."""
+        circuit = HealthPolicy(
+            failures_to_open=self.settings.sms_circuit_failures,
+            open_s=self.settings.sms_circuit_open_s,
+        )
+        return SmsHealth(self.sms_health_log, self.clock, circuit)
+
+    @cached_property
+    def metered_sms(self) -> SmsSender:
+        """The carrier, with every send counted."""
+        return MeteredSms(self.sms, self.metrics)
+
+    @cached_property
+    def otp_engine(self) -> OtpEngine:
+        """The one OTP-transaction engine behind verification and citizen login."""
+        return OtpEngine(
             store=self.verification_store,
-            limiter=self.rate_limiter,
-            access_log=self.access_log,
-            sms=MeteredSms(self.sms, self.metrics),
+            gate=LimitGate(self.rate_limiter, self.verification_metrics),
+            registry=self.registry_reader,
+            sms=self.metered_sms,
+            health=self.sms_health,
             dispatcher=self.dispatcher,
-            signer=self.key_ring,
+            policy=self.otp_policy,
+            secret=self.secret,
+            clock=self.clock,
+            metrics=self.verification_metrics,
+        )
+
+    @cached_property
+    def verifier(self) -> Verifier:
+        """Provider verification on the OTP engine."""
+        return Verifier(
+            engine=self.otp_engine,
+            registry=self.registry_reader,
+            access_log=self.access_log,
+            signer=self.signer,
             rules=self.rules,
             access=self.access,
-            policy=OtpPolicy(lifetime_s=self.settings.otp_lifetime_s),
-            secret=self.secret,
             to_latin=indic_to_latin,
-            clock=self.clock,
             status_text=localized_status,
-            blocks=self.citizen_store,
-            metrics=self.metrics,
-            sms_health=self.sms_health_log,
-            sms_circuit=HealthPolicy(
-                failures_to_open=self.settings.sms_circuit_failures,
-                open_s=self.settings.sms_circuit_open_s,
-            ),
+            blocks=self.block_list,
         )
+
+    @cached_property
+    def citizen_login(self) -> CitizenLogin:
+        """Citizen login on the OTP engine."""
+        return CitizenLogin(self.otp_engine, self.registry_reader, self.secret)
+
+    @cached_property
+    def staff_login(self) -> StaffLogin:
+        """Console logins: a per-username limit, then argon2id."""
+        return StaffLogin(self.rate_limiter, self.provider_store, login_matches, self.clock)
+
+    @cached_property
+    def cowin_status(self) -> CowinStatus:
+        """The CoWIN facade's confirm-then-status tokens."""
+        return CowinStatus(self.verifier, self.otp_engine, self.provider_directory, self.secret)
 
     @cached_property
     def hosted_flow(self) -> HostedFlow:
@@ -244,10 +312,14 @@ class Container:
     def citizens(self) -> CitizenService:
         """Citizen self-service."""
         return CitizenService(
-            CitizenLogin(self.verifier),
-            self.citizen_store,
-            self.provider_directory,
-            self.verify_own_claim,
+            login=self.citizen_login,
+            store=self.citizen_store,
+            directory=self.provider_directory,
+            registry=self.registry_reader,
+            rules=self.rules,
+            clock=self.clock,
+            signer=self.signer,
+            verify_claim=self.verify_own_claim,
         )
 
     @cached_property
@@ -289,6 +361,19 @@ def localized_status(code: int, language: str) -> str:
     return translator(language).gettext(STATUS_LABELS[code])
 
 
-def bootstrap(settings: Settings | None = None) -> Container:
-    """Wire kyvs for `settings` (default: read from the environment)."""
-    return Container(settings=settings or Settings())
+def bootstrap(
+    settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any
+) -> Container:
+    """Wire kyvs for `settings` (default: read from the environment).
+
+    `overrides` replace parts of the wiring by name before anything is built (a fake carrier,
+    an in-memory store, a test clock...): `bootstrap(settings, sms=MemorySms())`. Everything
+    built from them (the OTP engine, the verifier...) then uses them; a name the container does
+    not have is refused, so a typo cannot silently leave the real adapter in place.
+    """
+    container = Container(settings=settings or Settings(), clock=clock or SystemClock())
+    for name, value in overrides.items():
+        if not isinstance(getattr(Container, name, None), cached_property):
+            raise TypeError(f"bootstrap() cannot override {name!r}: no such part of the wiring")
+        container.__dict__[name] = value
+    return container

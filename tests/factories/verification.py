@@ -1,7 +1,8 @@
 """The verification engine wired to in-memory adapters, with a clock the test moves.
 
-`build_verifier(*registrations)` gives a `VerifierWorld`: the `Verifier` and every fake behind
-it, so a test can look at the SMS sent, the txns stored and the access log written.
+`build_verifier(*registrations)` gives a `VerifierWorld`: the container `bootstrap` wires (the
+same wiring as the server, with fakes put in by name) and every fake, so a test can look at the
+SMS sent, the txns stored and the access log written.
 """
 
 from __future__ import annotations
@@ -18,22 +19,26 @@ from kyvs.adapters.memory.sms_health import MemorySmsHealthLog
 from kyvs.adapters.memory.verification import (
     InlineDispatcher,
     MemoryAccessLog,
+    MemoryBlockList,
     MemoryRateLimiter,
     MemoryRegistryReader,
     MemoryVerificationStore,
 )
+from kyvs.adapters.metrics import PrometheusMetrics
 from kyvs.adapters.signing import KeyRing, MemorySigningKeyStore
 from kyvs.adapters.sms.memory import MemorySms
-from kyvs.adapters.transliteration import indic_to_latin
-from kyvs.bootstrap import localized_status
+from kyvs.bootstrap import Container, bootstrap
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp import OtpPolicy, otp_digest
 from kyvs.domain.people import Registration
 from kyvs.domain.sms_health import HealthPolicy
 from kyvs.domain.verification import VerificationTxn
 from kyvs.ports import AccessEntry, SmsSender, VerificationStore
-from kyvs.rules import load_access_catalogue, load_rule_set
+from kyvs.services.citizen_login import CitizenLogin
+from kyvs.services.otp_engine import OtpEngine
+from kyvs.services.sms_health import SmsHealth
 from kyvs.services.verification import Verifier
+from kyvs.settings import Settings
 
 START = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 SECRET = b"unit-test-secret-not-for-production"
@@ -42,9 +47,9 @@ _OTP = re.compile(r"\b(\d{6,})\b")
 
 @dataclass
 class VerifierWorld:
-    """A `Verifier` and the fakes behind it."""
+    """The container `bootstrap` wired over fakes, and the fakes, for a test to look at."""
 
-    verifier: Verifier
+    container: Container
     clock: FixedClock
     registry: MemoryRegistry
     txns: MemoryVerificationStore
@@ -52,6 +57,28 @@ class VerifierWorld:
     dispatcher: InlineDispatcher
     ring: KeyRing
     health_log: MemorySmsHealthLog
+    blocks: MemoryBlockList
+    limiter: MemoryRateLimiter
+
+    @property
+    def verifier(self) -> Verifier:
+        """Provider verification, as the server builds it."""
+        return self.container.verifier
+
+    @property
+    def login(self) -> CitizenLogin:
+        """Citizen login, as the server builds it."""
+        return self.container.citizen_login
+
+    @property
+    def engine(self) -> OtpEngine:
+        """The OTP engine behind both."""
+        return self.container.otp_engine
+
+    @property
+    def policy(self) -> OtpPolicy:
+        """The OTP policy in force."""
+        return self.container.otp_policy
 
     @property
     def access_log(self) -> list[AccessEntry]:
@@ -82,10 +109,12 @@ def build_verifier(
     now: dt.datetime = START,
     sender: SmsSender | None = None,
     circuit: HealthPolicy | None = None,
+    metrics: PrometheusMetrics | None = None,
 ) -> VerifierWorld:
-    """A `Verifier` over an in-memory registry holding `registrations`.
+    """kyvs wired by `bootstrap`, as the server is, over an in-memory registry holding
+    `registrations` and in-memory stores, carrier and clock.
 
-    `wrap_store` puts a wrapper (a race simulator, say) between the verifier and the store;
+    `wrap_store` puts a wrapper (a race simulator, say) between the engine and the store;
     `sender` replaces the in-memory SMS carrier (the HTTP gateway adapter, say).
     """
     clock = FixedClock(now)
@@ -95,27 +124,29 @@ def build_verifier(
     dispatcher = InlineDispatcher()
     ring = KeyRing(MemorySigningKeyStore(), clock=clock)
     health_log = MemorySmsHealthLog()
-    verifier = Verifier(
-        registry=MemoryRegistryReader(registry),
-        store=wrap_store(txns) if wrap_store else txns,
-        limiter=MemoryRateLimiter(),
+    blocks = MemoryBlockList()
+    limiter = MemoryRateLimiter()
+    settings = Settings(database_url="sqlite:///:memory:", secret_key=SECRET.decode())
+    container = bootstrap(
+        settings,
+        clock=clock,
+        registry_reader=MemoryRegistryReader(registry),
+        verification_store=wrap_store(txns) if wrap_store else txns,
+        rate_limiter=limiter,
         # One list for the log, so "requested" (appended) and "verified"/"locked" (written with
         # the txn update) read in the order they happened.
         access_log=MemoryAccessLog(txns.access),
         sms=sender or sms,
         dispatcher=dispatcher,
-        signer=ring,
-        rules=load_rule_set(),
-        access=load_access_catalogue(),
-        policy=policy or OtpPolicy(),
-        secret=SECRET,
-        to_latin=indic_to_latin,
-        clock=clock,
-        status_text=localized_status,
-        sms_health=health_log,
-        sms_circuit=circuit or HealthPolicy(),
+        key_ring=ring,
+        block_list=blocks,
+        otp_policy=policy or OtpPolicy(),
+        sms_health=SmsHealth(health_log, clock, circuit or HealthPolicy()),
+        metrics=metrics or PrometheusMetrics(),
     )
-    return VerifierWorld(verifier, clock, registry, txns, sms, dispatcher, ring, health_log)
+    return VerifierWorld(
+        container, clock, registry, txns, sms, dispatcher, ring, health_log, blocks, limiter
+    )
 
 
 class RacingStore:

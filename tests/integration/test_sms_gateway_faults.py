@@ -15,7 +15,6 @@ from kyvs.domain.errors import SmsUnavailable
 from kyvs.domain.otp import otp_digest
 from kyvs.domain.sms_health import HealthPolicy
 from kyvs.domain.verification import Delivery
-from kyvs.services.citizen_login import CitizenLogin
 from tests.factories.people import fully_vaccinated
 from tests.factories.providers import a_provider
 from tests.factories.verification import VerifierWorld, build_verifier
@@ -111,7 +110,7 @@ async def test_a_bad_number_is_tried_once_and_leaves_the_circuit_closed(gateway,
 
 async def test_a_citizen_login_otp_fails_and_heals_the_same_way(gateway, wired):
     world, metrics = wired
-    login = CitizenLogin(world.verifier)
+    login = world.login
     gateway.down = 502
     started = await login.start(mobile=MOBILE, language="en")
     await world.dispatcher.run_all()

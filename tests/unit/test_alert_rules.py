@@ -17,7 +17,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type information
 from prometheus_client.parser import text_string_to_metric_families
 
-from kyvs.services.verification import _OTP_FAILURES
+from kyvs.services.otp_engine import _OTP_FAILURES
 from kyvs.settings import Settings
 from kyvs.web.app import create_app
 from kyvs.web.problems import PROBLEM_TYPES

@@ -88,7 +88,7 @@ class InvalidOtp(DomainError):
     title = "The OTP is not correct"
     status = 400
 
-    def __init__(self, detail: str, *, attempts_left: int) -> None:
+    def __init__(self, detail: str, *, attempts_left: int | None) -> None:
         super().__init__(detail)
         self.attempts_left = attempts_left
 

@@ -25,10 +25,18 @@ from kyvs.domain.doses import DoseKind, parse_date
 from kyvs.domain.errors import BeneficiaryNotFound, InvalidInput
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import ProviderNotFound
+from kyvs.domain.rules import RuleSet
 from kyvs.domain.status import Status, status_of
-from kyvs.ports import AccessEntry, Block, CitizenStore, ProviderDirectory
+from kyvs.ports import (
+    AccessEntry,
+    Block,
+    CitizenStore,
+    Clock,
+    ProviderDirectory,
+    RegistryReader,
+    Signer,
+)
 from kyvs.services.citizen_login import CitizenLogin
-from kyvs.services.verification import Verifier
 
 SHARE_CLAIM_ISSUER = "kyvs-share"
 
@@ -55,29 +63,28 @@ class CitizenService:
     login: CitizenLogin
     store: CitizenStore
     directory: ProviderDirectory
+    registry: RegistryReader
+    rules: RuleSet
+    clock: Clock
+    signer: Signer
     verify_claim: Callable[[str, dt.datetime], dict[str, Any] | None]  # None: not valid
-
-    @property
-    def _verifier(self) -> Verifier:
-        return self.login.verifier
 
     async def people(self, token: str) -> list[PersonStatus]:
         """Everyone on the logged-in mobile, with status, doses and precaution due date."""
-        v = self._verifier
         mobile = await self.login.mobile_of(token)
-        today = v.clock.today()
+        today = self.clock.today()
         found = []
-        for ref, _ in await v.registry.names_on_mobile(mobile):
-            registration = await v.registry.registration(ref)
+        for ref, _ in await self.registry.names_on_mobile(mobile):
+            registration = await self.registry.registration(ref)
             if registration is not None:
                 found.append(
-                    PersonStatus(registration, status_of(registration.doses, v.rules, today))
+                    PersonStatus(registration, status_of(registration.doses, self.rules, today))
                 )
         return sorted(found, key=lambda p: p.registration.beneficiary.full_name)
 
     async def _refs(self, token: str) -> list[str]:
         mobile = await self.login.mobile_of(token)
-        return [ref for ref, _ in await self._verifier.registry.names_on_mobile(mobile)]
+        return [ref for ref, _ in await self.registry.names_on_mobile(mobile)]
 
     async def _own(self, token: str, reference_id: str) -> str:
         refs = await self._refs(token)
@@ -95,7 +102,7 @@ class CitizenService:
         if await self.directory.provider(provider_id) is None:
             raise ProviderNotFound("No provider with that id.")
         refs = [await self._own(token, reference_id)] if reference_id else await self._refs(token)
-        now = self._verifier.clock.now()
+        now = self.clock.now()
         added = [Block(ref, provider_id, now) for ref in refs]
         for entry in added:
             await self.store.block(entry)
@@ -129,7 +136,7 @@ class CitizenService:
             wanted = CorrectionAction(action)
         except ValueError:
             raise InvalidInput("Action is add-dose, change-dose or remove-dose.") from None
-        catalogue = self._verifier.rules.catalogue
+        catalogue = self.rules.catalogue
         correction = Correction(
             correction_id=str(uuid.uuid4()),
             beneficiary_ref=ref,
@@ -139,7 +146,7 @@ class CitizenService:
             date=parse_date(date) if date else None,
             kind=DoseKind.parse(kind) if kind else None,
             note=note.strip(),
-            created_at=self._verifier.clock.now(),
+            created_at=self.clock.now(),
         )
         await self.store.add_correction(correction)
         return correction
@@ -153,17 +160,16 @@ class CitizenService:
     ) -> ShareLink:
         """A public status link (for a share card's QR): a signed claim that expires in `days`."""
         ref = await self._own(token, reference_id)
-        v = self._verifier
         try:
             mode = NameOnCard(name_on_card)
         except ValueError:
             raise InvalidInput("Name on card is full, initials or hidden.") from None
-        registration = await v.registry.registration(ref)
+        registration = await self.registry.registration(ref)
         if registration is None:
             raise BeneficiaryNotFound("No such person on your mobile.")
-        now = v.clock.now()
+        now = self.clock.now()
         expires = share_expiry(now, days)
-        status = status_of(registration.doses, v.rules, now.date())
+        status = status_of(registration.doses, self.rules, now.date())
         link_id = secrets.token_urlsafe(16)
         claims = {
             "iss": SHARE_CLAIM_ISSUER,
@@ -178,7 +184,7 @@ class CitizenService:
                 "as_of": now.date().isoformat(),
             },
         }
-        link = ShareLink(link_id, ref, v.signer.sign(claims), language, now, expires)
+        link = ShareLink(link_id, ref, self.signer.sign(claims), language, now, expires)
         await self.store.add_share_link(link)
         return link
 
@@ -191,7 +197,7 @@ class CitizenService:
         link = await self.store.share_link(link_id)
         if link is None or link.beneficiary_ref not in await self._refs(token):
             raise ShareLinkGone("No such share link.")
-        await self.store.revoke_share_link(link_id, at=self._verifier.clock.now())
+        await self.store.revoke_share_link(link_id, at=self.clock.now())
 
     async def own_share_link(self, token: str, link_id: str) -> ShareLink:
         """A share link of a person on the mobile (for rendering its card)."""
@@ -203,7 +209,7 @@ class CitizenService:
     async def public_share(self, link_id: str) -> tuple[ShareLink, dict[str, Any]]:
         """A live link and its verified claim; expired, revoked or unknown links are gone."""
         link = await self.store.share_link(link_id) if len(link_id) < 40 else None
-        now = self._verifier.clock.now()
+        now = self.clock.now()
         if link is None or not link.live(now):
             raise ShareLinkGone("This status link has expired or was revoked.")
         claims = self.verify_claim(link.claim, now)

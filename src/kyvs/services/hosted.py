@@ -32,7 +32,7 @@ class HostedFlow:
         """Open a session for one check; the return URL must be allow-listed exactly."""
         if purpose not in provider.purposes:
             raise PurposeNotAllowed(f"Purpose {purpose!r} is not allowed for this provider.")
-        now = self.verifier.clock.now()
+        now = self.verifier.engine.now()
         session = HostedSession(
             session_id=str(uuid.uuid4()),
             provider_id=provider.provider_id,
@@ -48,7 +48,7 @@ class HostedFlow:
     async def open(self, session_id: str) -> tuple[HostedSession, Provider]:
         """A live session and its provider, or `HostedSessionGone`."""
         session = await self.store.get(session_id) if _is_uuid(session_id) else None
-        if session is None or session.expired(self.verifier.clock.now()):
+        if session is None or session.expired(self.verifier.engine.now()):
             raise HostedSessionGone("This check has expired or does not exist; start again.")
         provider = await self.directory.provider(session.provider_id)
         if provider is None or not provider.active:

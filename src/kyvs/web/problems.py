@@ -86,7 +86,7 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     if isinstance(error, RateLimited | SmsUnavailable):
         headers["Retry-After"] = str(error.retry_after_s)
         extra["retry_after_s"] = error.retry_after_s
-    if isinstance(error, InvalidOtp):
+    if isinstance(error, InvalidOtp) and error.attempts_left is not None:
         extra["attempts_left"] = error.attempts_left
     return problem_response(
         error.status, error.slug, error.title, error.detail, headers=headers or None, **extra

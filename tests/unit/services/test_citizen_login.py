@@ -53,7 +53,7 @@ def world() -> VerifierWorld:
 
 
 def login_of(world: VerifierWorld) -> CitizenLogin:
-    return CitizenLogin(world.verifier)
+    return world.login
 
 
 async def started_and_sent(world: VerifierWorld, mobile: str = ASHA_MOBILE) -> Started:
@@ -150,7 +150,7 @@ def racing_world() -> VerifierWorld:
 
 
 def racing_store(world: VerifierWorld) -> RacingStore:
-    store = world.verifier.store
+    store = world.container.verification_store
     assert isinstance(store, RacingStore)
     return store
 

@@ -12,7 +12,6 @@ from kyvs.domain.errors import InvalidOtp, SmsUnavailable
 from kyvs.domain.sms_health import HealthPolicy
 from kyvs.domain.verification import Delivery
 from kyvs.ports import SmsMessage, SmsNotDelivered
-from kyvs.services.citizen_login import CitizenLogin
 from kyvs.web.api.verifications import verification_state
 from tests.factories.people import fully_vaccinated
 from tests.factories.providers import a_provider
@@ -114,14 +113,14 @@ async def test_a_matched_undelivered_txn_and_an_unmatched_one_look_the_same(worl
 async def test_an_unmatched_txn_echoes_the_latest_real_outcome_after_as_long():
     world = build_verifier(fully_vaccinated(name="Asha Patel", mobile=MOBILE))
     carrier = SlowFailingCarrier(world, takes_s=4.0)
-    world.verifier.sms = carrier
+    world.engine.sms = carrier
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
         world.later(seconds)
 
-    world.verifier.health.sleep = sleep
+    world.engine.health.sleep = sleep
     await start(world)
     await world.dispatcher.run_all()
     await start(world, name="Nobody Known", mobile=OTHER_MOBILE)
@@ -152,7 +151,7 @@ async def test_failures_open_the_circuit_for_every_request_and_time_closes_it(wo
         world.later(5)
         await start(world)
         await world.dispatcher.run_all()
-    limiter = world.verifier.limiter
+    limiter = world.limiter
     assert isinstance(limiter, MemoryRateLimiter)
     counted = dict(limiter.counters)
 
@@ -167,7 +166,7 @@ async def test_failures_open_the_circuit_for_every_request_and_time_closes_it(wo
     with pytest.raises(SmsUnavailable):
         await world.verifier.resend(provider=YATRA, txn_id=txn_id)
     with pytest.raises(SmsUnavailable):
-        await CitizenLogin(world.verifier).start(mobile=MOBILE, language="en")
+        await world.login.start(mobile=MOBILE, language="en")
     assert limiter.counters == counted  # a refused request counts against no limit
 
     world.later(20)  # the circuit closes; the carrier has healed
@@ -182,7 +181,7 @@ async def test_failures_open_the_circuit_for_every_request_and_time_closes_it(wo
 
 async def test_a_citizen_login_sms_that_fails_is_undelivered_and_counts(world):
     world.sms.fail_times = 1
-    login = CitizenLogin(world.verifier)
+    login = world.login
     started = await login.start(mobile=MOBILE, language="en")
     await world.dispatcher.run_all()
     assert world.txns.txns[started.txn_id].delivery is Delivery.UNDELIVERED

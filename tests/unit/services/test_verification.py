@@ -174,7 +174,7 @@ def racing_world() -> VerifierWorld:
 
 
 def racing_store(world: VerifierWorld) -> RacingStore:
-    store = world.verifier.store
+    store = world.container.verification_store
     assert isinstance(store, RacingStore)
     return store
 
@@ -342,6 +342,6 @@ async def test_the_txn_keeps_a_keyed_hash_of_the_mobile_never_the_number(world):
     ]:
         assert txn.mobile_key == mobile_key(SECRET, national)
         assert national not in repr(dataclasses.astuple(txn))  # the disclosed result included
-    limiter = world.verifier.limiter
+    limiter = world.limiter
     assert isinstance(limiter, MemoryRateLimiter)
     assert not [key for key, _ in limiter.counters if ASHA_MOBILE in key or "9000000009" in key]

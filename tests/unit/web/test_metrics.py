@@ -24,7 +24,6 @@ from kyvs.adapters.sms.memory import MemorySms
 from kyvs.domain.errors import InvalidOtp, OtpExpired, RateLimited, TooManyAttempts
 from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import AuditEntry, SmsMessage, SmsNotDelivered
-from kyvs.services.citizen_login import CitizenLogin
 from kyvs.settings import Settings
 from kyvs.web.app import create_app
 from kyvs.web.audit import AuditMiddleware, AuditQueue
@@ -117,9 +116,7 @@ def metrics() -> PrometheusMetrics:
 
 @pytest.fixture
 def world(metrics) -> VerifierWorld:
-    built = build_verifier(fully_vaccinated(name="Asha Patel", mobile=MOBILE))
-    built.verifier.metrics = metrics
-    return built
+    return build_verifier(fully_vaccinated(name="Asha Patel", mobile=MOBILE), metrics=metrics)
 
 
 async def started(world: VerifierWorld, provider=YATRA) -> str:
@@ -145,7 +142,7 @@ async def test_a_wrong_otp_then_the_right_one_are_counted(world, metrics):
 
 async def test_an_expired_otp_is_counted(world, metrics):
     txn_id = await started(world)
-    world.later(world.verifier.policy.lifetime_s + 1)
+    world.later(world.policy.lifetime_s + 1)
     with pytest.raises(OtpExpired):
         await confirm(world, txn_id, world.digest_sent_to(MOBILE))
     assert sample(metrics, "kyvs_otp_failures_total", reason="expired") == 1
@@ -154,7 +151,7 @@ async def test_an_expired_otp_is_counted(world, metrics):
 
 async def test_a_locked_txn_is_counted_each_time_it_refuses(world, metrics):
     txn_id = await started(world)
-    attempts = world.verifier.policy.max_attempts
+    attempts = world.policy.max_attempts
     for _ in range(attempts - 1):
         with pytest.raises(InvalidOtp):
             await confirm(world, txn_id, "0" * 64)
@@ -241,10 +238,10 @@ def test_a_configured_folder_is_emptied_of_an_earlier_run(tmp_path, monkeypatch)
 
 async def test_wrong_citizen_login_otps_and_resends_are_counted_like_verifications(world, metrics):
     """Regression: guessing a citizen login's OTP, or hammering its resend, went unseen."""
-    login = CitizenLogin(world.verifier)
+    login = world.login
     begun = await login.start(mobile=MOBILE, language="en")
     await world.dispatcher.run_all()
-    for _ in range(world.verifier.policy.max_attempts - 1):
+    for _ in range(world.policy.max_attempts - 1):
         with pytest.raises(InvalidOtp):
             await login.confirm(txn_id=begun.txn_id, otp_digest="0" * 64)
     with pytest.raises(TooManyAttempts):

@@ -108,3 +108,18 @@ class InlineDispatcher:
         """Run every queued job, in order."""
         while self.jobs:
             await self.jobs.pop(0)()
+
+
+class MemoryBlockList:
+    """Citizens' blocks of providers, in memory (tests)."""
+
+    def __init__(self) -> None:
+        self.pairs: set[tuple[str, str]] = set()
+
+    def add(self, beneficiary_ref: str, provider_id: str) -> None:
+        """`beneficiary_ref` blocks `provider_id`."""
+        self.pairs.add((beneficiary_ref, provider_id))
+
+    async def blocked(self, beneficiary_ref: str, provider_id: str) -> bool:
+        """True when `beneficiary_ref` blocked `provider_id`."""
+        return (beneficiary_ref, provider_id) in self.pairs

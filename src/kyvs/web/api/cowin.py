@@ -18,15 +18,11 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from kyvs.domain import tokens
-from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable, TxnNotFound
+from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable
 from kyvs.i18n import negotiate_language
-from kyvs.services.citizen_login import CitizenLogin
 from kyvs.web.deps import CurrentProvider, VerifierDep, container
 from kyvs.web.problems import RETRY_AFTER, field_errors, problem_response, problem_responses
 
-STATUS_TOKEN_KIND = "cowin-status"  # noqa: S105 - a token kind, not a secret
-STATUS_TOKEN_S = 15 * 60
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 INVALID_OTP = "USRAUT0014"
 
@@ -205,15 +201,13 @@ async def generate_otp(
     responses=cowin_responses(400, 401, 403, 404, 409, 422, 429),
 )
 async def confirm_otp(
-    body: ConfirmOtp, provider: CurrentProvider, verifier: VerifierDep
+    body: ConfirmOtp, provider: CurrentProvider, request: Request
 ) -> dict[str, str]:
     """`{"token"}` for the status call; a wrong OTP is `401 USRAUT0014`."""
-    result = await _answer(
-        verifier.confirm(provider=provider, txn_id=body.txnId, otp_digest=_digest(body.otp))
-    )
-    expires = int(verifier.clock.now().timestamp()) + STATUS_TOKEN_S
-    token = tokens.issue(
-        verifier.secret, kind=STATUS_TOKEN_KIND, subject=result["txn_id"], expires_at_s=expires
+    token = await _answer(
+        container(request).cowin_status.confirm(
+            provider=provider, txn_id=body.txnId, otp_digest=_digest(body.otp)
+        )
     )
     return {"token": token}
 
@@ -225,23 +219,14 @@ async def confirm_otp(
 )
 async def vaccination_status(
     request: Request,
-    verifier: VerifierDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """`{"vaccination_status": 0/1/2, ...}` plus what the provider's scopes allow."""
     bearer = (authorization or "").removeprefix("Bearer ").strip()
-    now_s = verifier.clock.now().timestamp()
-    txn_id = tokens.read(verifier.secret, kind=STATUS_TOKEN_KIND, token=bearer, now_s=now_s)
-    txn = await verifier.store.get(txn_id) if txn_id else None
-    provider = (
-        await container(request).provider_directory.provider(txn.provider_id) if txn else None
-    )
-    if txn is None or provider is None:
+    result = await container(request).cowin_status.status(bearer)
+    if result is None:
         raise CowinError(401, "USRAUT0002", "Invalid or expired token")
-    try:
-        return await verifier.verified_result(provider=provider, txn_id=txn.txn_id)
-    except TxnNotFound:
-        raise CowinError(401, "USRAUT0002", "Invalid or expired token") from None
+    return result
 
 
 @router.post(
@@ -249,12 +234,10 @@ async def vaccination_status(
     summary="Citizen login: send an OTP (CoWIN shape)",
     responses=cowin_responses(400, 422, 429),
 )
-async def public_generate_otp(
-    body: PublicGenerateOtp, verifier: VerifierDep, request: Request
-) -> dict[str, str]:
+async def public_generate_otp(body: PublicGenerateOtp, request: Request) -> dict[str, str]:
     """`{"txnId"}`, the same whether or not the mobile is registered."""
     started = await _answer(
-        CitizenLogin(verifier).start(
+        container(request).citizen_login.start(
             mobile=body.mobile, language=negotiate_language(request.headers.get("accept-language"))
         )
     )
@@ -266,10 +249,10 @@ async def public_generate_otp(
     summary="Citizen login: confirm with sha256(OTP)",
     responses=cowin_responses(400, 401, 404, 409, 422, 429),
 )
-async def public_confirm_otp(body: ConfirmOtp, verifier: VerifierDep) -> dict[str, str]:
+async def public_confirm_otp(body: ConfirmOtp, request: Request) -> dict[str, str]:
     """`{"token"}`; a plain OTP is `400 USRAUT0014`."""
     session = await _answer(
-        CitizenLogin(verifier).confirm(txn_id=body.txnId, otp_digest=_digest(body.otp))
+        container(request).citizen_login.confirm(txn_id=body.txnId, otp_digest=_digest(body.otp))
     )
     return {"token": session.token}
 

@@ -97,14 +97,14 @@ async def verification_state(
     """`pending`, `verified`, `expired` or `locked`; no personal data. `sms_failing` and a
     `notice` tell when SMS delivery failed while the txn was open (never whether this txn's
     own SMS went out: that would say whether the pair matched)."""
-    txn, state = await verifier.state(provider=provider, txn_id=txn_id)
-    failing = await verifier.sms_failing(txn)
+    _, state = await verifier.state(provider=provider, txn_id=txn_id)
+    screen = await verifier.screen(provider=provider, txn_id=txn_id)
     return VerificationState(
-        txn_id=txn.txn_id,
+        txn_id=screen.txn_id,
         state=state.value,
-        expires_at=txn.expires_at,
-        attempts_left=txn.attempts_left(verifier.policy),
-        resends_left=max(verifier.policy.max_resends - txn.resends, 0),
-        sms_failing=failing,
-        notice=sms_notice(lang) if failing else None,
+        expires_at=screen.expires_at,
+        attempts_left=screen.attempts_left,
+        resends_left=screen.resends_left,
+        sms_failing=screen.sms_failing,
+        notice=sms_notice(lang) if screen.sms_failing else None,
     )

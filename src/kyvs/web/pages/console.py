@@ -6,7 +6,6 @@ only in POST bodies, never in URLs; every form carries the session's CSRF token.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from typing import Annotated, Any
@@ -14,24 +13,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kyvs.adapters.passwords import login_matches
 from kyvs.bootstrap import localized_status
 from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable
-from kyvs.domain.limits import Limit
 from kyvs.domain.otp import otp_digest
 from kyvs.domain.providers import Provider
 from kyvs.domain.verification import TxnState
 from kyvs.i18n import SUPPORTED_LANGUAGES, translator
+from kyvs.services.staff_login import normalised_username
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
-from kyvs.web.pages.messages import problem_text, slug_text, sms_notice
+from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Field = Annotated[str, Form()]
 OptionalField = Annotated[str | None, Form()]
-LOGIN_LIMIT = 10  # wrong passwords per username per 15 minutes
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -93,27 +91,16 @@ async def login(
 ) -> Response:
     """Check a staff login (argon2id, in a worker thread) and start a session."""
     check_csrf(request, csrf)
-    c = container(request)
-    login_name = username.strip().lower()[:60]
     language = page_language(request)
-    now = c.clock.now()
-    denied = await c.verifier.limiter.acquire(
-        [Limit(f"login:{login_name}", LOGIN_LIMIT, 900, reason="rate-limited")],
-        now_s=now.timestamp(),
-    )
-    account = await asyncio.to_thread(c.provider_store.staff, login_name)
-    usable = account is not None and not account.disabled
-    stored = account.password_hash if usable and account is not None else None
-    # An unknown or disabled username costs the same argon2 work as a wrong password.
-    valid = not denied and await asyncio.to_thread(login_matches, password, stored)
-    if not valid or account is None:
+    account = await container(request).staff_login.login(username, password)
+    if account is None:
         words = translator(language)
         return _page(
             request,
             "console/login.html",
             status_code=401,
-            title=translator(page_language(request)).gettext("Provider console"),
-            username=login_name,
+            title=words.gettext("Provider console"),
+            username=normalised_username(username),
             problem=words.gettext("Wrong username or password."),
         )
     request.session.clear()
@@ -186,7 +173,7 @@ async def _check_view(
     verifier = container(request).verifier
     language = page_language(request)
     try:
-        txn, state = await verifier.state(provider=provider, txn_id=txn_id)
+        _, state = await verifier.state(provider=provider, txn_id=txn_id)
     except DomainError as error:
         return _verify_form(request, provider, problem=problem_text(error, language))
     if state is TxnState.VERIFIED:
@@ -204,7 +191,7 @@ async def _check_view(
     if state is not TxnState.PENDING:
         slug = "otp-expired" if state is TxnState.EXPIRED else "too-many-attempts"
         return _verify_form(request, provider, problem=slug_text(slug, language))
-    resend_at = txn.last_sent_at + dt.timedelta(seconds=verifier.policy.resend_after_s)
+    screen = await verifier.screen(provider=provider, txn_id=txn_id)
     return _page(
         request,
         "console/otp.html",
@@ -213,14 +200,14 @@ async def _check_view(
         provider=provider,
         problem=problem,
         message=message,
-        otp_action=f"/console/checks/{txn_id}/otp",
-        resend_action=f"/console/checks/{txn_id}/resend",
         form_token=csrf_token(request),
-        otp_length=verifier.policy.length,
-        expires_at=txn.expires_at.isoformat(),
-        resend_at=resend_at.isoformat(),
-        attempts_left=attempts_left,
-        sms_notice=sms_notice(language) if await verifier.sms_failing(txn) else None,
+        **otp_screen_context(
+            screen,
+            language,
+            otp_action=f"/console/checks/{txn_id}/otp",
+            resend_action=f"/console/checks/{txn_id}/resend",
+            attempts_left=attempts_left,
+        ),
     )
 
 
@@ -233,15 +220,15 @@ async def confirm_check(
     provider = await _staff_provider(request)
     if provider is None:
         return _to_login()
-    verifier = container(request).verifier
-    digits = "".join(ch for ch in otp if ch.isascii() and ch.isdigit())
-    if len(digits) != verifier.policy.length:
+    c = container(request)
+    digits = c.otp_engine.clean_otp(otp)
+    if digits is None:
         language = page_language(request)
         return await _check_view(
             request, provider, txn_id, problem=slug_text("invalid-otp", language), status_code=400
         )
     try:
-        await verifier.confirm(provider=provider, txn_id=txn_id, otp_digest=otp_digest(digits))
+        await c.verifier.confirm(provider=provider, txn_id=txn_id, otp_digest=otp_digest(digits))
     except DomainError as error:
         attempts = getattr(error, "attempts_left", None)
         return await _check_view(
@@ -287,7 +274,7 @@ async def history(request: Request) -> Response:
     words = translator(language)
     now = c.clock.now()
     checks = []
-    for txn in await c.verifier.store.recent(provider.provider_id, 50):
+    for txn in await c.verifier.recent(provider, 50):
         result: dict[str, Any] = json.loads(txn.result) if txn.result else {}
         state = txn.state_at(now)
         # In the page's language, not the one the check was made in.

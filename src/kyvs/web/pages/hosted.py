@@ -17,14 +17,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kyvs.bootstrap import localized_status
-from kyvs.domain.errors import DomainError
+from kyvs.domain.errors import DomainError, InvalidOtp
 from kyvs.domain.hosted import HostedSession, HostedStep
 from kyvs.domain.providers import Provider
 from kyvs.i18n import SUPPORTED_LANGUAGES, normalise_language, translator
 from kyvs.services.hosted import HostedFlow
 from kyvs.web.deps import container
 from kyvs.web.pages.language import COOKIE
-from kyvs.web.pages.messages import problem_text, slug_text, sms_notice
+from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import CsrfFailed, secure_page
 
@@ -131,12 +132,10 @@ async def _otp_page(
     status_code: int,
     attempts_left: int | None = None,
 ) -> HTMLResponse:
-    verifier = container(request).verifier
     assert session.txn_id is not None  # noqa: S101 - the OTP step has a txn
-    txn, _ = await verifier.state(provider=provider, txn_id=session.txn_id)
+    screen = await container(request).verifier.screen(provider=provider, txn_id=session.txn_id)
     base = f"/hosted/{session.session_id}"
     q = "?embed=1" if _embedded(request) else ""
-    resend_at = txn.last_sent_at + dt.timedelta(seconds=verifier.policy.resend_after_s)
     return _page(
         request,
         session,
@@ -144,14 +143,12 @@ async def _otp_page(
         "hosted/otp.html",
         status_code,
         problem=problem,
-        otp_action=f"{base}/otp{q}",
-        resend_action=f"{base}/resend{q}",
-        otp_length=verifier.policy.length,
-        expires_at=txn.expires_at.isoformat(),
-        resend_at=resend_at.isoformat(),
-        attempts_left=attempts_left,
-        sms_notice=(
-            sms_notice(_language(request, session)) if await verifier.sms_failing(txn) else None
+        **otp_screen_context(
+            screen,
+            _language(request, session),
+            otp_action=f"{base}/otp{q}",
+            resend_action=f"{base}/resend{q}",
+            attempts_left=attempts_left,
         ),
     )
 
@@ -203,9 +200,11 @@ async def submit_otp(
 ) -> Response:
     """Confirm the OTP; the result page then sends the browser back to the provider."""
     _check_form(request, session_id, csrf)
-    digits = "".join(ch for ch in otp if ch.isascii() and ch.isdigit())
+    digits = container(request).otp_engine.clean_otp(otp)
     try:
-        await _flow(request).submit_otp(session_id, otp=digits or "x")
+        if digits is None:  # not an OTP at all: said so, and no attempt is counted
+            raise InvalidOtp("The OTP is not correct.", attempts_left=None)
+        await _flow(request).submit_otp(session_id, otp=digits)
     except DomainError as error:
         return await _retry(request, session_id, error)
     return _back(request, session_id)

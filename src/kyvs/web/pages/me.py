@@ -18,7 +18,8 @@ from kyvs.i18n import translator
 from kyvs.services.citizen import CitizenService
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
-from kyvs.web.pages.messages import problem_text, slug_text, sms_notice
+from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import locale_of, render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
 
@@ -165,9 +166,8 @@ async def otp_page(
     if not isinstance(txn_id, str):
         return _home()
     language = page_language(request)
-    verifier = container(request).verifier
     try:
-        txn = await _citizens(request).login.pending(txn_id)
+        screen = await _citizens(request).login.screen(txn_id)
     except DomainError as error:
         request.session.pop(LOGIN_TXN, None)
         return _page(
@@ -177,21 +177,20 @@ async def otp_page(
             problem=problem_text(error, language),
             title="kyvs",
         )
-    resend_at = txn.last_sent_at + dt.timedelta(seconds=verifier.policy.resend_after_s)
     return _page(
         request,
         "me/otp.html",
         status_code=status_code,
         title=translator(language).gettext("Enter the OTP"),
         problem=problem,
-        otp_action="/me/otp",
-        resend_action="/me/otp/resend",
         form_token=csrf_token(request),
-        otp_length=verifier.policy.length,
-        expires_at=txn.expires_at.isoformat(),
-        resend_at=resend_at.isoformat(),
-        attempts_left=attempts_left,
-        sms_notice=sms_notice(language) if await verifier.sms_failing(txn) else None,
+        **otp_screen_context(
+            screen,
+            language,
+            otp_action="/me/otp",
+            resend_action="/me/otp/resend",
+            attempts_left=attempts_left,
+        ),
     )
 
 
@@ -203,8 +202,8 @@ async def confirm(request: Request, otp: Field, csrf: Optional = None) -> Respon
     if not isinstance(txn_id, str):
         return _home()
     language = page_language(request)
-    digits = "".join(ch for ch in otp if ch.isascii() and ch.isdigit())
-    if len(digits) != container(request).verifier.policy.length:
+    digits = container(request).otp_engine.clean_otp(otp)
+    if digits is None:
         return await otp_page(request, problem=slug_text("invalid-otp", language), status_code=400)
     try:
         session = await _citizens(request).login.confirm(

@@ -13,11 +13,12 @@ PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 BROWSER_PACKAGES := chromium fonts-noto-core libfribidi0
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit install browser-deps clean help bench fuzz-long audit soak
+.PHONY: run test test-fast lint typecheck unit install browser-deps clean help bench fuzz-long audit soak
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
-	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite"
+	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite (all cores)"
+	@echo "make test-fast - the unit and contract tests only (under a minute)"
 	@echo "make bench - benchmarks at 1M people; ratios against same-run baselines in bench/results"
 	@echo "make soak  - 10 minutes of mixed traffic at a fixed rate, then the long API fuzzing"
 	@echo "make fuzz-long - Schemathesis over the API, $(FUZZ_EXAMPLES) inputs per operation (minutes)"
@@ -61,8 +62,17 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
+# The suite runs on every core (pytest-xdist), a test module per worker so that its servers and
+# browsers start once; each worker has its own PostgreSQL schemas and Redis database.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
+
+# The unit tests and the adapters' contract tests, for the inner loop (under a minute).
+FAST_TESTS := tests/unit $(wildcard tests/integration/test_*_contract.py)
+test-fast: $(DEV_STAMP)
+	$(BIN)/pytest $(PYTEST_PARALLEL) -q $(FAST_TESTS)
 
 # Known vulnerabilities in the installed dependencies (PyPI's advisories, through pip-audit; kyvs
 # itself, installed editable, is skipped): fails on any known vulnerability. Dependencies the

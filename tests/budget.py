@@ -1,7 +1,9 @@
 """Hypothesis profiles and example budgets, so the property tests stay fast by default.
 
-`KYVS_HYPOTHESIS_PROFILE=thorough` multiplies every budget by ten (for a nightly run);
-`ci` also derandomizes, so a failure on CI reproduces from the same seed.
+`KYVS_TEST_EFFORT` scales every budget, Hypothesis examples and the API fuzzer's inputs alike
+(default 1; `make fuzz-long` and nightly runs raise it). `KYVS_HYPOTHESIS_PROFILE=thorough`
+multiplies the Hypothesis budgets by ten; `ci` also derandomizes, so a failure on CI reproduces
+from the same seed.
 """
 
 from __future__ import annotations
@@ -10,15 +12,22 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+EFFORT = max(float(os.environ.get("KYVS_TEST_EFFORT", "1")), 0.01)
 DEFAULT_EXAMPLES = 100
-settings.register_profile("dev", max_examples=DEFAULT_EXAMPLES)
-settings.register_profile("ci", max_examples=DEFAULT_EXAMPLES, derandomize=True, print_blob=True)
-settings.register_profile("thorough", max_examples=DEFAULT_EXAMPLES * 10)
+_SCALED = max(1, round(DEFAULT_EXAMPLES * EFFORT))
+settings.register_profile("dev", max_examples=_SCALED)
+settings.register_profile("ci", max_examples=_SCALED, derandomize=True, print_blob=True)
+settings.register_profile("thorough", max_examples=_SCALED * 10)
 
 
 def load_profile() -> None:
     """Load the profile `KYVS_HYPOTHESIS_PROFILE` names (`dev` when unset)."""
     settings.load_profile(os.environ.get("KYVS_HYPOTHESIS_PROFILE", "dev"))
+
+
+def scaled(count: int) -> int:
+    """`count` scaled by `KYVS_TEST_EFFORT` (at least 1)."""
+    return max(1, round(count * EFFORT))
 
 
 def examples(count: int, *, slow: bool = False) -> settings:
@@ -27,11 +36,11 @@ def examples(count: int, *, slow: bool = False) -> settings:
     `slow` tests (a database per example) get no deadline and may use function-scoped fixtures,
     which they reset themselves.
     """
-    scaled = max(1, count * settings().max_examples // DEFAULT_EXAMPLES)
+    scaled_count = max(1, count * settings().max_examples // DEFAULT_EXAMPLES)
     if not slow:
-        return settings(max_examples=scaled, deadline=None)
+        return settings(max_examples=scaled_count, deadline=None)
     return settings(
-        max_examples=scaled,
+        max_examples=scaled_count,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

@@ -19,6 +19,12 @@ budget.load_profile()
 os.environ[SETTINGS_FILES_ENV] = ""
 
 
+def worker_number() -> int:
+    """This test process's number under pytest-xdist (`gw3` is 3), 0 when run alone."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
+
+
 def service_url(variable: str, what: str) -> str:
     """The URL of a backing service for tests; skip (or fail in CI) when it is not configured."""
     url = os.environ.get(variable)

@@ -149,7 +149,7 @@ class Container:
     @cached_property
     def dispatcher(self) -> TaskDispatcher:
         """Background jobs of the server (SMS sending)."""
-        return TaskDispatcher()
+        return TaskDispatcher(self.metrics)
 
     @cached_property
     def provider_directory(self) -> ProviderDirectory:

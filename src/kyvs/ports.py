@@ -351,6 +351,13 @@ class Signer(Protocol):
         """The compact JWS of `claims`."""
 
 
+class BackgroundFailures(Protocol):
+    """Where failed background work is counted (never personal data)."""
+
+    def background_failed(self, job: str) -> None:
+        """One background job of kind `job` failed."""
+
+
 class VerificationMetrics(Protocol):
     """What the verification engine reports to monitoring (never personal data)."""
 

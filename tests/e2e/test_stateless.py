@@ -13,10 +13,11 @@ import httpx
 import pytest
 import redis
 
-from tests.conftest import service_url
+from tests.conftest import service_url, worker_number
 from tests.e2e.conftest import Cli, environment, running_server
 
-REDIS_DB = 7  # a database of its own, flushed before and after
+# A Redis database of its own per test worker (7, 8, ...), flushed before and after.
+REDIS_DB = 7 + worker_number()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from kyvs.domain.errors import SmsUnavailable
 from kyvs.domain.otp import otp_digest
 from kyvs.domain.sms_health import HealthPolicy
 from kyvs.domain.verification import Delivery
+from kyvs.web.problem_catalogue import http_status
 from tests.factories.people import fully_vaccinated
 from tests.factories.providers import a_provider
 from tests.factories.verification import VerifierWorld, build_verifier
@@ -79,7 +80,7 @@ async def test_a_failing_gateway_is_tried_a_bounded_number_of_times_then_heals(
     with pytest.raises(SmsUnavailable) as refused:
         await start(world, name="Nobody Known")
     assert refused.value.retry_after_s == OPEN_S
-    assert refused.value.status == 503
+    assert http_status(refused.value) == 503
     assert refused.value.slug == "sms-unavailable"
     assert len(gateway.received) == ATTEMPTS  # nothing more was tried
 

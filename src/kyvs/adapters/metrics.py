@@ -70,6 +70,12 @@ class PrometheusMetrics:
         self.rate_limit_hits = Counter(
             "kyvs_rate_limit_hits", "Requests refused by a limit, by limit.", ["limit"], registry=r
         )
+        self.background_failures = Counter(
+            "kyvs_background_failures",
+            "Background work that failed (OTP SMS after the answer, audit flushes), by job.",
+            ["job"],
+            registry=r,
+        )
 
     def observe_request(self, *, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request under its route template."""
@@ -96,6 +102,10 @@ class PrometheusMetrics:
     def rate_limited(self, limit: str) -> None:
         """One request was refused by `limit` (a problem slug such as `rate-limited`)."""
         self.rate_limit_hits.labels(limit).inc()
+
+    def background_failed(self, job: str) -> None:
+        """One background job failed (`dispatch`: work after an answer; `audit`: a flush)."""
+        self.background_failures.labels(job).inc()
 
     def exposition(self, accept: str | None = None) -> tuple[bytes, str]:
         """The metrics in the format `accept` asks for (Prometheus text by default)."""

@@ -12,6 +12,7 @@ from kyvs.domain.errors import DomainError, InvalidInput
 
 MAX_SHARE_DAYS = 365
 MAX_NOTE = 500
+MAX_DOSES = 9  # a dose number is 1 to 9, as the registry keeps them
 
 
 class CorrectionAction(StrEnum):
@@ -35,7 +36,6 @@ class CorrectionNotFound(DomainError):
 
     slug = "correction-not-found"
     title = "No such open correction"
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +57,19 @@ class Correction:
 
     def __post_init__(self) -> None:
         if len(self.note) > MAX_NOTE:
-            raise InvalidInput(f"A note has at most {MAX_NOTE} characters.")
+            raise InvalidInput(f"A note has at most {MAX_NOTE} characters.", reason_id="note")
         if self.action is CorrectionAction.ADD_DOSE and (self.vaccine is None or self.date is None):
-            raise InvalidInput("Adding a dose needs its vaccine and date.")
+            raise InvalidInput(
+                "Adding a dose needs its vaccine and date.", reason_id="add-dose-needs"
+            )
         if self.action is not CorrectionAction.ADD_DOSE and self.dose_number is None:
-            raise InvalidInput("Say which dose (its number) is wrong.")
+            raise InvalidInput("Say which dose (its number) is wrong.", reason_id="which-dose")
         if (
             self.action is CorrectionAction.CHANGE_DOSE
             and self.vaccine is None
             and self.date is None
         ):
-            raise InvalidInput("Say what the right vaccine or date is.")
+            raise InvalidInput("Say what the right vaccine or date is.", reason_id="change-what")
 
 
 def corrected_doses(doses: tuple[Dose, ...], correction: Correction) -> tuple[Dose, ...]:
@@ -80,7 +82,9 @@ def corrected_doses(doses: tuple[Dose, ...], correction: Correction) -> tuple[Do
         return (*doses, Dose(correction.vaccine, number, kind, correction.date))
     target = by_number.get(correction.dose_number or -1)
     if target is None:
-        raise InvalidInput(f"The person has no dose {correction.dose_number}.")
+        raise InvalidInput(
+            f"The person has no dose {correction.dose_number}.", reason_id="no-such-dose"
+        )
     if correction.action is CorrectionAction.REMOVE_DOSE:
         return tuple(d for d in doses if d.dose_number != target.dose_number)
     changed = Dose(
@@ -119,10 +123,33 @@ class ShareLink:
         return self.revoked_at is None and now < self.expires_at
 
 
+def parse_share_days(typed: str | None) -> int:
+    """The days a share link should last, as typed in a form (1 to 365, whole days)."""
+    text = (typed or "").strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_SHARE_DAYS:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise InvalidInput(
+            f"{shown!r}: a share link lasts 1 to {MAX_SHARE_DAYS} days.", reason_id="share-days"
+        )
+    return int(text)
+
+
+def parse_dose_number(typed: str | None) -> int | None:
+    """Which dose a correction is about, as typed in a form (None when left empty)."""
+    text = (typed or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_DOSES:
+        raise InvalidInput(f"A dose number is 1 to {MAX_DOSES}.", reason_id="which-dose")
+    return int(text)
+
+
 def share_expiry(now: dt.datetime, days: int) -> dt.datetime:
     """When a link made now for `days` days expires (1 to 365)."""
     if not 1 <= days <= MAX_SHARE_DAYS:
-        raise InvalidInput(f"A share link lasts 1 to {MAX_SHARE_DAYS} days.")
+        raise InvalidInput(
+            f"A share link lasts 1 to {MAX_SHARE_DAYS} days.", reason_id="share-days"
+        )
     return now + dt.timedelta(days=days)
 
 

@@ -62,4 +62,4 @@ def parse_date(text: str) -> dt.date:
         except ValueError:
             pass  # the right shape but no such day, like 2021-02-30
     shown = typed if len(typed) <= 40 else typed[:40] + "…"
-    raise InvalidInput(f"{shown!r} is not a date in the form YYYY-MM-DD.")
+    raise InvalidInput(f"{shown!r} is not a date in the form YYYY-MM-DD.", reason_id="date")

@@ -1,4 +1,5 @@
-"""Domain errors. Each carries a stable slug that the web layer turns into a problem `type`."""
+"""Domain errors. Each carries a stable slug that the web layer turns into a problem `type`
+(and, by its catalogue, an HTTP status and a sentence in every language)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ class DomainError(Exception):
 
     slug = "domain-error"
     title = "The request breaks a rule of the registry"
-    status = 400  # the HTTP status the web edge answers with
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -16,10 +16,18 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """A value does not have the form the registry needs (a name, a mobile, a date...)."""
+    """A value does not have the form the registry needs (a name, a mobile, a date...).
+
+    `reason_id` names which rule was broken (`share-days`, `date`...), so that a page can say
+    the real reason in the reader's language; the API's `type` stays `invalid-input`.
+    """
 
     slug = "invalid-input"
     title = "Invalid input"
+
+    def __init__(self, detail: str, *, reason_id: str | None = None) -> None:
+        super().__init__(detail)
+        self.reason_id = reason_id
 
 
 class UnknownVaccine(InvalidInput):
@@ -34,7 +42,6 @@ class MobileFull(DomainError):
 
     slug = "mobile-full"
     title = "This mobile number already holds the maximum number of people"
-    status = 409
 
 
 class BeneficiaryNotFound(DomainError):
@@ -42,7 +49,6 @@ class BeneficiaryNotFound(DomainError):
 
     slug = "beneficiary-not-found"
     title = "No beneficiary with that reference id"
-    status = 404
 
 
 class DuplicateDose(DomainError):
@@ -50,7 +56,6 @@ class DuplicateDose(DomainError):
 
     slug = "duplicate-dose"
     title = "That dose is already recorded"
-    status = 409
 
 
 class PurposeNotAllowed(DomainError):
@@ -58,14 +63,12 @@ class PurposeNotAllowed(DomainError):
 
     slug = "purpose-not-allowed"
     title = "This provider may not check status for that purpose"
-    status = 403
 
 
 class RateLimited(DomainError):
     """A limit is full; `retry_after_s` says when to try again. `slug` names which limit."""
 
     title = "Too many requests"
-    status = 429
 
     def __init__(self, detail: str, *, slug: str, retry_after_s: int) -> None:
         super().__init__(detail)
@@ -78,7 +81,6 @@ class TxnNotFound(DomainError):
 
     slug = "txn-not-found"
     title = "No such verification"
-    status = 404
 
 
 class InvalidOtp(DomainError):
@@ -86,7 +88,6 @@ class InvalidOtp(DomainError):
 
     slug = "invalid-otp"
     title = "The OTP is not correct"
-    status = 400
 
     def __init__(self, detail: str, *, attempts_left: int | None) -> None:
         super().__init__(detail)
@@ -98,7 +99,6 @@ class OtpExpired(DomainError):
 
     slug = "otp-expired"
     title = "The OTP has expired"
-    status = 410
 
 
 class TooManyAttempts(DomainError):
@@ -106,7 +106,6 @@ class TooManyAttempts(DomainError):
 
     slug = "too-many-attempts"
     title = "Too many wrong OTPs"
-    status = 429
 
 
 class TxnAlreadyUsed(DomainError):
@@ -114,7 +113,6 @@ class TxnAlreadyUsed(DomainError):
 
     slug = "txn-already-used"
     title = "This verification is already complete"
-    status = 409
 
 
 class ProviderUnauthorized(DomainError):
@@ -122,7 +120,6 @@ class ProviderUnauthorized(DomainError):
 
     slug = "invalid-api-key"
     title = "A valid X-Api-Key header is required"
-    status = 401
 
 
 class ProviderSuspended(DomainError):
@@ -130,7 +127,6 @@ class ProviderSuspended(DomainError):
 
     slug = "provider-suspended"
     title = "This provider is suspended"
-    status = 403
 
 
 class SessionInvalid(DomainError):
@@ -138,7 +134,6 @@ class SessionInvalid(DomainError):
 
     slug = "invalid-session"
     title = "Log in again"
-    status = 401
 
 
 class SmsUnavailable(DomainError):
@@ -148,7 +143,6 @@ class SmsUnavailable(DomainError):
 
     slug = "sms-unavailable"
     title = "SMS delivery is failing right now"
-    status = 503
 
     def __init__(self, detail: str, *, retry_after_s: int) -> None:
         super().__init__(detail)

@@ -27,7 +27,6 @@ class HostedSessionGone(DomainError):
 
     slug = "hosted-session-not-found"
     title = "No such hosted session"
-    status = 404
 
 
 class HostedStep(StrEnum):

@@ -26,7 +26,6 @@ class ProviderNotFound(DomainError):
 
     slug = "provider-not-found"
     title = "No provider with that id"
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)

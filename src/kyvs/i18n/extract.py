@@ -34,12 +34,17 @@ PACKAGE = Path(__file__).resolve().parent.parent  # src/kyvs
 TEMPLATE_FUNCTIONS = frozenset({"_", "f"})
 PYTHON_FUNCTIONS = frozenset({"gettext", "format"})
 # Module-level message tables: their values are msgids even where they reach gettext indirectly.
-MESSAGE_TABLES = frozenset({"_MESSAGES", "_FALLBACK", "_STATE_TEXT", "_OUTCOMES", "CARD_MSGIDS"})
+MESSAGE_TABLES = frozenset(
+    {"_MESSAGES", "_FALLBACK", "_STATE_TEXT", "_OUTCOMES", "CARD_MSGIDS", "CATALOGUE", "REASONS"}
+)
+# In the problem catalogue, each `ProblemType(slug, status, page_text, ...)` holds a msgid.
+CATALOGUE_ENTRY, CATALOGUE_TEXT_ARG = "ProblemType", 2
 # Only constant-cased module names are followed: a function's local `slug` is not a msgid.
 _CONSTANT = re.compile(r"_?[A-Z][A-Z0-9_]*")
 STATUS_SOURCE = "i18n/catalogs.py"
 PURPOSE_SOURCE = "rules/access.toml"
 SMS_SOURCE = "services/sms_texts.py"
+PROBLEMS_SOURCE = "web/problem_catalogue.py"
 CARD_SOURCE = "adapters/share_card.py"  # read when present (share cards are optional)
 # What a person sees while a provider checks their status (a partial language must have these).
 VERIFICATION_SOURCES = (
@@ -53,6 +58,7 @@ VERIFICATION_SOURCES = (
     "web/pages/errors.py",
     "web/pages/hosted.py",
     "web/pages/messages.py",
+    PROBLEMS_SOURCE,
     STATUS_SOURCE,
     PURPOSE_SOURCE,
 )
@@ -168,6 +174,14 @@ def _values(value: ast.expr, constants: dict[str, ast.expr], seen: set[str]) -> 
         return [m for item in value.values for m in _values(item, constants, seen)]
     if isinstance(value, ast.Tuple | ast.List | ast.Set):
         return [m for item in value.elts for m in _values(item, constants, seen)]
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == CATALOGUE_ENTRY
+    ):
+        text = [k.value for k in value.keywords if k.arg == "page_text"]
+        text += value.args[CATALOGUE_TEXT_ARG : CATALOGUE_TEXT_ARG + 1]
+        return [m for item in text for m in _msgids(item, constants, seen)]
     return _msgids(value, constants, seen)
 
 
@@ -185,7 +199,8 @@ def python_paths(package: Path = PACKAGE) -> list[Path]:
     """The page code, the SMS texts and the share cards (when present), in path order."""
     pages = (package / "web" / "pages").glob("*.py")
     card = package / CARD_SOURCE
-    return sorted([*pages, package / SMS_SOURCE, *([card] if card.is_file() else [])])
+    sources = [*pages, package / SMS_SOURCE, package / PROBLEMS_SOURCE]
+    return sorted([*sources, *([card] if card.is_file() else [])])
 
 
 def extract(package: Path = PACKAGE) -> Extraction:

@@ -135,7 +135,9 @@ class CitizenService:
         try:
             wanted = CorrectionAction(action)
         except ValueError:
-            raise InvalidInput("Action is add-dose, change-dose or remove-dose.") from None
+            raise InvalidInput(
+                "Action is add-dose, change-dose or remove-dose.", reason_id="correction-action"
+            ) from None
         catalogue = self.rules.catalogue
         correction = Correction(
             correction_id=str(uuid.uuid4()),
@@ -163,7 +165,9 @@ class CitizenService:
         try:
             mode = NameOnCard(name_on_card)
         except ValueError:
-            raise InvalidInput("Name on card is full, initials or hidden.") from None
+            raise InvalidInput(
+                "Name on card is full, initials or hidden.", reason_id="name-on-card"
+            ) from None
         registration = await self.registry.registration(ref)
         if registration is None:
             raise BeneficiaryNotFound("No such person on your mobile.")

@@ -39,7 +39,7 @@ what its scopes allow. Every error is `application/problem+json` (RFC 9457) with
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     """The kyvs web application for `settings` (default: from the environment)."""
     wired = container or bootstrap(settings)
-    audit = AuditQueue(SqlAuditTrail(wired.async_engine))
+    audit = AuditQueue(SqlAuditTrail(wired.async_engine), wired.metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyvs.adapters.logging import REQUEST_ID
-from kyvs.ports import AuditEntry, AuditTrail
+from kyvs.ports import AuditEntry, AuditTrail, BackgroundFailures
 
 log = logging.getLogger("kyvs.audit")
 MAX_QUEUED = 50_000
@@ -30,8 +30,9 @@ BATCH = 1000
 class AuditQueue:
     """Entries waiting to be written, flushed by `run()` until cancelled."""
 
-    def __init__(self, trail: AuditTrail) -> None:
+    def __init__(self, trail: AuditTrail, failures: BackgroundFailures | None = None) -> None:
         self.trail = trail
+        self.failures = failures
         self.entries: list[AuditEntry] = []
         self.dropped = 0
 
@@ -48,9 +49,11 @@ class AuditQueue:
             batch, self.entries = self.entries[:BATCH], self.entries[BATCH:]
             try:
                 await self.trail.write(batch)
-            except Exception as error:  # the audit must never take the API down
-                log.warning("audit batch not written (%s)", type(error).__name__)
+            except Exception:  # the audit must never take the API down
+                log.exception("audit batch of %d entries not written", len(batch))
                 self.dropped += len(batch)
+                if self.failures is not None:
+                    self.failures.background_failed("audit")
 
     async def run(self) -> None:
         """Flush every second until cancelled, then once more."""

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from kyvs.adapters.outages import OUTAGES, is_outage
 from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited, SmsUnavailable
 from kyvs.web.pages.errors import error_page, wants_page
+from kyvs.web.problem_catalogue import http_status, slugs_by_status
 
 PROBLEM_BASE = "https://kyvs.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -80,7 +81,7 @@ def problem_response(
 async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, DomainError)  # noqa: S101 - registered for DomainError only
     if wants_page(request):
-        return error_page(request, error.status, error.slug)
+        return error_page(request, http_status(error), error.slug)
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
     if isinstance(error, RateLimited | SmsUnavailable):
@@ -89,7 +90,12 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     if isinstance(error, InvalidOtp) and error.attempts_left is not None:
         extra["attempts_left"] = error.attempts_left
     return problem_response(
-        error.status, error.slug, error.title, error.detail, headers=headers or None, **extra
+        http_status(error),
+        error.slug,
+        error.title,
+        error.detail,
+        headers=headers or None,
+        **extra,
     )
 
 
@@ -172,36 +178,7 @@ def install(app: FastAPI) -> None:
 
 
 # The problem types each HTTP status may carry, for the OpenAPI document.
-PROBLEM_TYPES: dict[int, tuple[str, ...]] = {
-    400: ("invalid-input", "invalid-otp", "unknown-vaccine", "return-url-not-allowed"),
-    401: ("invalid-api-key", "invalid-session"),
-    403: ("provider-suspended", "purpose-not-allowed"),
-    404: (
-        "not-found",
-        "txn-not-found",
-        "beneficiary-not-found",
-        "share-link-not-found",
-        "provider-not-found",
-        "correction-not-found",
-        "hosted-session-not-found",
-    ),
-    405: ("method-not-allowed",),
-    408: ("request-timeout",),
-    409: ("txn-already-used",),
-    410: ("otp-expired",),
-    413: ("payload-too-large",),
-    422: ("validation-error",),
-    429: (
-        "rate-limited",
-        "quota-exhausted",
-        "too-many-otps-for-mobile",
-        "too-many-attempts",
-        "resend-too-soon",
-        "too-many-resends",
-    ),
-    500: ("internal-error",),
-    503: (SERVICE_UNAVAILABLE, "sms-unavailable", "not-ready"),
-}
+PROBLEM_TYPES: dict[int, tuple[str, ...]] = slugs_by_status()
 
 
 RETRY_AFTER: dict[str, Any] = {  # the header every limit and every 503 sends

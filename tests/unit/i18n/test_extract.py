@@ -28,7 +28,8 @@ from kyvs.i18n.extract import (
     template_messages,
 )
 from kyvs.services import sms_texts
-from kyvs.web.pages import console, me, messages, shared
+from kyvs.web import problem_catalogue
+from kyvs.web.pages import console, me, shared
 
 PARTIAL_LANGUAGES = [lang for lang in SUPPORTED_LANGUAGES if lang not in COMPLETE_LANGUAGES]
 
@@ -144,8 +145,9 @@ def test_the_status_and_purpose_labels_are_extracted(extraction):
 
 def test_the_message_tables_and_constants_of_the_page_code_are_extracted(extraction):
     tables = [
-        *messages._MESSAGES.values(),
-        messages._FALLBACK,
+        *(problem.page_text for problem in problem_catalogue.CATALOGUE),
+        *problem_catalogue.REASONS.values(),
+        problem_catalogue.FALLBACK_TEXT,
         *console._STATE_TEXT.values(),
         *me._OUTCOMES.values(),
         shared.SIGNED_NOTE,

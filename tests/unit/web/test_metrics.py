@@ -3,6 +3,8 @@ the `/metrics` exposition, and workers adding up through `PROMETHEUS_MULTIPROC_D
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import subprocess
 import sys
@@ -14,6 +16,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from kyvs.adapters.dispatch import TaskDispatcher
+from kyvs.adapters.logging import RedactFilter
 from kyvs.adapters.metrics import (
     MULTIPROC_ENV,
     MeteredSms,
@@ -252,3 +256,63 @@ async def test_wrong_citizen_login_otps_and_resends_are_counted_like_verificatio
     with pytest.raises(RateLimited):
         await login.resend(again.txn_id)
     assert sample(metrics, "kyvs_rate_limit_hits_total", limit="resend-too-soon") == 1
+
+
+# --- background work -------------------------------------------------------------------------
+
+
+class FailingTrail:
+    async def write(self, entries: Sequence[AuditEntry]) -> None:
+        raise ConnectionError("database gone while writing for 9876543210")
+
+
+def redacting_handler() -> tuple[logging.Handler, list[str]]:
+    """A handler like the server's: the redaction filter, then the formatted line."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.addFilter(RedactFilter())
+    return handler, lines
+
+
+async def test_a_failed_background_job_logs_its_redacted_traceback_and_is_counted():
+    metrics = PrometheusMetrics()
+    dispatcher = TaskDispatcher(metrics)
+    handler, lines = redacting_handler()
+    logging.getLogger("kyvs.dispatch").addHandler(handler)
+
+    async def send_sms() -> None:
+        raise RuntimeError("carrier refused OTP 482913 for 9876543210")
+
+    try:
+        dispatcher.submit(send_sms)
+        await dispatcher.drain()
+    finally:
+        logging.getLogger("kyvs.dispatch").removeHandler(handler)
+    assert sample(metrics, "kyvs_background_failures_total", job="dispatch") == 1
+    logged = "\n".join(lines)
+    assert "Traceback" in logged and "RuntimeError" in logged and "send_sms" in logged
+    assert "482913" not in logged and "9876543210" not in logged
+    assert "kyvs_background_failures_total" in metrics.exposition()[0].decode()
+
+
+async def test_a_failed_audit_flush_logs_its_traceback_and_is_counted():
+    metrics = PrometheusMetrics()
+    queue = AuditQueue(FailingTrail(), metrics)
+    handler, lines = redacting_handler()
+    logging.getLogger("kyvs.audit").addHandler(handler)
+    at = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+    queue.put(AuditEntry(at, "req-1", "GET", "/healthz", 200, None, 1))
+    try:
+        await queue.flush()
+    finally:
+        logging.getLogger("kyvs.audit").removeHandler(handler)
+    assert sample(metrics, "kyvs_background_failures_total", job="audit") == 1
+    assert queue.dropped == 1
+    logged = "\n".join(lines)
+    assert "Traceback" in logged and "ConnectionError" in logged
+    assert "9876543210" not in logged

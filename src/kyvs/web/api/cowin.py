@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable
 from kyvs.i18n import negotiate_language
 from kyvs.web.deps import CurrentProvider, VerifierDep, container
+from kyvs.web.problem_catalogue import cowin_example, http_status, problem_type
 from kyvs.web.problems import RETRY_AFTER, field_errors, problem_response, problem_responses
 
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -58,17 +59,6 @@ class CowinErrorBody(BaseModel):
     error: str = Field(examples=["Invalid OTP"])
 
 
-_COWIN_EXAMPLES = {
-    400: ("USRAUT0014", "Send the SHA-256 hex of the OTP, not the OTP itself"),
-    401: ("USRAUT0014", "Invalid OTP"),
-    403: ("KYVS_PROVIDER_SUSPENDED", "This provider is suspended; contact the kyvs operator."),
-    404: ("KYVS_TXN_NOT_FOUND", "No verification with that txn id."),
-    409: ("KYVS_TXN_ALREADY_USED", "This verification is already complete."),
-    422: ("KYVS_VALIDATION_ERROR", "mobile_number: Field required"),
-    429: ("KYVS_RATE_LIMITED", "Too many requests from this API key; slow down."),
-}
-
-
 def cowin_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for CoWIN-style error bodies, and the 503 every operation may answer
     (a problem document that also carries `errorCode`: `KYVS_SERVICE_UNAVAILABLE`, or
@@ -80,10 +70,7 @@ def cowin_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": "CoWIN-style error (`KYVS_*` codes where CoWIN had none)",
             "content": {
                 "application/json": {
-                    "example": {
-                        "errorCode": _COWIN_EXAMPLES[status][0],
-                        "error": _COWIN_EXAMPLES[status][1],
-                    }
+                    "example": dict(zip(("errorCode", "error"), cowin_example(status), strict=True))
                 }
             },
         }
@@ -92,11 +79,10 @@ def cowin_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _cowin(error: DomainError) -> CowinError:
-    if error.slug in {"invalid-otp", "otp-expired"}:
-        return CowinError(401, INVALID_OTP, "Invalid OTP")
-    code = "KYVS_" + error.slug.upper().replace("-", "_")
+    kind = problem_type(error.slug)
     retry = error.retry_after_s if isinstance(error, RateLimited | SmsUnavailable) else None
-    return CowinError(error.status, code, error.detail, retry)
+    message = kind.cowin_message or error.detail
+    return CowinError(kind.facade_status, kind.facade_code, message, retry)
 
 
 class CowinRoute(APIRoute):
@@ -111,7 +97,7 @@ class CowinRoute(APIRoute):
                 return await handle(request)
             except SmsUnavailable as error:  # a 503: the problem document every route may send
                 return problem_response(
-                    error.status,
+                    http_status(error),
                     error.slug,
                     error.title,
                     error.detail,
@@ -163,7 +149,8 @@ class PublicGenerateOtp(BaseModel):
 
 def _digest(otp: str) -> str:
     if not _SHA256_HEX.match(otp):
-        raise CowinError(400, INVALID_OTP, "Send the SHA-256 hex of the OTP, not the OTP itself")
+        kind = problem_type("otp-not-hashed")
+        raise CowinError(kind.facade_status, kind.facade_code, kind.cowin_message or "")
     return otp.lower()
 
 

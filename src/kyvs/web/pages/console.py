@@ -26,6 +26,7 @@ from kyvs.web.pages.messages import problem_text, slug_text
 from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
+from kyvs.web.problem_catalogue import http_status
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -255,7 +256,7 @@ async def resend_check(request: Request, txn_id: str, csrf: OptionalField = None
     except (RateLimited, SmsUnavailable) as error:
         problem = problem_text(error, language)
         return await _check_view(
-            request, provider, txn_id, problem=problem, status_code=error.status
+            request, provider, txn_id, problem=problem, status_code=http_status(error)
         )
     except DomainError as error:
         return _verify_form(request, provider, problem=problem_text(error, language))

@@ -28,6 +28,7 @@ from kyvs.web.pages.messages import problem_text, slug_text
 from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import CsrfFailed, secure_page
+from kyvs.web.problem_catalogue import http_status
 
 router = APIRouter(prefix="/hosted", include_in_schema=False)
 OptionalField = Annotated[str | None, Form()]
@@ -269,7 +270,7 @@ async def _retry(request: Request, session_id: str, error: DomainError) -> Respo
             session,
             provider,
             problem=text,
-            status_code=error.status,
+            status_code=http_status(error),
             attempts_left=getattr(error, "attempts_left", None),
         )
-    return await hosted_page(request, session_id, problem=text, status_code=error.status)
+    return await hosted_page(request, session_id, problem=text, status_code=http_status(error))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kyvs.bootstrap import localized_status
+from kyvs.domain.citizen import parse_dose_number, parse_share_days
 from kyvs.domain.errors import DomainError
 from kyvs.domain.otp import otp_digest
 from kyvs.i18n import translator
@@ -22,6 +23,7 @@ from kyvs.web.pages.messages import problem_text, slug_text
 from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import locale_of, render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
+from kyvs.web.problem_catalogue import http_status
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -146,7 +148,7 @@ async def login(request: Request, mobile_number: Field, csrf: Optional = None) -
         return _page(
             request,
             "me/login.html",
-            status_code=error.status,
+            status_code=http_status(error),
             problem=problem_text(error, language),
             title="kyvs",
         )
@@ -213,7 +215,7 @@ async def confirm(request: Request, otp: Field, csrf: Optional = None) -> Respon
         return await otp_page(
             request,
             problem=problem_text(error, language),
-            status_code=error.status,
+            status_code=http_status(error),
             attempts_left=getattr(error, "attempts_left", None),
         )
     request.session.pop(LOGIN_TXN, None)
@@ -232,7 +234,9 @@ async def resend(request: Request, csrf: Optional = None) -> Response:
         await _citizens(request).login.resend(txn_id)
     except DomainError as error:
         return await otp_page(
-            request, problem=problem_text(error, page_language(request)), status_code=error.status
+            request,
+            problem=problem_text(error, page_language(request)),
+            status_code=http_status(error),
         )
     return RedirectResponse("/me/otp", status_code=303)
 
@@ -287,7 +291,7 @@ async def correction(
             token,
             reference_id=reference_id,
             action=action,
-            dose_number=int(dose_number) if dose_number and dose_number.isdigit() else None,
+            dose_number=parse_dose_number(dose_number),
             vaccine=vaccine or None,
             date=date or None,
             kind=None,
@@ -300,7 +304,11 @@ async def correction(
 
 @router.post("/share")
 async def share(
-    request: Request, reference_id: Field, name_on_card: Field, days: Field, csrf: Optional = None
+    request: Request,
+    reference_id: Field,
+    name_on_card: Field,
+    days: Optional = None,
+    csrf: Optional = None,
 ) -> Response:
     """Make a share link and show its card."""
     check_csrf(request, csrf)
@@ -312,7 +320,7 @@ async def share(
         link = await _citizens(request).share(
             token,
             reference_id=reference_id,
-            days=int(days) if days.isdigit() else 30,
+            days=parse_share_days(days),
             name_on_card=name_on_card,
             language=language,
         )

@@ -19,7 +19,6 @@ class CsrfFailed(DomainError):
 
     slug = "csrf-failed"
     title = "This form has expired"
-    status = 403
 
 
 def csrf_token(request: Request) -> str:

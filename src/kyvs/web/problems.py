@@ -173,7 +173,13 @@ def install(app: FastAPI) -> None:
 
 # The problem types each HTTP status may carry, for the OpenAPI document.
 PROBLEM_TYPES: dict[int, tuple[str, ...]] = {
-    400: ("invalid-input", "invalid-otp", "unknown-vaccine", "return-url-not-allowed"),
+    400: (
+        "invalid-input",
+        "invalid-otp",
+        "unknown-vaccine",
+        "invalid-photo-id",
+        "return-url-not-allowed",
+    ),
     401: ("invalid-api-key", "invalid-session"),
     403: ("provider-suspended", "purpose-not-allowed"),
     404: (

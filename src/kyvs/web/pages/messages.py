@@ -26,6 +26,7 @@ _MESSAGES = {
     "beneficiary-not-found": "No such person on your mobile.",
     "provider-not-found": "No such provider.",
     "unknown-vaccine": "Unknown vaccine: check the name on your certificate.",
+    "invalid-photo-id": "The photo-ID number is not valid. Check it against the document.",
     "sms-unavailable": "SMS delivery is failing right now, so no OTP can be sent.",
     "service-unavailable": "The service is briefly unavailable. Please try again in a few seconds.",
     "request-timeout": "The connection was too slow. Please try again.",

@@ -16,15 +16,17 @@ are left as they are, so running it again changes nothing. If a re-issued id wou
 an id already stored (a person re-registered by the fixed code before this ran), the migration
 stops and changes nothing. Downgrading re-issues the other way, for the old code.
 
-What it cannot change: attestations and share-link claims already signed (they are signed, and
-they carry at most the masked id `XXXXXXXXXX1234`, whose last digit is the check digit: one
-signed before shows the old last digit until it expires, 30 days at most), and ids already
-printed or handed out. Such an id, typed with its old last digit, is refused as mistyped, like
-any other wrong check digit: accepting the old digits too would let one typo in ten through. The
-person's own page (`/me`) and `kyvs registry show` give the id as it now is; an operator finds
-it from the old one by keeping its first 13 digits. Verification by providers starts from the
-name and mobile, not the reference id, so it is unaffected. Redis entries of verifications in
-flight are not rewritten (they live minutes): run it in a quiet moment.
+What it cannot change: attestations already signed (they carry the masked id `XXXXXXXXXX1234`,
+whose last digit is the check digit, so one signed before shows the old last digit until it
+expires, 30 days at most; share-link claims carry no id), and ids already printed or handed
+out. Such an id, typed with its old last digit, is refused as mistyped, like any other wrong
+check digit: accepting the old digits too would let one typo in ten through. An operator gets
+the id as it now is from the old one's first 13 digits (`reference_ids.make(old[:13])`); the
+citizen pages never ask for a typed id (they act on the people of the logged-in mobile); CSV or
+FHIR files that carry old ids must have them re-issued the same way before being imported
+again. Verification by providers starts from the name and mobile, not the reference id, so it
+is unaffected. Redis entries of verifications in flight are not rewritten (they live minutes):
+run it in a quiet moment.
 
 Revision ID: 0010
 Revises: 0009

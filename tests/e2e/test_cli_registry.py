@@ -56,11 +56,11 @@ def test_the_human_view_shows_status_in_words_and_hides_identifiers(cli):
         "--id-type",
         "PAN",
         "--id-number",
-        "ABCDE1234F",
+        "ABCPE1234F",
     )["reference_id"]
     screen = cli.run("registry", "show", ref).stdout
     assert "Not vaccinated" in screen
-    assert "ABCDE1234F" not in screen
+    assert "ABCPE1234F" not in screen
     assert "9876500001" not in screen
     assert "XXXXXX0001" in screen
 
@@ -82,6 +82,32 @@ def test_a_bad_mobile_gets_a_clear_message_and_exit_code_1(cli):
     assert done.returncode == 1
     assert "10 digits" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_aadhaar_number_with_a_wrong_check_digit_is_refused_without_echoing_it(cli):
+    done = cli.run(
+        "registry",
+        "add",
+        "--name",
+        "Asha Patel",
+        "--mobile",
+        "9876500002",
+        "--birth-year",
+        "1988",
+        "--gender",
+        "F",
+        "--id-type",
+        "AADHAAR",
+        "--id-number",
+        "2341 2341 2347",
+        "--json",
+        check=False,
+    )
+    assert done.returncode == 1
+    problem = json.loads(done.stdout)
+    assert problem["type"] == "https://kyvs.dev/problems/invalid-photo-id"
+    assert "not a valid Aadhaar number" in problem["detail"]
+    assert "2347" not in done.stdout + done.stderr
 
 
 def test_errors_in_json_mode_are_problem_documents(cli):

@@ -37,6 +37,15 @@ class UnknownVaccine(InvalidInput):
     title = "Unknown vaccine"
 
 
+class InvalidPhotoId(InvalidInput):
+    """A photo-ID number that breaks its document's rules (an Aadhaar's check digit, a PAN's form).
+
+    The detail never holds the number, not even its last digits."""
+
+    slug = "invalid-photo-id"
+    title = "Invalid photo-ID number"
+
+
 class MobileFull(DomainError):
     """The mobile number already holds the most people a mobile may hold."""
 

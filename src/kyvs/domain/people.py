@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+# python-stdnum is the one library the domain uses: pure rules of document numbers (no I/O, no
+# clock), maintained against the issuers' specifications, where hand-made tables go wrong.
+from stdnum.exceptions import ValidationError
+from stdnum.in_ import aadhaar, pan
+
 from kyvs.domain import reference_ids
 from kyvs.domain.doses import Dose
-from kyvs.domain.errors import InvalidInput
+from kyvs.domain.errors import InvalidInput, InvalidPhotoId
 from kyvs.domain.mobile import MobileNumber
 
 EARLIEST_BIRTH_YEAR = 1900
@@ -71,7 +77,21 @@ class PhotoId:
         compact = "".join(number.split()).upper()
         if not 4 <= len(compact) <= 20 or not compact.isascii() or not compact.isalnum():
             raise InvalidInput("A photo-ID number has 4 to 20 letters or digits.")
-        return cls(PhotoIdType.parse(kind), compact)
+        photo_id = cls(PhotoIdType.parse(kind), compact)
+        photo_id.check_number()
+        return photo_id
+
+    def check_number(self) -> None:
+        """Raise `InvalidPhotoId` when the number breaks its document's rules, where known."""
+        rule = _NUMBER_RULES.get(self.kind)
+        if rule is None:
+            return
+        validate, explanation = rule
+        try:
+            validate(self.number)
+        except ValidationError:
+            # stdnum's message says only what is wrong; the number stays out of it (and of logs).
+            raise InvalidPhotoId(explanation) from None
 
     @property
     def masked(self) -> str:
@@ -80,6 +100,21 @@ class PhotoId:
 
     def __repr__(self) -> str:
         return f"PhotoId(kind={self.kind.value!r}, number={self.masked!r})"
+
+
+# The documents whose numbers have rules of their own, and what a refused number is told.
+_NUMBER_RULES: dict[PhotoIdType, tuple[Callable[[str], str], str]] = {
+    PhotoIdType.AADHAAR: (
+        aadhaar.validate,
+        "This is not a valid Aadhaar number: it has 12 digits, does not start with 0 or 1, "
+        "and its last digit checks the others; check it against the card.",
+    ),
+    PhotoIdType.PAN: (
+        pan.validate,
+        "This is not a valid PAN: it has 5 letters, 4 digits and a letter, the 4th letter "
+        "saying who holds it (P for a person); check it against the card.",
+    ),
+}
 
 
 def clean_full_name(text: str) -> str:

@@ -8,7 +8,8 @@ from kyvs.domain.errors import InvalidInput
 
 LENGTH = 14
 
-# Verhoeff's dihedral-group tables (the same check digit Aadhaar numbers carry).
+# Verhoeff's dihedral-group tables (the same check digit Aadhaar numbers carry), checked in the
+# tests against python-stdnum's. Ids stored before migration 0010 used a wrong row 4 of _P.
 _D = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
     (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
@@ -26,7 +27,7 @@ _P = (
     (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
     (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
     (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
-    (9, 4, 5, 8, 3, 6, 2, 7, 1, 0),
+    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
     (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
     (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
     (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),

@@ -1,25 +1,23 @@
 """Who the synthetic people are: names, homes and centres, demographic weights and identifiers.
 
-The names come from Faker's Indian locales, read once and cleaned: Faker's lists carry some
-misspellings, broken Unicode and Western baby names unlikely among Indian adults in 2021, so each
-pool drops those and adds a few common names the locale lacks. Reference ids and mobiles are made
-here too, fast, and distinct within a seed.
+The names come from Faker's Indian locales, copied once into `synth_names.json` (so a Faker
+upgrade cannot change the people of a seed, and Faker is not needed to run kyvs) and cleaned
+here: Faker's lists carry some misspellings, broken Unicode and Western baby names unlikely among
+Indian adults in 2021, so each pool drops those and adds a few common names the locale lacks.
+Reference ids and mobiles are made here too, fast, and distinct within a seed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-
-from faker.providers.person.en_IN import Provider as EnglishIndia
-from faker.providers.person.gu_IN import Provider as GujaratiIndia
-from faker.providers.person.hi_IN import Provider as HindiIndia
-from faker.providers.person.mr_IN import Provider as MarathiIndia
+from importlib import resources
 
 from kyvs.domain import reference_ids
 from kyvs.domain.mobile import MobileNumber
@@ -120,15 +118,20 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-_FAKER = {  # (male, female, surnames) of each locale
-    script: (locale.first_names_male, locale.first_names_female, locale.last_names)
-    for script, locale in (
-        (LATIN, EnglishIndia),
-        (HINDI, HindiIndia),
-        (GUJARATI, GujaratiIndia),
-        (MARATHI, MarathiIndia),
-    )
-}
+@cache
+def _faker_lists() -> dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    """(male, female, surnames) of each script, as Faker's locales had them (see the data file)."""
+    text = resources.files("kyvs.services").joinpath("synth_names.json").read_text("utf-8")
+    pools = json.loads(text)["pools"]
+    return {
+        script: (
+            tuple(pools[script]["male"]),
+            tuple(pools[script]["female"]),
+            tuple(pools[script]["last"]),
+        )
+        for script in (LATIN, HINDI, GUJARATI, MARATHI)
+    }
+
 
 # Faker entries left out. en_IN: Western baby names and non-Indian surnames. hi_IN: misspellings
 # (हर्श, मनीश, दुत्ता), words that are not given names (महात्मा, राज्य, शर्म), names filed under the
@@ -194,7 +197,7 @@ def _pool(script: str) -> NamePool:
     ours = _ADD.get(script, ((), (), ()))
     male, female, last = (
         _clean([*(n for n in theirs if _nfc(n) not in dropped), *added], script)
-        for theirs, added in zip(_FAKER[script], ours, strict=True)
+        for theirs, added in zip(_faker_lists()[script], ours, strict=True)
     )
     return NamePool(script, male, female, last)
 
@@ -206,7 +209,7 @@ def _nfc(text: str) -> str:
 @cache
 def name_pools() -> dict[str, NamePool]:
     """The pool of each script (`LATIN`, `HINDI`, `GUJARATI`, `MARATHI`), built once per process."""
-    return {script: _pool(script) for script in _FAKER}
+    return {script: _pool(script) for script in _faker_lists()}
 
 
 def homes() -> list[tuple[tuple[NamePool, Region], float]]:

@@ -62,6 +62,11 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ),
     ProblemType("unknown-vaccine", 400, "Unknown vaccine: check the name on your certificate."),
     ProblemType(
+        "invalid-photo-id",
+        400,
+        "The photo-ID number is not valid. Check it against the document.",
+    ),
+    ProblemType(
         "return-url-not-allowed",
         400,
         "This website's return address is not registered with kyvs. Contact the website.",

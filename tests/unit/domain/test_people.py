@@ -5,9 +5,12 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.in_ import aadhaar
 
 from kyvs.domain import reference_ids
-from kyvs.domain.errors import InvalidInput
+from kyvs.domain.errors import InvalidInput, InvalidPhotoId
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import (
     MAX_NAME_LENGTH,
@@ -79,8 +82,8 @@ def test_photo_id_type_refuses_anything_else_and_lists_the_kinds(typed: str) -> 
 @pytest.mark.parametrize(
     ("kind", "typed", "number", "masked"),
     [
-        pytest.param("aadhaar", "1234 5678 9012", "123456789012", "XXXXXXXX9012", id="aadhaar"),
-        pytest.param("PAN", "abcde1234f", "ABCDE1234F", "XXXXXX234F", id="pan-upper-cased"),
+        pytest.param("aadhaar", "2341 2341 2346", "234123412346", "XXXXXXXX2346", id="aadhaar"),
+        pytest.param("PAN", "abcpe1234f", "ABCPE1234F", "XXXXXX234F", id="pan-upper-cased"),
         pytest.param("passport", "K1234567", "K1234567", "XXXX4567", id="passport"),
         pytest.param("UDID", "ab12", "AB12", "AB12", id="four-characters"),
         pytest.param("UDID", "A" * 20, "A" * 20, "X" * 16 + "AAAA", id="twenty-characters"),
@@ -116,10 +119,58 @@ def test_a_photo_id_of_an_unknown_type_is_refused() -> None:
 
 
 def test_the_repr_of_a_photo_id_never_shows_the_full_number() -> None:
-    photo_id = PhotoId.parse("AADHAAR", "1234 5678 9012")
+    photo_id = PhotoId.parse("AADHAAR", "2341 2341 2346")
     for shown in (repr(photo_id), str(photo_id), f"{photo_id}", f"{[photo_id]}"):
-        assert "123456789012" not in shown
-        assert "XXXXXXXX9012" in shown
+        assert "234123412346" not in shown
+        assert "XXXXXXXX2346" in shown
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed"),
+    [
+        pytest.param("AADHAAR", "2341 2341 2347", id="aadhaar-wrong-check-digit"),
+        pytest.param("AADHAAR", "2341 2341 2364", id="aadhaar-last-two-swapped"),
+        pytest.param("AADHAAR", "1341 2341 2344", id="aadhaar-starting-with-1"),
+        pytest.param("AADHAAR", "0341 2341 2340", id="aadhaar-starting-with-0"),
+        pytest.param("AADHAAR", "2341 2341 234", id="aadhaar-eleven-digits"),
+        pytest.param("AADHAAR", "2341 2341 2346 1", id="aadhaar-thirteen-digits"),
+        pytest.param("AADHAAR", "2341A2341234", id="aadhaar-a-letter"),
+        pytest.param("PAN", "ABCDE1234F", id="pan-unknown-holder-type"),
+        pytest.param("PAN", "ABCP51234F", id="pan-a-digit-among-the-letters"),
+        pytest.param("PAN", "ABCPE12345", id="pan-a-digit-at-the-end"),
+        pytest.param("PAN", "ABCPE0000F", id="pan-serial-0000"),
+        pytest.param("PAN", "ABCPE1234", id="pan-nine-characters"),
+    ],
+)
+def test_aadhaar_and_pan_numbers_are_held_to_their_rules(kind: str, typed: str) -> None:
+    with pytest.raises(InvalidPhotoId) as raised:
+        PhotoId.parse(kind, typed)
+    assert raised.value.slug == "invalid-photo-id"
+    assert isinstance(raised.value, InvalidInput)
+    digits = "".join(typed.split())
+    assert digits not in str(raised.value) and digits[-4:] not in str(raised.value)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_an_aadhaar_number_is_accepted_exactly_when_stdnum_accepts_it(number: str) -> None:
+    try:
+        PhotoId.parse("AADHAAR", number)
+    except InvalidPhotoId:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted == aadhaar.is_valid(number)
+
+
+@pytest.mark.parametrize("holder", "ABCFGHLJPTK")
+def test_a_pan_of_each_holder_type_is_accepted(holder: str) -> None:
+    assert PhotoId.parse("PAN", f"ABC{holder}E1234F").number == f"ABC{holder}E1234F"
+
+
+@pytest.mark.parametrize("kind", ["PASSPORT", "VOTER_ID", "DRIVING_LICENCE", "RATION_CARD"])
+def test_other_documents_keep_only_the_general_shape_rule(kind: str) -> None:
+    assert PhotoId.parse(kind, "1234 5678 9012").number == "123456789012"
 
 
 # --- full name ----------------------------------------------------------------------------------

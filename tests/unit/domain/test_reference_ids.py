@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum import verhoeff
 
 from kyvs.domain import reference_ids
 from kyvs.domain.errors import InvalidInput
@@ -146,3 +151,49 @@ def test_synthetic_ids_stop_at_a_billion_per_seed() -> None:
     assert reference_ids.is_valid(reference_ids.synthetic(1, 10**9 - 1))
     with pytest.raises(ValueError, match="billion"):
         reference_ids.synthetic(1, 10**9)
+
+
+# Checked against an independent implementation: python-stdnum's Verhoeff.
+BODY = st.text(alphabet="0123456789", min_size=13, max_size=13)
+
+
+@settings(max_examples=3000)
+@given(BODY)
+def test_the_check_digit_agrees_with_stdnum(body: str) -> None:
+    assert reference_ids.make(body) == body + verhoeff.calc_check_digit(body)
+
+
+@settings(max_examples=1000)
+@given(st.text(alphabet="0123456789", min_size=14, max_size=14))
+def test_validity_agrees_with_stdnum(text: str) -> None:
+    assert reference_ids.is_valid(text) == verhoeff.is_valid(text)
+
+
+@settings(max_examples=3000)
+@given(BODY)
+def test_every_adjacent_transposition_of_a_random_id_is_caught(body: str) -> None:
+    ref = reference_ids.make(body)
+    for position in range(len(ref) - 1):
+        a, b = ref[position], ref[position + 1]
+        if a != b:
+            assert not reference_ids.is_valid(ref[:position] + b + a + ref[position + 2 :])
+
+
+def _id_with(position: int, a: str, b: str) -> str:
+    """A valid id whose digits at `position` and `position + 1` are `a` and `b`."""
+    if position + 1 < reference_ids.LENGTH - 1:
+        body = "0" * position + a + b
+        return reference_ids.make(body + "0" * (13 - len(body)))
+    # `b` is the check digit: the first digit that makes it so (changing one digit of the
+    # body changes the check digit, so exactly one of the ten does).
+    return next(
+        ref for first in "0123456789" if (ref := reference_ids.make(first + "0" * 11 + a))[-1] == b
+    )
+
+
+def test_every_adjacent_transposition_of_every_digit_pair_is_caught_at_every_position() -> None:
+    for position in range(reference_ids.LENGTH - 1):
+        for a, b in itertools.permutations("0123456789", 2):
+            ref = _id_with(position, a, b)
+            swapped = ref[:position] + b + a + ref[position + 2 :]
+            assert not reference_ids.is_valid(swapped), (ref, position)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hypothesis import strategies as st
+from stdnum import verhoeff
 
 from kyvs.adapters.memory.registry import MemoryRegistry
 from kyvs.domain import reference_ids
@@ -174,10 +175,26 @@ mobiles = st.integers(6_000_000_000, 9_999_999_999).map(lambda n: MobileNumber(s
 reference_id_values = st.integers(0, 10**13 - 1).map(
     lambda n: reference_ids.from_random_digits(f"{n:013d}")
 )
-photo_ids = st.none() | st.builds(
-    PhotoId,
-    st.sampled_from(PhotoIdType),
-    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=4, max_size=20),
+# Aadhaar numbers and PANs follow their documents' rules; other documents only the general shape.
+_AADHAAR_NUMBERS = (
+    st.integers(2 * 10**10, 10**11 - 1)
+    .map(lambda n: f"{n}{verhoeff.calc_check_digit(str(n))}")
+    .filter(lambda number: number != number[::-1])
+)
+_PANS = st.from_regex(r"[A-Z]{3}[ABCFGHLJPTK][A-Z][0-9]{4}[A-Z]", fullmatch=True).filter(
+    lambda number: number[5:9] != "0000"
+)
+photo_ids = (
+    st.none()
+    | st.builds(PhotoId, st.just(PhotoIdType.AADHAAR), _AADHAAR_NUMBERS)
+    | st.builds(PhotoId, st.just(PhotoIdType.PAN), _PANS)
+    | st.builds(
+        PhotoId,
+        st.sampled_from(
+            [k for k in PhotoIdType if k not in {PhotoIdType.AADHAAR, PhotoIdType.PAN}]
+        ),
+        st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=4, max_size=20),
+    )
 )
 labels = st.text(_FREE_TEXT, max_size=30).map(str.strip)
 

@@ -178,6 +178,22 @@ def test_a_bad_cell_rejects_the_whole_row_naming_the_column(column, value, expec
     assert report.errors == [error]
 
 
+@pytest.mark.parametrize(
+    ("kind", "number", "expected"),
+    [
+        pytest.param("AADHAAR", "2341 2341 2347", "not a valid Aadhaar number", id="aadhaar"),
+        pytest.param("PAN", "ABCDE1234F", "not a valid PAN", id="pan"),
+    ],
+)
+def test_a_photo_id_number_that_breaks_its_rules_rejects_the_row_without_showing_it(
+    kind, number, expected
+):
+    header = [*HEADER[:7], *HEADER[7:17]]
+    error = only_error(write_csv([ASHA | {"id_type": kind, "id_number": number}], header=header))
+    assert f"id_type/id_number: This is {expected}" in error.reason
+    assert "".join(number.split())[-4:] not in error.reason
+
+
 def test_every_problem_of_a_row_is_reported_at_once():
     text = write_csv([ASHA | {"birth_year": "x", "mobile": "1", "dose1_vaccine": "nope"}])
     reason = only_error(text).reason

@@ -1,5 +1,6 @@
 """API-key authentication: only a live key of an active provider gets in; lookups are cached for
-a short TTL, so a revocation or suspension applies within it, and sprayed ids cannot grow memory."""
+a short TTL, so a revocation or suspension applies within it; sprayed ids cannot grow memory
+nor push known keys out of the cache."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kyvs.domain import api_keys
 from kyvs.domain.errors import ProviderSuspended, ProviderUnauthorized
 from kyvs.domain.providers import Provider
 from kyvs.ports import ApiKeyRecord
+from kyvs.services import provider_auth
 from kyvs.services.provider_auth import ProviderAuthenticator
 from tests.factories.providers import a_provider
 
@@ -157,13 +159,71 @@ async def test_a_suspension_is_seen_once_the_ttl_has_passed(auth, directory, clo
         await auth.authenticate(yatra_key)
 
 
+def sprayed(n: int) -> str:
+    """A well-formed key whose id nobody holds."""
+    return f"kyvs_{n:012x}_{'a' * 43}"
+
+
 async def test_unknown_key_ids_sprayed_at_it_do_not_grow_the_cache_past_its_bound(
     auth, directory, yatra_key
 ):
-    bound = 10_001  # the cache is cleared once it holds more than 10,000 key ids
+    await auth.authenticate(yatra_key)
     for n in range(12_000):
         with pytest.raises(ProviderUnauthorized):
-            await auth.authenticate(f"kyvs_{n:012x}_{'a' * 43}")
-        assert len(auth._cache) <= bound  # white-box: memory is what this test is about
-    assert directory.lookups == 12_000
+            await auth.authenticate(sprayed(n))
+        # white-box: memory is what this test is about
+        assert auth.cached_key_ids <= 1 + provider_auth.UNKNOWN_IDS_CACHED
+    assert directory.lookups == 1 + 12_000
+
+
+async def test_a_flood_of_unknown_key_ids_does_not_evict_a_known_key(
+    auth, directory, clock, yatra_key
+):
+    await auth.authenticate(yatra_key)
+    for n in range(12_000):  # more than any bound of the cache
+        with pytest.raises(ProviderUnauthorized):
+            await auth.authenticate(sprayed(n))
+    clock.now += TTL / 2
+    lookups = directory.lookups
     assert (await auth.authenticate(yatra_key)).provider_id == "prov-yatra"
+    assert directory.lookups == lookups  # still cached: no lookup
+
+
+async def test_an_unknown_key_id_asked_again_within_the_ttl_is_not_looked_up_again(
+    auth, directory, clock
+):
+    for _ in range(3):
+        with pytest.raises(ProviderUnauthorized):
+            await auth.authenticate(sprayed(1))
+    assert directory.lookups == 1
+    clock.now += TTL
+    with pytest.raises(ProviderUnauthorized):
+        await auth.authenticate(sprayed(1))
+    assert directory.lookups == 2
+
+
+async def test_a_key_onboarded_after_its_id_was_refused_works_once_the_ttl_has_passed(
+    auth, directory, clock
+):
+    issued = api_keys.issue(secrets.token_hex, secrets.token_urlsafe)
+    with pytest.raises(ProviderUnauthorized):
+        await auth.authenticate(issued.plaintext)
+    provider = a_provider(provider_id="prov-late")
+    directory.providers[provider.provider_id] = provider
+    directory.keys[issued.key_id] = ApiKeyRecord(
+        issued.key_id, provider.provider_id, issued.key_hash, CREATED, None
+    )
+    clock.now += TTL
+    assert (await auth.authenticate(issued.plaintext)).provider_id == "prov-late"
+
+
+async def test_known_keys_are_bounded_too_the_least_recently_used_going_first(directory, clock):
+    auth = ProviderAuthenticator(directory, ttl_s=TTL, monotonic=clock, known_keys_cached=2)
+    keys = [directory.onboard(a_provider(provider_id=f"prov-{n}")) for n in range(3)]
+    for key in (keys[0], keys[1], keys[0], keys[2]):  # keys[1] is then the least recent
+        await auth.authenticate(key)
+    assert directory.lookups == 3
+    await auth.authenticate(keys[0])
+    assert directory.lookups == 3
+    await auth.authenticate(keys[1])
+    assert directory.lookups == 4

@@ -7,6 +7,7 @@ checked against the server's JWKS.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -264,12 +265,23 @@ def test_every_api_call_is_audited_without_personal_data(deployment):
         f"{deployment['base']}/api/v1/verifications/{txn_id}",
         headers={"X-Api-Key": deployment["travel"]["api_key"]},
     )
-    time.sleep(1.5)  # the audit is written in batches every second
     folder = deployment["cli"].cwd
-    with sqlite3.connect(folder / "kyvs.db") as connection:
-        rows = connection.execute(
-            "SELECT request_id, method, route, status, provider_id FROM api_audit"
-        ).fetchall()
+
+    def audit_rows() -> list[tuple]:
+        with contextlib.closing(sqlite3.connect(folder / "kyvs.db")) as connection:
+            return connection.execute(
+                "SELECT request_id, method, route, status, provider_id FROM api_audit"
+            ).fetchall()
+
+    # The audit is written in batches every second: wait for both calls, with a deadline.
+    def both_audited(rows: list[tuple]) -> bool:
+        routes = {row[2] for row in rows}
+        return request_id in {row[0] for row in rows} and "/api/v1/verifications/{txn_id}" in routes
+
+    deadline = time.monotonic() + 10
+    while not both_audited(rows := audit_rows()):
+        assert time.monotonic() < deadline, "the audit was not written within 10 s"
+        time.sleep(0.1)
     audited = {row[0]: row for row in rows}
     assert audited[request_id][1:] == (
         "POST",

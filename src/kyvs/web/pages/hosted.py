@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -178,6 +179,18 @@ def _back(request: Request, session_id: str) -> RedirectResponse:
     return RedirectResponse(f"/hosted/{session_id}{q}", status_code=303)
 
 
+async def _step(
+    request: Request, session_id: str, csrf: str | None, work: Callable[[], Awaitable[object]]
+) -> Response:
+    """Run one step of the flow from its form; a refusal shows the step again saying why."""
+    _check_form(request, session_id, csrf)
+    try:
+        await work()
+    except DomainError as error:
+        return await _retry(request, session_id, error)
+    return _back(request, session_id)
+
+
 @router.post("/{session_id}/details")
 async def submit_details(
     request: Request,
@@ -187,12 +200,13 @@ async def submit_details(
     csrf: OptionalField = None,
 ) -> Response:
     """Start the verification with the person's name and mobile."""
-    _check_form(request, session_id, csrf)
-    try:
-        await _flow(request).submit_details(session_id, full_name=full_name, mobile=mobile_number)
-    except DomainError as error:
-        return await _retry(request, session_id, error)
-    return _back(request, session_id)
+    flow = _flow(request)
+    return await _step(
+        request,
+        session_id,
+        csrf,
+        lambda: flow.submit_details(session_id, full_name=full_name, mobile=mobile_number),
+    )
 
 
 @router.post("/{session_id}/otp")
@@ -200,26 +214,20 @@ async def submit_otp(
     request: Request, session_id: str, otp: Annotated[str, Form()], csrf: OptionalField = None
 ) -> Response:
     """Confirm the OTP; the result page then sends the browser back to the provider."""
-    _check_form(request, session_id, csrf)
     digits = container(request).otp_engine.clean_otp(otp)
-    try:
+
+    async def confirm() -> object:
         if digits is None:  # not an OTP at all: said so, and no attempt is counted
             raise InvalidOtp("The OTP is not correct.", attempts_left=None)
-        await _flow(request).submit_otp(session_id, otp=digits)
-    except DomainError as error:
-        return await _retry(request, session_id, error)
-    return _back(request, session_id)
+        return await _flow(request).submit_otp(session_id, otp=digits)
+
+    return await _step(request, session_id, csrf, confirm)
 
 
 @router.post("/{session_id}/resend")
 async def resend(request: Request, session_id: str, csrf: OptionalField = None) -> Response:
     """Send a new OTP after the cooldown."""
-    _check_form(request, session_id, csrf)
-    try:
-        await _flow(request).resend(session_id)
-    except DomainError as error:
-        return await _retry(request, session_id, error)
-    return _back(request, session_id)
+    return await _step(request, session_id, csrf, lambda: _flow(request).resend(session_id))
 
 
 @router.post("/{session_id}/restart")

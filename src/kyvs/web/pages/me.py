@@ -5,6 +5,7 @@ the session token lives only in the signed, HttpOnly session cookie."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from babel.dates import format_date
@@ -254,19 +255,30 @@ def _token(request: Request) -> str | None:
     return token if isinstance(token, str) else None
 
 
-@router.post("/blocks")
-async def block(request: Request, provider_id: Field, csrf: Optional = None) -> Response:
-    """Block a provider for everyone on the mobile."""
+async def _as_citizen(
+    request: Request, csrf: str | None, act: Callable[[str], Awaitable[Response]]
+) -> Response:
+    """Run a logged-in citizen's form: CSRF, the session's token, and any refusal shown on the
+    people page in the reader's language (with its real reason)."""
     check_csrf(request, csrf)
     token = _token(request)
     if token is None:
         return _home()
-    language = page_language(request)
     try:
-        await _citizens(request).block(token, provider_id=provider_id, reference_id=None)
+        return await act(token)
     except DomainError as error:
-        return await me(request, problem=problem_text(error, language))
-    return _done("blocked")
+        return await me(request, problem=problem_text(error, page_language(request)))
+
+
+@router.post("/blocks")
+async def block(request: Request, provider_id: Field, csrf: Optional = None) -> Response:
+    """Block a provider for everyone on the mobile."""
+
+    async def act(token: str) -> Response:
+        await _citizens(request).block(token, provider_id=provider_id, reference_id=None)
+        return _done("blocked")
+
+    return await _as_citizen(request, csrf, act)
 
 
 @router.post("/corrections")
@@ -281,12 +293,8 @@ async def correction(
     csrf: Optional = None,
 ) -> Response:
     """Send a correction request to the operators."""
-    check_csrf(request, csrf)
-    token = _token(request)
-    if token is None:
-        return _home()
-    language = page_language(request)
-    try:
+
+    async def act(token: str) -> Response:
         await _citizens(request).raise_correction(
             token,
             reference_id=reference_id,
@@ -297,9 +305,9 @@ async def correction(
             kind=None,
             note=note or "",
         )
-    except DomainError as error:
-        return await me(request, problem=problem_text(error, language))
-    return _done("correction")
+        return _done("correction")
+
+    return await _as_citizen(request, csrf, act)
 
 
 @router.post("/share")
@@ -311,22 +319,18 @@ async def share(
     csrf: Optional = None,
 ) -> Response:
     """Make a share link and show its card."""
-    check_csrf(request, csrf)
-    token = _token(request)
-    if token is None:
-        return _home()
-    language = page_language(request)
-    try:
+
+    async def act(token: str) -> Response:
         link = await _citizens(request).share(
             token,
             reference_id=reference_id,
             days=parse_share_days(days),
             name_on_card=name_on_card,
-            language=language,
+            language=page_language(request),
         )
-    except DomainError as error:
-        return await me(request, problem=problem_text(error, language))
-    return RedirectResponse(f"/me/cards/{link.link_id}", status_code=303)
+        return RedirectResponse(f"/me/cards/{link.link_id}", status_code=303)
+
+    return await _as_citizen(request, csrf, act)
 
 
 @router.get("/cards/{link_id}", response_class=HTMLResponse)
@@ -356,13 +360,9 @@ async def card(request: Request, link_id: str) -> Response:
 @router.post("/share/{link_id}/revoke")
 async def revoke(request: Request, link_id: str, csrf: Optional = None) -> Response:
     """Revoke a share link."""
-    check_csrf(request, csrf)
-    token = _token(request)
-    if token is None:
-        return _home()
-    language = page_language(request)
-    try:
+
+    async def act(token: str) -> Response:
         await _citizens(request).revoke_share(token, link_id)
-    except DomainError as error:
-        return await me(request, problem=problem_text(error, language))
-    return _done("revoked")
+        return _done("revoked")
+
+    return await _as_citizen(request, csrf, act)

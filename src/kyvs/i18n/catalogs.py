@@ -1,11 +1,17 @@
-"""Message catalogs: gettext `.po` files read with Babel at runtime, English as the fallback."""
+"""Message catalogs: gettext `.po` files read with Babel at runtime, English as the fallback.
+
+A message with a count has a `msgid_plural` and one `msgstr[i]` per plural form; the catalog's
+`Plural-Forms` header (CLDR's, as `babel.messages.plurals.get_plural` gives it) picks the form,
+as gettext's `ngettext` does. Placeholders stay `{names}` for `str.format`, in plural messages too.
+"""
 
 from __future__ import annotations
 
+import gettext
 import re
 import string
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -47,6 +53,15 @@ def placeholders(text: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
 
 
+def _english_form(n: int) -> int:
+    return 0 if n == 1 else 1
+
+
+def _english(singular: str, plural: str, n: int) -> str:
+    """The source text for the count `n` (English: the singular for 1 only)."""
+    return (singular, plural)[_english_form(n)]
+
+
 @dataclass(frozen=True, slots=True)
 class Translator:
     """The messages of one language, falling back to English message by message."""
@@ -54,10 +69,20 @@ class Translator:
     language: str
     messages: Mapping[str, str]
     fallback: Mapping[str, str]
+    plurals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by singular msgid
+    form: Callable[[int], int] = _english_form  # the plural form a count takes
 
     def gettext(self, msgid: str) -> str:
         """The translation of `msgid`, else the English text, else `msgid` itself."""
         return self.messages.get(msgid) or self.fallback.get(msgid) or msgid
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of the translation that the count `n` takes, else the English one."""
+        forms = self.plurals.get(singular)
+        index = self.form(n)
+        if forms and 0 <= index < len(forms):
+            return forms[index]
+        return _english(singular, plural, n)
 
     def format(self, msgid: str, **values: object) -> str:
         """The translation of `msgid` with `{placeholders}` filled in from `values`."""
@@ -67,6 +92,13 @@ class Translator:
             # A translation that names other placeholders than the msgid must not lose the
             # message: the English text still carries every value.
             return (self.fallback.get(msgid) or msgid).format(**values)
+
+    def nformat(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """The form of the translation that `n` takes, with `{placeholders}` from `values`."""
+        try:
+            return self.ngettext(singular, plural, n).format(**values)
+        except (KeyError, IndexError, ValueError):
+            return _english(singular, plural, n).format(**values)
 
 
 def normalise_language(tag: str | None) -> str | None:
@@ -85,7 +117,14 @@ def translator(language: str) -> Translator:
 @cache
 def _translator(language: str) -> Translator:
     english = usable_messages(catalog(SOURCE_LANGUAGE))
-    return Translator(language, usable_messages(catalog(language)), english)
+    po_catalog = catalog(language)
+    return Translator(
+        language,
+        usable_messages(po_catalog),
+        english,
+        usable_plurals(po_catalog),
+        gettext.c2py(po_catalog.plural_expr),
+    )
 
 
 @cache
@@ -107,6 +146,19 @@ def usable_messages(po_catalog: Catalog) -> dict[str, str]:
         and message.id
         and isinstance(message.string, str)
         and message.string
+        and not message.fuzzy
+    }
+
+
+def usable_plurals(po_catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    """The plural messages, by singular msgid, whose every form is translated and not fuzzy."""
+    return {
+        message.id[0]: tuple(message.string)
+        for message in po_catalog
+        if message.pluralizable
+        and isinstance(message.string, tuple | list)
+        and len(message.string) == po_catalog.num_plurals
+        and all(message.string)
         and not message.fuzzy
     }
 

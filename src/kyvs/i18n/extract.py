@@ -1,12 +1,13 @@
 """Which msgids kyvs uses: found in the page templates, the page code, the SMS texts and the rules.
 
-Templates call `_("msgid")` and `f("msgid with {placeholder}", placeholder=...)`. Python code calls
-`words.gettext(...)` and `words.format(...)` with a literal, a module-level constant (`SIGNED_NOTE`,
-`VERIFICATION_TEXT`) or a message table (`_MESSAGES.get(slug, _FALLBACK)`, `_STATE_TEXT[state]`);
-the tables' values are msgids, and so are those of the share cards' `CARD_MSGIDS`. Purpose labels
-come from `rules/access.toml`, status labels from `STATUS_LABELS`. Run `python -m kyvs.i18n.extract`
-to list the msgids, or with `--missing` to list what each catalog lacks. The result is
-deterministic: sources in path order, then line order.
+Templates call `_("msgid")`, `f("msgid with {placeholder}", placeholder=...)` and, for a count,
+`nf("singular", "plural", n, ...)`. Python code calls `words.gettext(...)`, `words.format(...)`,
+`words.ngettext(...)` and `words.nformat(...)` with a literal, a module-level constant
+(`SIGNED_NOTE`, `VERIFICATION_TEXT`) or a message table (`_MESSAGES.get(slug, _FALLBACK)`,
+`_STATE_TEXT[state]`); the tables' values are msgids, and so are those of the share cards'
+`CARD_MSGIDS`. Purpose labels come from `rules/access.toml`, status labels from `STATUS_LABELS`.
+Run `python -m kyvs.i18n.extract` to list the msgids, or with `--missing` to list what each catalog
+lacks. The result is deterministic: sources in path order, then line order.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from kyvs.i18n.catalogs import (
     SUPPORTED_LANGUAGES,
     catalog,
     usable_messages,
+    usable_plurals,
 )
 
 PACKAGE = Path(__file__).resolve().parent.parent  # src/kyvs
-TEMPLATE_FUNCTIONS = frozenset({"_", "f"})
-PYTHON_FUNCTIONS = frozenset({"gettext", "format"})
+# A plural message is known by its singular msgid, the first argument, as in the catalogs.
+TEMPLATE_FUNCTIONS = frozenset({"_", "f", "nf"})
+PYTHON_FUNCTIONS = frozenset({"gettext", "format", "ngettext", "nformat"})
 # Module-level message tables: their values are msgids even where they reach gettext indirectly.
 MESSAGE_TABLES = frozenset(
     {"_MESSAGES", "_FALLBACK", "_STATE_TEXT", "_OUTCOMES", "CARD_MSGIDS", "CATALOGUE", "REASONS"}
@@ -236,7 +239,7 @@ def missing(extraction: Extraction, language: str) -> list[str]:
         if language in COMPLETE_LANGUAGES
         else extraction.used_by(VERIFICATION_SOURCES)
     )
-    usable = usable_messages(catalog(language))
+    usable = usable_messages(catalog(language)).keys() | usable_plurals(catalog(language)).keys()
     return [msgid for msgid in needed if msgid not in usable]
 
 

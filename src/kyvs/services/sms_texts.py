@@ -11,6 +11,8 @@ from kyvs.ports import SmsMessage
 VERIFICATION_OTP = "verification-otp"
 CITIZEN_LOGIN_OTP = "citizen-login-otp"
 
+# Plural messages whose English forms are alike ("1 min", "3 min"); the translations differ by
+# count in some languages (Marathi "1 मिनिट", "3 मिनिटे").
 VERIFICATION_TEXT = (
     "{provider} asks for your vaccination status for {purpose}. OTP {otp}. "
     "Share it only if you agree. Valid {minutes} min. -kyvs"
@@ -36,8 +38,10 @@ def verification_otp_sms(
 ) -> SmsMessage:
     """The SMS asking a person to consent to a provider's check; names provider and purpose."""
     words = translator(language)
-    text = words.format(
+    text = words.nformat(
         VERIFICATION_TEXT,
+        VERIFICATION_TEXT,
+        minutes,
         provider=provider_display_name(provider_name),
         purpose=words.gettext(purpose_label),
         otp=_checked_otp(otp),
@@ -49,7 +53,9 @@ def verification_otp_sms(
 def citizen_login_otp_sms(*, to: MobileNumber, otp: str, minutes: int, language: str) -> SmsMessage:
     """The SMS carrying a citizen's login OTP."""
     words = translator(language)
-    text = words.format(CITIZEN_LOGIN_TEXT, otp=_checked_otp(otp), minutes=minutes)
+    text = words.nformat(
+        CITIZEN_LOGIN_TEXT, CITIZEN_LOGIN_TEXT, minutes, otp=_checked_otp(otp), minutes=minutes
+    )
     return SmsMessage(to=to, text=text, category=CITIZEN_LOGIN_OTP, language=words.language)
 
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from kyvs import __version__
 from kyvs.adapters.signing import keep_refreshed
@@ -19,6 +20,7 @@ from kyvs.settings import Settings
 from kyvs.web import dev_outbox, health, jwks, metrics, openapi, problems, readiness
 from kyvs.web.api import citizen, cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditMiddleware, AuditQueue
+from kyvs.web.caching import NoStore
 from kyvs.web.pages import console, hosted, landing, language, me, shared
 from kyvs.web.request_limits import RequestLimits
 
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             await asyncio.gather(*background, return_exceptions=True)
             await wired.aclose()
 
-    app = FastAPI(
+    app = _Kyvs(
         title="kyvs",
         version=__version__,
         description=DESCRIPTION,
@@ -106,6 +108,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if wired.settings.demo and wired.settings.sms_backend == "outbox":
         app.include_router(dev_outbox.router)
     return app
+
+
+class _Kyvs(FastAPI):
+    """FastAPI with the cache rule of `kyvs.web.caching` around all of it: outside Starlette's
+    outermost middleware too, which answers the 500s (added middleware sits inside it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return NoStore(super().build_middleware_stack())
 
 
 async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:

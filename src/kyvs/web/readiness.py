@@ -122,15 +122,14 @@ async def readyz(wired: Annotated[Container, Depends(wired_container)]) -> Respo
     failing checks otherwise. Load balancers route traffic only to ready processes."""
     checks = await run_checks(wired)
     failing = [name for name, outcome in checks.items() if outcome == FAILING]
-    no_store = {"Cache-Control": "no-store"}
     if failing:
         return problem_response(
             503,
             "not-ready",
             "Not ready",
             f"Failing checks: {', '.join(failing)}.",
-            headers={**no_store, "Retry-After": str(RETRY_AFTER_S)},
+            headers={"Retry-After": str(RETRY_AFTER_S)},
             failing=failing,
             checks=checks,
         )
-    return JSONResponse(Readiness(checks=checks).model_dump(), headers=no_store)
+    return JSONResponse(Readiness(checks=checks).model_dump())

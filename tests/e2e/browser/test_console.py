@@ -146,7 +146,7 @@ def test_a_wrong_otp_shows_the_attempts_left_then_the_right_one_works(
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
 
     page.locator("#otp").press_sequentially(wrong)
-    left = words.format("{count} attempts left", count=2)
+    left = words.nformat("{count} attempt left", "{count} attempts left", 2, count=2)
     expect(page.locator(".problem[role=alert]")).to_contain_text(
         words.gettext("The OTP is not correct.")
     )

@@ -20,7 +20,7 @@ from kyvs.i18n import (
     negotiate_language,
     translator,
 )
-from kyvs.i18n.catalogs import catalog, placeholders, usable_messages
+from kyvs.i18n.catalogs import catalog, placeholders, usable_messages, usable_plurals
 from kyvs.services.sms_texts import CITIZEN_LOGIN_TEXT, VERIFICATION_TEXT
 
 PARTIAL_LANGUAGES = [lang for lang in SUPPORTED_LANGUAGES if lang not in COMPLETE_LANGUAGES]
@@ -46,7 +46,8 @@ def purpose_labels() -> list[str]:
     return [purpose["label"] for purpose in tomllib.loads(text)["purposes"]]
 
 
-REQUIRED = [VERIFICATION_TEXT, CITIZEN_LOGIN_TEXT, *STATUS_LABELS, *purpose_labels()]
+REQUIRED = [*STATUS_LABELS, *purpose_labels()]
+REQUIRED_PLURALS = [VERIFICATION_TEXT, CITIZEN_LOGIN_TEXT]  # with a form per count of minutes
 
 
 def problems(reference: Catalog, translated: Catalog, *, complete: bool) -> list[str]:
@@ -61,19 +62,32 @@ def problems(reference: Catalog, translated: Catalog, *, complete: bool) -> list
             found.append(f"{message.id!r} is not an English message")
         if message.fuzzy:
             found.append(f"{message.id!r} is fuzzy")
-        string, msgid = str(message.string), str(message.id)
-        if string and _placeholders_of(string) != _placeholders_of(msgid):
-            found.append(f"{msgid!r} has other placeholders: {string!r}")
+        msgid = _singular(message.id)
+        for string in _forms(message.string):
+            if string and _placeholders_of(string) != _placeholders_of(msgid):
+                found.append(f"{msgid!r} has other placeholders: {string!r}")
     if complete:
         for english in reference:
             if not english.id:
                 continue
+            msgid = _singular(english.id)
             translation = translated.get(english.id)
-            if translation is None or not translation.string:
-                found.append(f"{english.id!r} is untranslated")
-            elif translated.locale_identifier != "en" and translation.string == english.id:
-                found.append(f"{english.id!r} is still in English")
+            if translation is None or not all(_forms(translation.string)):
+                found.append(f"{msgid!r} is untranslated")
+            elif translated.locale_identifier != "en" and set(_forms(translation.string)) & set(
+                _forms(english.id)
+            ):
+                found.append(f"{msgid!r} is still in English")
     return found
+
+
+def _singular(msgid: object) -> str:
+    return str(msgid[0]) if isinstance(msgid, tuple | list) else str(msgid)
+
+
+def _forms(string: object) -> tuple[str, ...]:
+    """A message's translation: one string, or one per plural form."""
+    return tuple(string) if isinstance(string, tuple | list) else (str(string or ""),)
 
 
 def _placeholders_of(text: str) -> frozenset[str] | str:
@@ -97,17 +111,25 @@ def test_a_partial_language_has_no_fuzzy_or_broken_translation(language):
 def test_every_language_translates_the_sms_texts_status_and_purpose_labels(language):
     messages = usable_messages(catalog(language))
     assert [msgid for msgid in REQUIRED if not messages.get(msgid)] == []
+    plurals = usable_plurals(catalog(language))
+    assert [msgid for msgid in REQUIRED_PLURALS if not plurals.get(msgid)] == []
 
 
 def test_english_names_every_purpose_of_the_access_rules_and_every_status():
     english = usable_messages(catalog("en"))
     assert {msgid: english.get(msgid) for msgid in REQUIRED} == {m: m for m in REQUIRED}
+    sms = usable_plurals(catalog("en"))
+    assert {msgid: sms.get(msgid) for msgid in REQUIRED_PLURALS} == {
+        m: (m, m) for m in REQUIRED_PLURALS
+    }
 
 
 @pytest.mark.parametrize("language", sorted(SCRIPTS))
 def test_translations_are_written_in_the_language_s_script(language):
     low, high = SCRIPTS[language]
-    for msgid, text in usable_messages(catalog(language)).items():
+    singular = usable_messages(catalog(language)).items()
+    plural = [(m, form) for m, forms in usable_plurals(catalog(language)).items() for form in forms]
+    for msgid, text in [*singular, *plural]:
         foreign = {
             ch
             for ch in text
@@ -193,7 +215,8 @@ def test_a_translation_with_other_placeholders_falls_back_to_english():
 
 
 def test_format_fills_every_placeholder():
-    text = translator("gu").format(CITIZEN_LOGIN_TEXT, otp="042719", minutes=3)
+    words = translator("gu")
+    text = words.nformat(CITIZEN_LOGIN_TEXT, CITIZEN_LOGIN_TEXT, 3, otp="042719", minutes=3)
     assert text.startswith("042719 ")
     assert "3 મિનિટ" in text
 

@@ -44,15 +44,21 @@ def coverage_problems(msgids: list[str], translated: Catalog) -> list[str]:
     found = []
     for msgid in msgids:
         message = translated.get(msgid)
+        # A plural message has a form per count, each checked like a singular message.
+        forms = () if message is None else _forms(message.string)
         if message is None:
             found.append(f"{msgid!r} is missing")
-        elif not message.string:
+        elif not forms or not all(forms):
             found.append(f"{msgid!r} is empty")
         elif message.fuzzy:
             found.append(f"{msgid!r} is fuzzy")
-        elif _placeholders_of(str(message.string)) != _placeholders_of(msgid):
+        elif any(_placeholders_of(form) != _placeholders_of(msgid) for form in forms):
             found.append(f"{msgid!r} has other placeholders: {message.string!r}")
     return found
+
+
+def _forms(string: object) -> tuple[str, ...]:
+    return tuple(string) if isinstance(string, tuple | list) else (str(string),)
 
 
 def _placeholders_of(text: str) -> frozenset[str] | str:
@@ -77,11 +83,8 @@ def test_a_partial_language_translates_the_verification_screens(extraction, lang
 
 
 def test_english_has_no_msgid_that_nothing_uses(extraction):
-    stale = [
-        message.id
-        for message in catalog("en")
-        if message.id and message.id not in extraction.messages
-    ]
+    singular = [m.id[0] if m.pluralizable else m.id for m in catalog("en") if m.id]
+    stale = [msgid for msgid in singular if msgid not in extraction.messages]
     assert stale == []
 
 
@@ -102,11 +105,20 @@ msgstr ""
 msgid "Verify"
 msgstr "ચકાસો"
 
-msgid "{days} days"
-msgstr "{દિવસ} દિવસ"
+msgid "{days} day"
+msgid_plural "{days} days"
+msgstr[0] "{days} દિવસ"
+msgstr[1] "{દિવસ} દિવસ"
 
-msgid "Try again in {seconds} seconds."
-msgstr "{seconds} સેકન્ડ પછી ફરી પ્રયાસ કરો."
+msgid "Try again in {seconds} second."
+msgid_plural "Try again in {seconds} seconds."
+msgstr[0] "{seconds} સેકન્ડ પછી ફરી પ્રયાસ કરો."
+msgstr[1] "{seconds} સેકન્ડ પછી ફરી પ્રયાસ કરો."
+
+msgid "{count} attempt left"
+msgid_plural "{count} attempts left"
+msgstr[0] "{count} પ્રયાસ બાકી"
+msgstr[1] ""
 """
 
 
@@ -114,17 +126,19 @@ def test_missing_lists_what_a_catalog_cannot_use(monkeypatch, extraction):
     broken = read_po(io.StringIO(BROKEN_GUJARATI), locale="gu")
     monkeypatch.setattr(extract_module, "catalog", lambda language: broken)
     lacking = missing(extraction, "gu")
-    assert {"Send OTP", "Verify", "Log in"} <= set(lacking)
-    assert "Try again in {seconds} seconds." not in lacking
+    assert {"Send OTP", "Verify", "Log in", "{count} attempt left"} <= set(lacking)
+    assert "Try again in {seconds} second." not in lacking
 
 
 def test_the_coverage_check_catches_missing_empty_fuzzy_and_broken_messages():
     broken = read_po(io.StringIO(BROKEN_GUJARATI), locale="gu")
-    needed = ["Send OTP", "Verify", "{days} days", "Try again in {seconds} seconds.", "Log in"]
+    needed = ["Send OTP", "Verify", "{days} day", "Try again in {seconds} second."]
+    needed += ["{count} attempt left", "Log in"]
     assert coverage_problems(needed, broken) == [
         "'Send OTP' is empty",
         "'Verify' is fuzzy",
-        "'{days} days' has other placeholders: '{દિવસ} દિવસ'",
+        "'{days} day' has other placeholders: ('{days} દિવસ', '{દિવસ} દિવસ')",
+        "'{count} attempt left' is empty",
         "'Log in' is missing",
     ]
 

@@ -1,6 +1,6 @@
 """Every page template renders in every supported language, using only extracted msgids.
 
-The context mirrors what `kyvs.web.pages.rendering.render` passes (`_`, `f`, the localized
+The context mirrors what `kyvs.web.pages.rendering.render` passes (`_`, `f`, `nf`, the localized
 `formatters`, `languages`, `csrf`, `path`, `lang`) plus each route's own variables, once with
 every optional part shown ("full") and once with the least a route passes ("bare").
 """
@@ -25,7 +25,7 @@ from kyvs.i18n import (
     SUPPORTED_LANGUAGES,
     translator,
 )
-from kyvs.i18n.catalogs import catalog, usable_messages
+from kyvs.i18n.catalogs import catalog, usable_messages, usable_plurals
 from kyvs.i18n.extract import extract
 from kyvs.web.pages.rendering import environment, formatters
 
@@ -46,7 +46,7 @@ def purpose_labels() -> list[tuple[str, str]]:
 
 
 def helpers(language: str, path: str, used: list[str]) -> dict[str, Any]:
-    """What `render()` passes to every template; `_` and `f` also note the msgids used."""
+    """What `render()` passes to every template; `_`, `f` and `nf` also note the msgids used."""
     words = translator(language)
 
     def gettext(msgid: str) -> str:
@@ -57,10 +57,15 @@ def helpers(language: str, path: str, used: list[str]) -> dict[str, Any]:
         used.append(msgid)
         return words.format(msgid, **values)
 
+    def format_plural(singular: str, plural: str, n: int, **values: object) -> str:
+        used.append(singular)
+        return words.nformat(singular, plural, n, **values)
+
     return {
         "lang": language,
         "_": gettext,
         "f": format_message,
+        "nf": format_plural,
         **formatters(language),
         "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES],
         "csrf": "csrf-token",
@@ -253,7 +258,8 @@ def test_every_template_renders_in_every_language(template, language, variant):
     if "base.html" in _referenced(template):
         assert f'<html lang="{language}">' in html
     if language in COMPLETE_LANGUAGES:
-        usable = usable_messages(catalog(language))
+        po_catalog = catalog(language)
+        usable = usable_messages(po_catalog).keys() | usable_plurals(po_catalog).keys()
         assert [msgid for msgid in used if msgid not in usable] == [], "not translated"
 
 

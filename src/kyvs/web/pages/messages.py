@@ -29,7 +29,13 @@ def problem_text(error: DomainError, language: str) -> str:
     reason = getattr(error, "reason_id", None)
     text = words.gettext(REASONS[reason]) if reason in REASONS else slug_text(error.slug, language)
     if isinstance(error, InvalidOtp):
-        text += " " + words.format("{count} attempts left", count=error.attempts_left)
+        left = error.attempts_left
+        text += " " + words.nformat(
+            "{count} attempt left", "{count} attempts left", left, count=left
+        )
     if isinstance(error, RateLimited | SmsUnavailable):
-        text += " " + words.format("Try again in {seconds} seconds.", seconds=error.retry_after_s)
+        wait = error.retry_after_s
+        text += " " + words.nformat(
+            "Try again in {seconds} second.", "Try again in {seconds} seconds.", wait, seconds=wait
+        )
     return text

@@ -50,6 +50,7 @@ def render(
             lang=language,
             _=words.gettext,
             f=words.format,
+            nf=words.nformat,
             **formatters(language),
             languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LANGUAGES],
             csrf=csrf_token(request) if "session" in request.scope else "",

@@ -47,7 +47,9 @@ def secure_page(
     frame_ancestors: Iterable[str] = (),
     form_targets: Iterable[str] = (),
 ) -> HTMLResponse:
-    """Add CSP and the other security headers: scripts and styles only from kyvs itself."""
+    """Add CSP and the other security headers: scripts and styles only from kyvs itself.
+
+    (`Cache-Control: no-store` comes from `kyvs.web.caching`, for every page and answer.)"""
     ancestors = " ".join(frame_ancestors) or "'none'"
     targets = " ".join(["'self'", *form_targets])
     response.headers["Content-Security-Policy"] = (
@@ -56,7 +58,6 @@ def secure_page(
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
     if not frame_ancestors:
         response.headers["X-Frame-Options"] = "DENY"
     return response

@@ -19,7 +19,6 @@ from kyvs.web.pages.rendering import locale_of, render
 from kyvs.web.pages.security import secure_page
 
 router = APIRouter(include_in_schema=False)
-CARD_MAX_AGE_S = 300
 SIGNED_NOTE = "The status is signed by kyvs; anyone can check the signature with its public keys."
 
 
@@ -89,5 +88,5 @@ async def shared_card(
         size=size,
     )
     png = c.card_renderer.render(spec)
-    headers = {"Cache-Control": f"public, max-age={CARD_MAX_AGE_S}"}
-    return Response(png, media_type="image/png", headers=headers)
+    # Not cached on the way (kyvs.web.caching): a revoked link's card must go at once.
+    return Response(png, media_type="image/png")

@@ -28,7 +28,7 @@ def problem_text(error: DomainError, language: str) -> str:
     words = translator(language)
     reason = getattr(error, "reason_id", None)
     text = words.gettext(REASONS[reason]) if reason in REASONS else slug_text(error.slug, language)
-    if isinstance(error, InvalidOtp):
+    if isinstance(error, InvalidOtp) and error.attempts_left is not None:
         left = error.attempts_left
         text += " " + words.nformat(
             "{count} attempt left", "{count} attempts left", left, count=left

@@ -1,58 +1,42 @@
-"""The one wiring point: settings in, real adapters out. Nothing connects at import time."""
+"""The one wiring point: settings in, real adapters out. Nothing connects at import time.
+
+`web/` and `cli/` reach adapters only through the `Container` (an import-linter contract in
+`pyproject.toml` keeps it so). Adapters are imported where they are first built, so a CLI
+command loads only the drivers it uses (`kyvs sms outbox` never imports Redis or httpx).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from redis.asyncio import Redis, RedisCluster
-from sqlalchemy import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from kyvs.adapters.card_cache import CachedCardRenderer
 from kyvs.adapters.clock import SystemClock
-from kyvs.adapters.dispatch import TaskDispatcher
-from kyvs.adapters.jws import AttestationInvalid, verify
-from kyvs.adapters.metrics import MeteredSms, PrometheusMetrics
-from kyvs.adapters.passwords import login_matches
-from kyvs.adapters.redis.client import make_redis
-from kyvs.adapters.redis.limits import RedisRateLimiter
-from kyvs.adapters.redis.sms_health import RedisSmsHealthLog
-from kyvs.adapters.redis.verifications import RedisVerificationStore
-from kyvs.adapters.signing import KeyRing
-from kyvs.adapters.sms.http_gateway import HttpGatewaySms
-from kyvs.adapters.sms.outbox import OutboxSms
-from kyvs.adapters.sql.citizen import SqlCitizenStore, SqlCorrectionDesk
-from kyvs.adapters.sql.engine import make_async_engine, make_engine
-from kyvs.adapters.sql.hosted import SqlHostedSessionStore
-from kyvs.adapters.sql.providers import SqlProviderDirectory, SqlProviderStore
-from kyvs.adapters.sql.registry import SqlRegistry
-from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
-from kyvs.adapters.sql.sms_health import SqlSmsHealthLog
-from kyvs.adapters.sql.verifications import (
-    SqlAccessLog,
-    SqlRateLimiter,
-    SqlRegistryReader,
-    SqlVerificationStore,
-)
-from kyvs.adapters.transliteration import indic_to_latin
 from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
+from kyvs.domain.signing_keys import AttestationInvalid, Jwks
 from kyvs.domain.sms_health import HealthPolicy
-from kyvs.i18n import STATUS_LABELS, translator
+from kyvs.i18n import localized_status
 from kyvs.ports import (
+    AsyncOutboxReader,
+    AuditTrail,
     BlockList,
     Clock,
     CorrectionDesk,
+    Outages,
+    OutboxReader,
+    PasswordHasher,
     ProviderDirectory,
     ProviderStore,
     RateLimiter,
     Registry,
     RegistryReader,
     Signer,
+    SigningKeyStore,
     SmsHealthLog,
     SmsSender,
     VerificationMetrics,
@@ -71,6 +55,20 @@ from kyvs.services.staff_login import StaffLogin
 from kyvs.services.verification import Verifier
 from kyvs.settings import Settings
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis, RedisCluster
+    from sqlalchemy import Engine
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from kyvs.adapters.card_cache import CachedCardRenderer
+    from kyvs.adapters.dispatch import TaskDispatcher
+    from kyvs.adapters.metrics import PrometheusMetrics
+    from kyvs.adapters.signing import KeyRing
+    from kyvs.adapters.sql.citizen import SqlCitizenStore
+    from kyvs.adapters.sql.verifications import SqlAccessLog
+
+__all__ = ["Container", "bootstrap", "localized_status", "metrics_directory", "server_log_config"]
+
 
 @dataclass
 class Container:
@@ -82,11 +80,15 @@ class Container:
     @cached_property
     def engine(self) -> Engine:
         """The database engine (SQLite or PostgreSQL by `KYVS_DATABASE_URL`)."""
+        from kyvs.adapters.sql.engine import make_engine
+
         return make_engine(self.settings.database_url, timeout_s=self.settings.database_timeout_s)
 
     @cached_property
     def async_engine(self) -> AsyncEngine:
         """The same database through an async driver, for the web's hot path."""
+        from kyvs.adapters.sql.engine import make_async_engine
+
         settings = self.settings
         return make_async_engine(
             settings.database_url,
@@ -98,11 +100,15 @@ class Container:
     @cached_property
     def registry(self) -> Registry:
         """The vaccination registry."""
+        from kyvs.adapters.sql.registry import SqlRegistry
+
         return SqlRegistry(self.engine)
 
     @cached_property
     def provider_store(self) -> ProviderStore:
         """Providers, keys and staff (the operator's synchronous view)."""
+        from kyvs.adapters.sql.providers import SqlProviderStore
+
         return SqlProviderStore(self.engine)
 
     @cached_property
@@ -121,17 +127,33 @@ class Container:
         return self.settings.secret_key.get_secret_value().encode()
 
     @cached_property
-    def key_ring(self) -> KeyRing:
-        """Attestation signing keys (reads the database once; creates the first key)."""
-        store = SqlSigningKeyStore(
+    def signing_key_store(self) -> SigningKeyStore:
+        """Where attestation signing keys live (private halves encrypted with the secret key)."""
+        from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
+
+        return SqlSigningKeyStore(
             self.engine, secret_key=self.settings.secret_key.get_secret_value()
         )
-        return KeyRing(store, clock=self.clock)
+
+    @cached_property
+    def key_ring(self) -> KeyRing:
+        """Attestation signing keys (reads the database once; creates the first key)."""
+        from kyvs.adapters.signing import KeyRing
+
+        return KeyRing(self.signing_key_store, clock=self.clock)
+
+    async def keep_keys_refreshed(self) -> None:
+        """Re-read the signing keys now and then, so a CLI rotation reaches this server."""
+        from kyvs.adapters.signing import keep_refreshed
+
+        await keep_refreshed(self.key_ring)
 
     @cached_property
     def sms(self) -> SmsSender:
         """The SMS carrier: the outbox (demo/dev) or the HTTP gateway."""
         if self.settings.sms_backend == "http" and self.settings.sms_http_url:
+            from kyvs.adapters.sms.http_gateway import HttpGatewaySms
+
             return HttpGatewaySms(
                 self.settings.sms_http_url,
                 body_template=self.settings.sms_http_body_template,
@@ -139,21 +161,29 @@ class Container:
                 timeout_s=self.settings.sms_http_timeout_s,
                 attempts=self.settings.sms_http_attempts,
             )
+        from kyvs.adapters.sms.outbox import OutboxSms
+
         return OutboxSms(self.async_engine, clock=self.clock)
 
     @cached_property
     def metrics(self) -> PrometheusMetrics:
         """Prometheus counters and histograms of this process."""
+        from kyvs.adapters.metrics import PrometheusMetrics
+
         return PrometheusMetrics()
 
     @cached_property
     def dispatcher(self) -> TaskDispatcher:
         """Background jobs of the server (SMS sending)."""
+        from kyvs.adapters.dispatch import TaskDispatcher
+
         return TaskDispatcher(self.metrics)
 
     @cached_property
     def provider_directory(self) -> ProviderDirectory:
         """The web's asynchronous view of providers and keys."""
+        from kyvs.adapters.sql.providers import SqlProviderDirectory
+
         return SqlProviderDirectory(self.async_engine)
 
     @cached_property
@@ -166,6 +196,8 @@ class Container:
         """Redis (or Redis Cluster) for OTP txns and rate limits, when configured."""
         if not self.settings.redis_url:
             return None
+        from kyvs.adapters.redis.client import make_redis
+
         return make_redis(
             self.settings.redis_url,
             timeout_s=self.settings.redis_timeout_s,
@@ -175,13 +207,19 @@ class Container:
     @cached_property
     def access_log(self) -> SqlAccessLog:
         """The citizens' access log (always in the database)."""
+        from kyvs.adapters.sql.verifications import SqlAccessLog
+
         return SqlAccessLog(self.async_engine)
 
     @cached_property
     def verification_store(self) -> VerificationStore:
         """OTP txns: Redis when configured, else the database."""
         if self.redis is not None:
+            from kyvs.adapters.redis.verifications import RedisVerificationStore
+
             return RedisVerificationStore(self.redis, access_log=self.access_log)
+        from kyvs.adapters.sql.verifications import SqlVerificationStore
+
         return SqlVerificationStore(self.async_engine)
 
     @cached_property
@@ -189,24 +227,38 @@ class Container:
         """SMS delivery outcomes shared by every worker: Redis when configured, else the
         database (the circuit breaker's memory)."""
         if self.redis is not None:
+            from kyvs.adapters.redis.sms_health import RedisSmsHealthLog
+
             return RedisSmsHealthLog(self.redis)
+        from kyvs.adapters.sql.sms_health import SqlSmsHealthLog
+
         return SqlSmsHealthLog(self.async_engine)
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
         """Rate-limit counters: Redis when configured, else the database."""
         if self.redis is not None:
+            from kyvs.adapters.redis.limits import RedisRateLimiter
+
             return RedisRateLimiter(self.redis)
+        from kyvs.adapters.sql.verifications import SqlRateLimiter
+
         return SqlRateLimiter(self.async_engine)
 
     async def replay_access_log(self) -> None:
         """Record access entries a crash left in Redis's outbox (a no-op without Redis)."""
+        if self.redis is None:
+            return
+        from kyvs.adapters.redis.verifications import RedisVerificationStore
+
         store = self.verification_store
         if isinstance(store, RedisVerificationStore):
             await store.replay_access(now=self.clock.now())
 
     async def purge_rate_counters(self) -> None:
         """Delete expired rate-limit counters from the database (Redis expires its own)."""
+        from kyvs.adapters.sql.verifications import SqlRateLimiter
+
         limiter = self.rate_limiter
         if isinstance(limiter, SqlRateLimiter):
             await limiter.purge(now_s=self.clock.now().timestamp())
@@ -214,6 +266,8 @@ class Container:
     @cached_property
     def registry_reader(self) -> RegistryReader:
         """The registry as the hot path reads it (async)."""
+        from kyvs.adapters.sql.verifications import SqlRegistryReader
+
         return SqlRegistryReader(self.async_engine)
 
     @cached_property
@@ -248,6 +302,8 @@ class Container:
     @cached_property
     def metered_sms(self) -> SmsSender:
         """The carrier, with every send counted."""
+        from kyvs.adapters.metrics import MeteredSms
+
         return MeteredSms(self.sms, self.metrics)
 
     @cached_property
@@ -269,6 +325,8 @@ class Container:
     @cached_property
     def verifier(self) -> Verifier:
         """Provider verification on the OTP engine."""
+        from kyvs.adapters.transliteration import indic_to_latin
+
         return Verifier(
             engine=self.otp_engine,
             registry=self.registry_reader,
@@ -289,7 +347,16 @@ class Container:
     @cached_property
     def staff_login(self) -> StaffLogin:
         """Console logins: a per-username limit, then argon2id."""
-        return StaffLogin(self.rate_limiter, self.provider_store, login_matches, self.clock)
+        return StaffLogin(
+            self.rate_limiter, self.provider_store, self.password_hasher.login_matches, self.clock
+        )
+
+    @cached_property
+    def password_hasher(self) -> PasswordHasher:
+        """Staff passwords (argon2id)."""
+        from kyvs.adapters.passwords import Argon2Passwords
+
+        return Argon2Passwords()
 
     @cached_property
     def cowin_status(self) -> CowinStatus:
@@ -299,6 +366,8 @@ class Container:
     @cached_property
     def hosted_flow(self) -> HostedFlow:
         """The hosted website flow."""
+        from kyvs.adapters.sql.hosted import SqlHostedSessionStore
+
         return HostedFlow(
             SqlHostedSessionStore(self.async_engine), self.provider_directory, self.verifier
         )
@@ -306,6 +375,8 @@ class Container:
     @cached_property
     def citizen_store(self) -> SqlCitizenStore:
         """Citizens' blocks, corrections, share links and access log."""
+        from kyvs.adapters.sql.citizen import SqlCitizenStore
+
         return SqlCitizenStore(self.async_engine)
 
     @cached_property
@@ -325,19 +396,92 @@ class Container:
     @cached_property
     def card_renderer(self) -> CachedCardRenderer:
         """Share cards, rendered once per spec and kept in a bounded cache."""
+        from kyvs.adapters.card_cache import CachedCardRenderer
+
         return CachedCardRenderer()
 
     @cached_property
     def correction_desk(self) -> CorrectionDesk:
         """The operator's side of corrections."""
+        from kyvs.adapters.sql.citizen import SqlCorrectionDesk
+
         return SqlCorrectionDesk(self.engine)
 
     def verify_own_claim(self, token: str, now: dt.datetime) -> dict[str, Any] | None:
         """The claims of a JWS kyvs signed (with its published keys), or None."""
         try:
-            return verify(token, self.key_ring.jwks(), now=now)
+            return self.verify_attestation(token, self.key_ring.jwks(), now=now)
         except AttestationInvalid:
             return None
+
+    def verify_attestation(
+        self, token: str, key_set: Jwks | Any, *, now: dt.datetime, audience: str | None = None
+    ) -> dict[str, Any]:
+        """The claims of an attestation checked against `key_set`, or `AttestationInvalid`."""
+        from kyvs.adapters.jws import verify
+
+        return verify(token, key_set, now=now, audience=audience)
+
+    @cached_property
+    def audit_trail(self) -> AuditTrail:
+        """Where the API audit entries go (the database)."""
+        from kyvs.adapters.sql.audit import SqlAuditTrail
+
+        return SqlAuditTrail(self.async_engine)
+
+    @cached_property
+    def outbox_reader(self) -> OutboxReader:
+        """The demo/dev SMS outbox, for the CLI."""
+        from kyvs.adapters.sms.outbox import OutboxReader as SqlOutboxReader
+
+        return SqlOutboxReader(self.engine)
+
+    @cached_property
+    def async_outbox_reader(self) -> AsyncOutboxReader:
+        """The demo/dev SMS outbox, for the `/dev/outbox` page."""
+        from kyvs.adapters.sms.outbox import AsyncOutboxReader as SqlAsyncOutboxReader
+
+        return SqlAsyncOutboxReader(self.async_engine)
+
+    @cached_property
+    def outages(self) -> Outages:
+        """Which errors of the database and Redis drivers mean "unreachable for now"."""
+        from kyvs.adapters.outages import OUTAGES, is_outage
+
+        return Outages(errors=OUTAGES, is_outage=is_outage)
+
+    def check_sms_settings(self) -> None:
+        """Raise `ValueError` when the SMS carrier cannot work with these settings (nothing
+        is sent)."""
+        settings = self.settings
+        if settings.sms_backend == "http":
+            from urllib.parse import urlsplit
+
+            from kyvs.adapters.sms.http_gateway import DEFAULT_BODY_TEMPLATE, check_body_template
+
+            url = urlsplit(settings.sms_http_url or "")
+            if url.scheme not in {"http", "https"} or not url.hostname:
+                raise ValueError("the SMS gateway URL is not an http(s) URL")
+            check_body_template(settings.sms_http_body_template or DEFAULT_BODY_TEMPLATE)
+        _ = self.sms  # the sender can be built from the settings
+
+    def upgrade_schema(self) -> None:
+        """Create or upgrade the database schema to the newest revision."""
+        from kyvs.adapters.sql import migrate
+
+        migrate.upgrade(self.engine)
+
+    def schema_revision(self) -> str | None:
+        """The database's schema revision (None when empty)."""
+        from kyvs.adapters.sql import migrate
+
+        return migrate.current_revision(self.engine)
+
+    def newest_schema_revision(self) -> str | None:
+        """The newest schema revision this version knows."""
+        from kyvs.adapters.sql import migrate
+
+        return migrate.head_revision()
 
     async def aclose(self) -> None:
         """Release connections (async engine first, then the sync one)."""
@@ -356,9 +500,19 @@ class Container:
             self.engine.dispose()
 
 
-def localized_status(code: int, language: str) -> str:
-    """ "Fully vaccinated" and the others in `language`."""
-    return translator(language).gettext(STATUS_LABELS[code])
+def server_log_config(log_format: Literal["json", "text"]) -> dict[str, Any]:
+    """The `logging.config.dictConfig` document the server runs with (redacting, one JSON
+    object per line or plain text)."""
+    from kyvs.adapters.logging import log_config
+
+    return log_config(log_format)
+
+
+def metrics_directory(workers: int) -> AbstractContextManager[Path | None]:
+    """While open: a fresh directory the workers' Prometheus counters share (several workers)."""
+    from kyvs.adapters.metrics import multiprocess_directory
+
+    return multiprocess_directory(workers)
 
 
 def bootstrap(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kyvs.domain.citizen import Correction, ShareLink
 from kyvs.domain.doses import Dose
@@ -14,8 +14,12 @@ from kyvs.domain.limits import Limit
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import Provider
+from kyvs.domain.signing_keys import Jwks, KeyRecord
 from kyvs.domain.sms_health import HealthView, SmsOutcome
 from kyvs.domain.verification import VerificationTxn
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,3 +373,78 @@ class VerificationMetrics(Protocol):
 
     def rate_limited(self, limit: str) -> None:
         """One request was refused by `limit` (the problem slug)."""
+
+
+class SigningKeyStore(Protocol):
+    """Where signing keys live; private keys are only handed out by `private_key`."""
+
+    def all_keys(self) -> list[KeyRecord]:
+        """Every key, active, retired and long expired, oldest first."""
+
+    def active_key(self) -> KeyRecord | None:
+        """The key that signs now, or None before the first key exists."""
+
+    def published_keys(
+        self, now: dt.datetime, attestation_lifetime: dt.timedelta
+    ) -> list[KeyRecord]:
+        """The active key and the retired keys whose attestations may still be unexpired."""
+
+    def ensure_active_key(self, now: dt.datetime) -> KeyRecord:
+        """The active key, created first if there is none; concurrent callers get the same key."""
+
+    def rotate(self, now: dt.datetime) -> KeyRecord:
+        """Create a new active key; every other unretired key gets `retired_at = now`."""
+
+    def private_key(self, kid: str) -> Ed25519PrivateKey:
+        """The private key of `kid`, or `SigningKeyUnavailable`."""
+
+
+class PublishedKeys(Protocol):
+    """The public keys that check attestations (what `/.well-known/jwks.json` shows)."""
+
+    def jwks(self) -> Jwks:
+        """The JWK Set of the keys whose attestations may still be unexpired."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One message of the demo/dev SMS outbox; `to_mobile` is the 10-digit national number."""
+
+    id: int
+    to_mobile: str
+    text: str
+    category: str
+    language: str
+    sent_at: dt.datetime
+
+
+class OutboxReader(Protocol):
+    """The SMS outbox as the CLI reads it."""
+
+    def latest(self, limit: int = 20, *, mobile: MobileNumber | None = None) -> list[OutboxEntry]:
+        """The newest `limit` messages, newest first (only those to `mobile` when given)."""
+
+
+class AsyncOutboxReader(Protocol):
+    """The SMS outbox as the demo's `/dev/outbox` page reads it."""
+
+    async def latest(self, limit: int) -> list[OutboxEntry]:
+        """The newest `limit` messages, newest first."""
+
+
+class PasswordHasher(Protocol):
+    """Staff passwords: hashed to store, checked at login in the same time either way."""
+
+    def hash(self, password: str) -> str:
+        """The stored form of `password`."""
+
+    def login_matches(self, password: str, stored_hash: str | None) -> bool:
+        """True when `password` matches; an unknown account (None) costs as much as a known one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outages:
+    """Which errors mean "the database or Redis is unreachable for now" (answered with 503)."""
+
+    errors: tuple[type[Exception], ...]
+    is_outage: Callable[[BaseException], bool]

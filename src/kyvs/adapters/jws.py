@@ -19,19 +19,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-ALGORITHM = "EdDSA"
+from kyvs.domain.signing_keys import ALGORITHM, AttestationInvalid
+
+__all__ = ["ALGORITHM", "AttestationInvalid", "public_jwk", "sign_jws", "thumbprint", "verify"]
+
 LEEWAY = timedelta(seconds=60)
 # Attestations are a few kilobytes; refusing far larger input bounds the work of a bad token.
 MAX_TOKEN_LENGTH = 64 * 1024
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-
-
-class AttestationInvalid(Exception):
-    """A token is not a valid kyvs attestation; `reason` says why in a few words."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def b64url(data: bytes) -> str:

@@ -14,10 +14,11 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from contextvars import ContextVar
 from typing import Any, Literal
 
-REQUEST_ID: ContextVar[str | None] = ContextVar("kyvs_request_id", default=None)
+from kyvs.request_context import REQUEST_ID
+
+__all__ = ["REQUEST_ID", "JsonFormatter", "RedactFilter", "TextFormatter", "log_config", "redact"]
 
 # 10 digits starting 6-9, alone or after +91 / 91 / 0, written whole or as 5 + 5 digits.
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?91[ -]?|0)?[6-9]\d{4}[ -]?\d(\d{4})(?![0-9A-Za-z])")

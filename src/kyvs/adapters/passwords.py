@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher as _Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+_hasher = _Argon2Hasher()
 
 
 def hash_password(password: str) -> str:
@@ -37,3 +37,15 @@ def login_matches(password: str, stored_hash: str | None) -> bool:
         password_matches(password, _decoy_hash())
         return False
     return password_matches(password, stored_hash)
+
+
+class Argon2Passwords:
+    """The `PasswordHasher` port over the functions above."""
+
+    def hash(self, password: str) -> str:
+        """An argon2id hash of `password`."""
+        return hash_password(password)
+
+    def login_matches(self, password: str, stored_hash: str | None) -> bool:
+        """See `login_matches`."""
+        return login_matches(password, stored_hash)

@@ -12,23 +12,17 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kyvs.adapters.jws import (
-    ALGORITHM,
-    AttestationInvalid,
-    public_jwk,
-    sign_jws,
-    thumbprint,
-    verify,
-)
+from kyvs.adapters.jws import AttestationInvalid, public_jwk, sign_jws, thumbprint, verify
 from kyvs.domain.attestations import ATTESTATION_LIFETIME
-from kyvs.ports import Clock
+from kyvs.domain.signing_keys import Jwks, KeyRecord, active_of, jwks_of
+from kyvs.ports import Clock, SigningKeyStore
 
 __all__ = [
     "AttestationInvalid",
@@ -48,7 +42,6 @@ __all__ = [
 
 log = logging.getLogger("kyvs.signing")
 
-Jwks = dict[str, list[dict[str, str]]]
 KeyGenerator = Callable[[], Ed25519PrivateKey]
 
 
@@ -56,68 +49,11 @@ class SigningKeyUnavailable(RuntimeError):
     """A private signing key cannot be read: unknown, or KYVS_SECRET_KEY has changed."""
 
 
-@dataclass(frozen=True, slots=True)
-class KeyRecord:
-    """The public half of a signing key and its life: it signs until retired, and stays
-    published until `retired_at + attestation lifetime`."""
-
-    kid: str
-    jwk: Mapping[str, str]
-    created_at: datetime
-    retired_at: datetime | None = None
-
-    def published(self, now: datetime, lifetime: timedelta) -> bool:
-        """True while attestations this key signed can still be unexpired at `now`."""
-        return self.retired_at is None or self.retired_at + lifetime > now
-
-    def published_jwk(self) -> dict[str, str]:
-        """The JWK as the JWKS shows it, with `kid`, `use` and `alg`."""
-        return {**self.jwk, "kid": self.kid, "use": "sig", "alg": ALGORITHM}
-
-
 def new_key(generate: KeyGenerator, *, now: datetime) -> tuple[Ed25519PrivateKey, KeyRecord]:
     """A fresh Ed25519 key and its record, whose `kid` is the RFC 7638 thumbprint."""
     private = generate()
     jwk = public_jwk(private.public_key())
     return private, KeyRecord(kid=thumbprint(jwk), jwk=jwk, created_at=now)
-
-
-def active_of(records: Iterable[KeyRecord]) -> KeyRecord | None:
-    """The key that signs: the newest unretired one (ties broken by kid, so processes agree)."""
-    live = [r for r in records if r.retired_at is None]
-    return max(live, key=lambda r: (r.created_at, r.kid), default=None)
-
-
-def jwks_of(records: Iterable[KeyRecord], *, now: datetime, lifetime: timedelta) -> Jwks:
-    """The JWK Set of the keys still published at `now`: unretired first, then newest first."""
-    shown = sorted(
-        (r for r in records if r.published(now, lifetime)),
-        key=lambda r: (r.retired_at is None, r.created_at, r.kid),
-        reverse=True,
-    )
-    return {"keys": [r.published_jwk() for r in shown]}
-
-
-class SigningKeyStore(Protocol):
-    """Where signing keys live; private keys are only handed out by `private_key`."""
-
-    def all_keys(self) -> list[KeyRecord]:
-        """Every key, active, retired and long expired, oldest first."""
-
-    def active_key(self) -> KeyRecord | None:
-        """The key that signs now, or None before the first key exists."""
-
-    def published_keys(self, now: datetime, attestation_lifetime: timedelta) -> list[KeyRecord]:
-        """The active key and the retired keys whose attestations may still be unexpired."""
-
-    def ensure_active_key(self, now: datetime) -> KeyRecord:
-        """The active key, created first if there is none; concurrent callers get the same key."""
-
-    def rotate(self, now: datetime) -> KeyRecord:
-        """Create a new active key; every other unretired key gets `retired_at = now`."""
-
-    def private_key(self, kid: str) -> Ed25519PrivateKey:
-        """The private key of `kid`, or `SigningKeyUnavailable`."""
 
 
 class KeyQueries:

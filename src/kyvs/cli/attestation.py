@@ -8,25 +8,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.table import Table
 
-from kyvs.adapters.jws import AttestationInvalid, verify
-from kyvs.adapters.signing import KeyRecord, jwks_of
-from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
 from kyvs.cli.context import container
 from kyvs.cli.output import PROBLEM_BASE, JsonFlag, console, errors, print_json, reports_errors
 from kyvs.domain.attestations import ATTESTATION_LIFETIME
+from kyvs.domain.signing_keys import AttestationInvalid, KeyRecord, jwks_of
+from kyvs.ports import SigningKeyStore
 
 app = typer.Typer(
     help="Attestations: the keys that sign them, and offline checks.", no_args_is_help=True
 )
 
 
-def _store() -> SqlSigningKeyStore:
-    c = container()
-    return SqlSigningKeyStore(c.engine, secret_key=c.settings.secret_key.get_secret_value())
+def _store() -> SigningKeyStore:
+    return container().signing_key_store
 
 
 def _key_data(record: KeyRecord, *, now: datetime, active_kid: str | None) -> dict[str, Any]:
@@ -92,8 +89,13 @@ def rotate(json_output: JsonFlag = False) -> None:
 
 def _load_jwks(source: str) -> Any:
     if source.startswith(("https://", "http://")):
-        answer = httpx.get(source, timeout=10.0, follow_redirects=True)
-        answer.raise_for_status()
+        import httpx  # noqa: PLC0415 - only this option needs an HTTP client
+
+        try:
+            answer = httpx.get(source, timeout=10.0, follow_redirects=True)
+            answer.raise_for_status()
+        except httpx.HTTPError as error:
+            raise OSError(str(error)) from error
         return answer.json()
     return json.loads(Path(source).read_text(encoding="utf-8"))
 
@@ -103,7 +105,7 @@ def _jwks(source: str | None, *, now: datetime, json_output: bool) -> Any:
         return jwks_of(_store().all_keys(), now=now, lifetime=ATTESTATION_LIFETIME)
     try:
         return _load_jwks(source)
-    except (OSError, ValueError, httpx.HTTPError) as error:
+    except (OSError, ValueError) as error:
         detail = f"Cannot read the JWKS from {source}: {error}"
         if json_output:
             print_json(
@@ -131,7 +133,7 @@ def verify_command(
     now = container().clock.now()
     key_set = _jwks(jwks, now=now, json_output=json_output)
     try:
-        claims = verify(token.strip(), key_set, now=now, audience=audience)
+        claims = container().verify_attestation(token.strip(), key_set, now=now, audience=audience)
     except AttestationInvalid as invalid:
         if json_output:
             print_json({"valid": False, "reason": invalid.reason})

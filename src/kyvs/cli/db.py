@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from kyvs.adapters.sql import migrate
 from kyvs.cli.context import container
 from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
 
@@ -15,10 +14,10 @@ app = typer.Typer(help="The database schema.", no_args_is_help=True)
 @reports_errors
 def upgrade(json_output: JsonFlag = False) -> None:
     """Create or upgrade the database schema to the newest revision (safe to repeat)."""
-    engine = container().engine
-    before = migrate.current_revision(engine)
-    migrate.upgrade(engine)
-    after = migrate.current_revision(engine)
+    wired = container()
+    before = wired.schema_revision()
+    wired.upgrade_schema()
+    after = wired.schema_revision()
     if json_output:
         print_json({"from_revision": before, "to_revision": after})
     elif before == after:
@@ -31,8 +30,8 @@ def upgrade(json_output: JsonFlag = False) -> None:
 @reports_errors
 def current(json_output: JsonFlag = False) -> None:
     """Show the schema revision of the database and the newest this version knows."""
-    engine = container().engine
-    data = {"revision": migrate.current_revision(engine), "head": migrate.head_revision()}
+    wired = container()
+    data = {"revision": wired.schema_revision(), "head": wired.newest_schema_revision()}
     if json_output:
         print_json(data)
     else:

@@ -42,7 +42,11 @@ def load(json_output: JsonFlag = False) -> None:
             "(`make run` or `kyvs demo init` writes it to var/kyvs.env)."
         )
     ensure_demo_provider(
-        store=c.provider_store, access=c.access, secret=c.secret, now=c.clock.now()
+        store=c.provider_store,
+        access=c.access,
+        secret=c.secret,
+        now=c.clock.now(),
+        hash_password=c.password_hasher.hash,
     )
     if is_loaded(c.registry):
         if json_output:

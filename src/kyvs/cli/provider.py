@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from kyvs.adapters.passwords import hash_password
 from kyvs.cli.context import container
 from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
 from kyvs.domain.providers import Provider
@@ -227,7 +226,7 @@ def add_staff(
         provider_id=provider_id,
         username=username,
         password=password,
-        hash_password=hash_password,
+        hash_password=container().password_hasher.hash,
         now=c.clock.now(),
     )
     if json_output:

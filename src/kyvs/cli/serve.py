@@ -15,8 +15,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from kyvs.adapters.logging import log_config
-from kyvs.adapters.metrics import multiprocess_directory
+from kyvs.bootstrap import metrics_directory, server_log_config
 from kyvs.cli import demo
 from kyvs.cli.context import container
 from kyvs.cli.output import reports_errors
@@ -49,7 +48,7 @@ def serve(
         demo.banner(f"http://{bind_host}:{bind_port}")
     # Worker processes build their protocols from the environment (a `.env` value travels too).
     os.environ[HEADER_TIMEOUT_ENV] = str(settings.header_timeout_s)
-    with multiprocess_directory(workers):
+    with metrics_directory(workers):
         uvicorn.run(
             "kyvs.web.app:app_from_environment",
             factory=True,
@@ -61,5 +60,5 @@ def serve(
             proxy_headers=settings.forwarded_allow_ips is not None,
             forwarded_allow_ips=settings.forwarded_allow_ips,
             log_level="info",
-            log_config=log_config(log_format.value),
+            log_config=server_log_config(log_format.value),
         )

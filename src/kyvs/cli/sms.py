@@ -7,11 +7,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from kyvs.adapters.sms.outbox import OutboxEntry, OutboxReader
 from kyvs.cli.context import container
 from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
 from kyvs.domain.errors import DomainError
 from kyvs.domain.mobile import MobileNumber
+from kyvs.ports import OutboxEntry
 
 app = typer.Typer(help="SMS kyvs sends (the outbox in demo and development).", no_args_is_help=True)
 
@@ -42,7 +42,7 @@ def outbox(
             f"(now: {c.settings.sms_backend}); messages go to the SMS gateway."
         )
     wanted = MobileNumber.parse(mobile) if mobile else None
-    entries = OutboxReader(c.engine).latest(last, mobile=wanted)
+    entries = c.outbox_reader.latest(last, mobile=wanted)
     if json_output:
         print_json([outbox_data(entry) for entry in entries])
     elif not entries:

@@ -163,6 +163,11 @@ def usable_plurals(po_catalog: Catalog) -> dict[str, tuple[str, ...]]:
     }
 
 
+def localized_status(code: int, language: str) -> str:
+    """ "Fully vaccinated" and the others in `language`."""
+    return translator(language).gettext(STATUS_LABELS[code])
+
+
 def negotiate_language(accept_language_header: str | None, default: str = "en") -> str:
     """The best supported language for an `Accept-Language` header, by its q-values."""
     preferred = _preferred_tags(accept_language_header or "")

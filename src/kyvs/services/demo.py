@@ -6,9 +6,9 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from kyvs.adapters.passwords import hash_password
 from kyvs.domain import api_keys, reference_ids
 from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.doses import Dose, DoseKind
@@ -136,7 +136,12 @@ def demo_api_key(secret: bytes) -> str:
 
 
 def ensure_demo_provider(
-    *, store: ProviderStore, access: AccessCatalogue, secret: bytes, now: dt.datetime
+    *,
+    store: ProviderStore,
+    access: AccessCatalogue,
+    secret: bytes,
+    now: dt.datetime,
+    hash_password: Callable[[str], str],
 ) -> str:
     """Create the demo provider and its key once; returns the key."""
     key = demo_api_key(secret)

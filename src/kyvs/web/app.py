@@ -13,8 +13,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
 from kyvs import __version__
-from kyvs.adapters.signing import keep_refreshed
-from kyvs.adapters.sql.audit import SqlAuditTrail
 from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
 from kyvs.web import dev_outbox, health, jwks, metrics, openapi, problems, readiness
@@ -41,14 +39,14 @@ what its scopes allow. Every error is `application/problem+json` (RFC 9457) with
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     """The kyvs web application for `settings` (default: from the environment)."""
     wired = container or bootstrap(settings)
-    audit = AuditQueue(SqlAuditTrail(wired.async_engine), wired.metrics)
+    audit = AuditQueue(wired.audit_trail, wired.metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Signing keys are read (and the first one created) once, before serving.
         app.state.key_ring = await asyncio.to_thread(lambda: wired.key_ring)
         background = [
-            asyncio.create_task(keep_refreshed(wired.key_ring)),
+            asyncio.create_task(wired.keep_keys_refreshed()),
             asyncio.create_task(audit.run()),
             asyncio.create_task(_every(ACCESS_REPLAY_S, wired.replay_access_log)),
             asyncio.create_task(_every(COUNTER_PURGE_S, wired.purge_rate_counters)),
@@ -88,7 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.add_middleware(AuditMiddleware, queue=audit, metrics=wired.metrics)
     app.mount("/static", StaticFiles(packages=[("kyvs.web", "static")]), name="static")
-    problems.install(app)
+    problems.install(app, wired.outages)
     openapi.install(app)
     cowin.install(app)
     app.include_router(health.router)

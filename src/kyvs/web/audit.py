@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kyvs.adapters.logging import REQUEST_ID
 from kyvs.ports import AuditEntry, AuditTrail, BackgroundFailures
+from kyvs.request_context import REQUEST_ID
 
 log = logging.getLogger("kyvs.audit")
 MAX_QUEUED = 50_000

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from kyvs.adapters.sms.outbox import latest_async
 from kyvs.web.deps import container
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +27,7 @@ async def dev_outbox(
     request: Request, last: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> HTMLResponse:
     """The latest messages of the outbox SMS adapter."""
-    entries = await latest_async(container(request).async_engine, last)
+    entries = await container(request).async_outbox_reader.latest(last)
     items = "".join(
         f"<li><small>{html.escape(e.sent_at.isoformat())} to {html.escape(e.to_mobile)}"
         f" ({html.escape(e.category)}, {html.escape(e.language)})</small>"

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from kyvs.adapters.signing import KeyRing
+from kyvs.ports import PublishedKeys
 
 router = APIRouter(tags=["attestations"])
 
@@ -50,13 +50,13 @@ class KeySet(BaseModel):
     keys: list[PublicKey]
 
 
-async def key_ring(request: Request) -> KeyRing:
+async def key_ring(request: Request) -> PublishedKeys:
     """The process's key ring, set on `app.state.key_ring` at startup."""
-    ring: KeyRing = request.app.state.key_ring
+    ring: PublishedKeys = request.app.state.key_ring
     return ring
 
 
-KeyRingDep = Annotated[KeyRing, Depends(key_ring)]
+KeyRingDep = Annotated[PublishedKeys, Depends(key_ring)]
 
 
 @router.get(

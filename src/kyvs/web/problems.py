@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from kyvs.adapters.outages import OUTAGES, is_outage
 from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited, SmsUnavailable
+from kyvs.ports import Outages
 from kyvs.web.pages.errors import error_page, wants_page
 from kyvs.web.problem_catalogue import http_status, slugs_by_status
 
@@ -138,11 +138,18 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _outage(request: Request, error: Exception) -> Response:
+def _outage_handler(outages: Outages) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def outage(request: Request, error: Exception) -> Response:
+        if not outages.is_outage(error):
+            raise error  # on to the 500 handler, as any other bug
+        return _unavailable(request, error)
+
+    return outage
+
+
+def _unavailable(request: Request, error: Exception) -> Response:
     """The database or Redis is unreachable: 503 with `Retry-After`, never a 500 (other
     errors of those libraries are bugs and stay 500s)."""
-    if not is_outage(error):
-        raise error  # on to the 500 handler, as any other bug
     log.warning(
         "backing service unavailable (%s) on %s %s",
         type(error).__name__,
@@ -167,13 +174,14 @@ async def _outage(request: Request, error: Exception) -> Response:
     )
 
 
-def install(app: FastAPI) -> None:
-    """Make every error of `app` a problem+json response."""
+def install(app: FastAPI, outages: Outages) -> None:
+    """Make every error of `app` a problem+json response; `outages` are answered with 503."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for outage in OUTAGES:
-        app.add_exception_handler(outage, _outage)
+    on_outage = _outage_handler(outages)
+    for outage in outages.errors:
+        app.add_exception_handler(outage, on_outage)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

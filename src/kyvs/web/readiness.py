@@ -12,14 +12,12 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from kyvs.adapters.sms.http_gateway import DEFAULT_BODY_TEMPLATE, check_body_template
 from kyvs.bootstrap import Container
 from kyvs.web.deps import wired_container
 from kyvs.web.problems import MEDIA_TYPE, PROBLEM_BASE, Problem, problem_response
@@ -60,13 +58,7 @@ async def redis_check(wired: Container) -> str:
 async def sms_check(wired: Container) -> str:
     """The outbox is the database (checked above); an HTTP gateway needs a usable URL and body
     template. Nothing is sent: a probe every few seconds must not cost an SMS."""
-    settings = wired.settings
-    if settings.sms_backend == "http":
-        url = urlsplit(settings.sms_http_url or "")
-        if url.scheme not in {"http", "https"} or not url.hostname:
-            raise ValueError("the SMS gateway URL is not an http(s) URL")
-        check_body_template(settings.sms_http_body_template or DEFAULT_BODY_TEMPLATE)
-    _ = wired.sms  # the sender can be built from the settings
+    wired.check_sms_settings()
     return OK
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, Select, insert, select
@@ -13,19 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kyvs.adapters.clock import SystemClock
 from kyvs.adapters.sql.tables import sms_outbox
 from kyvs.domain.mobile import MobileNumber
-from kyvs.ports import Clock, SmsMessage
+from kyvs.ports import Clock, OutboxEntry, SmsMessage
 
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """One stored message; `to_mobile` is the 10-digit national number."""
-
-    id: int
-    to_mobile: str
-    text: str
-    category: str
-    language: str
-    sent_at: dt.datetime
+__all__ = ["AsyncOutboxReader", "OutboxEntry", "OutboxReader", "OutboxSms", "latest_async"]
 
 
 class OutboxSms:
@@ -69,6 +58,17 @@ async def latest_async(
         result = await connection.execute(_latest_query(limit, mobile))
         rows = result.mappings().all()
     return [_entry(row) for row in rows]
+
+
+class AsyncOutboxReader:
+    """Reads the outbox for the demo's `/dev/outbox` page (async engine)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def latest(self, limit: int) -> list[OutboxEntry]:
+        """The newest `limit` messages, newest first."""
+        return await latest_async(self._engine, limit)
 
 
 def _latest_query(limit: int, mobile: MobileNumber | None) -> Select[Any]:

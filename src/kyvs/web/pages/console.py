@@ -13,12 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kyvs.bootstrap import localized_status
 from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable
 from kyvs.domain.otp import otp_digest
 from kyvs.domain.providers import Provider
 from kyvs.domain.verification import TxnState
-from kyvs.i18n import SUPPORTED_LANGUAGES, translator
+from kyvs.i18n import SUPPORTED_LANGUAGES, localized_status, translator
 from kyvs.services.staff_login import normalised_username
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language

@@ -17,11 +17,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kyvs.bootstrap import localized_status
 from kyvs.domain.errors import DomainError, InvalidOtp
 from kyvs.domain.hosted import HostedSession, HostedStep
 from kyvs.domain.providers import Provider
-from kyvs.i18n import SUPPORTED_LANGUAGES, normalise_language, translator
+from kyvs.i18n import SUPPORTED_LANGUAGES, localized_status, normalise_language, translator
 from kyvs.services.hosted import HostedFlow
 from kyvs.web.deps import container
 from kyvs.web.pages.language import COOKIE

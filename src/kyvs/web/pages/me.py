@@ -12,11 +12,10 @@ from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kyvs.bootstrap import localized_status
 from kyvs.domain.citizen import parse_dose_number, parse_share_days
 from kyvs.domain.errors import DomainError
 from kyvs.domain.otp import otp_digest
-from kyvs.i18n import translator
+from kyvs.i18n import localized_status, translator
 from kyvs.services.citizen import CitizenService
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language

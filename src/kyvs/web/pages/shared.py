@@ -10,9 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kyvs.adapters.share_card import CardSpec
-from kyvs.bootstrap import localized_status
 from kyvs.domain.errors import DomainError
-from kyvs.i18n import translator
+from kyvs.i18n import localized_status, translator
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
 from kyvs.web.pages.rendering import locale_of, render

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from babel.dates import format_date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kyvs.adapters.share_card import CardSpec
 from kyvs.bootstrap import localized_status
 from kyvs.domain.errors import DomainError
+from kyvs.domain.share_cards import CardSize, CardSpec
 from kyvs.i18n import translator
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
@@ -68,7 +68,7 @@ async def shared_status(request: Request, link_id: str) -> HTMLResponse:
 async def shared_card(
     request: Request,
     link_id: str,
-    size: Annotated[Literal["square", "wide"], Query()] = "wide",
+    size: Annotated[CardSize, Query()] = "wide",
 ) -> Response:
     """The share card of a live link (what social networks preview)."""
     c = container(request)

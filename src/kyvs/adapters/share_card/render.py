@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from kyvs.adapters.share_card.fonts import (
     LATIN,
     CardRenderingUnavailable,
     FontFinder,
+    FontsMissing,
 )
 from kyvs.adapters.share_card.icons import icon
 from kyvs.adapters.share_card.layout import (
@@ -29,8 +31,16 @@ from kyvs.adapters.share_card.layout import (
 from kyvs.adapters.share_card.qr import qr_image
 from kyvs.adapters.share_card.shaping import Block, Style, TextSetter
 from kyvs.adapters.share_card.words import CardText, card_text
+from kyvs.domain.errors import ShareCardUnavailable
 from kyvs.domain.share_cards import CardSpec
 from kyvs.i18n import SOURCE_LANGUAGE, normalise_language
+
+# An operator has to install the fonts: ask again in minutes, not seconds.
+RETRY_AFTER_S: Final = 600
+FONTS_MISSING: Final = "The fonts needed to draw this card are not installed on the server."
+SHAPER_MISSING: Final = "The text shaper needed to draw this card is not installed on the server."
+
+log = logging.getLogger(__name__)
 
 
 class ShareCardRenderer:
@@ -40,8 +50,14 @@ class ShareCardRenderer:
         self.fonts = fonts or FontFinder()
 
     def render(self, spec: CardSpec) -> bytes:
-        """The card as PNG bytes; raises CardRenderingUnavailable without its fonts or shaper."""
-        return _draw(spec, self.fonts)
+        """The card as PNG bytes; raises ShareCardUnavailable when fonts or shaper are missing."""
+        try:
+            return _draw(spec, self.fonts)
+        except CardRenderingUnavailable as error:
+            # The operator's message (which font, where, what to install); the caller's is fixed.
+            log.warning("share card not drawn: %s", error)
+            detail = FONTS_MISSING if isinstance(error, FontsMissing) else SHAPER_MISSING
+            raise ShareCardUnavailable(detail, retry_after_s=RETRY_AFTER_S) from error
 
     def can_draw(self, language: str) -> bool:
         """True when the fonts and shaper of a card in `language` are installed (a name in

@@ -54,7 +54,8 @@ async def shared_status(request: Request, link_id: str) -> HTMLResponse:
         heading=f"{words.gettext('Vaccination status')}: {label}",
         description=words.gettext(SIGNED_NOTE),
         page_url=page_url,
-        image_url=f"{page_url}/card.png?size=wide",
+        # No preview image where the card cannot be drawn: the page stands without one.
+        image_url=f"{page_url}/card.png?size=wide" if c.card_renderer.can_draw(language) else None,
         shared=shared,
         status_label=label,
         as_of=as_of,
@@ -70,7 +71,8 @@ async def shared_card(
     link_id: str,
     size: Annotated[CardSize, Query()] = "wide",
 ) -> Response:
-    """The share card of a live link (what social networks preview)."""
+    """The share card of a live link (what social networks preview); a card this server cannot
+    draw (fonts not installed) is a 503 problem, `share-card-unavailable`."""
     c = container(request)
     try:
         link, shared = await c.citizens.public_share(link_id)

@@ -33,15 +33,8 @@ import qrcode  # type: ignore[import-untyped]  # qrcode ships no type informatio
 from PIL import Image, ImageDraw, features
 
 from kyvs.adapters.card_cache import CachedCardRenderer
-from kyvs.adapters.share_card import (
-    CARD_SIZES,
-    LANGUAGE_SCRIPTS,
-    CardSize,
-    CardSpec,
-    card_text,
-    load_font,
-    render_card,
-)
+from kyvs.adapters.share_card import LANGUAGE_SCRIPTS, FontFinder, card_text, render_card
+from kyvs.domain.share_cards import CARD_SIZES, CardSize, CardSpec
 
 RESULTS = Path(__file__).resolve().parent / "results" / "share_card.json"
 RATIO_TARGET = 1.5
@@ -53,6 +46,7 @@ PEOPLE = {
     "mr": ("क्षमा श्रीवास्तव", "१२ मार्च २०२५"),
 }
 SIZES: tuple[CardSize, ...] = ("square", "wide")
+FONTS = FontFinder()
 
 
 def mixed_specs(count: int) -> list[CardSpec]:
@@ -79,7 +73,7 @@ def mixed_specs(count: int) -> list[CardSpec]:
 def baseline(spec: CardSpec) -> bytes:
     """The least a card could be: one line of shaped text and a QR code on a blank PNG."""
     image = Image.new("RGB", CARD_SIZES[spec.size], "white")
-    font = load_font(LANGUAGE_SCRIPTS[spec.language], bold=True, size=56)  # loaded once, cached
+    font = FONTS.load(LANGUAGE_SCRIPTS[spec.language], bold=True, size=56)  # loaded once, cached
     ImageDraw.Draw(image).text((60, 60), card_text(spec).status, "black", font)
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
     code.add_data(spec.share_url)

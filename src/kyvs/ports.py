@@ -14,6 +14,7 @@ from kyvs.domain.limits import Limit
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import Provider
+from kyvs.domain.share_cards import CardSpec
 from kyvs.domain.signing_keys import Jwks, KeyRecord
 from kyvs.domain.sms_health import HealthView, SmsOutcome
 from kyvs.domain.verification import VerificationTxn
@@ -448,3 +449,13 @@ class Outages:
 
     errors: tuple[type[Exception], ...]
     is_outage: Callable[[BaseException], bool]
+
+
+class CardRenderer(Protocol):
+    """Draws share cards."""
+
+    def render(self, spec: CardSpec) -> bytes:
+        """The PNG of `spec`; raises ShareCardUnavailable when this server cannot draw it."""
+
+    def can_draw(self, language: str) -> bool:
+        """True when the fonts and text shaper of a card in `language` are installed."""

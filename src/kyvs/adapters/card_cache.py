@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from kyvs.adapters.share_card import CardSpec, render_card
+from kyvs.adapters.share_card import ShareCardRenderer
+from kyvs.domain.share_cards import CardSpec
+from kyvs.ports import CardRenderer
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
-Renderer = Callable[[CardSpec], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +37,11 @@ class CachedCardRenderer:
     """
 
     def __init__(
-        self, render: Renderer = render_card, *, max_bytes: int = DEFAULT_MAX_BYTES
+        self, renderer: CardRenderer | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
     ) -> None:
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
-        self._render = render
+        self._renderer = renderer or ShareCardRenderer()
         self._max_bytes = max_bytes
         self._pngs: OrderedDict[CardSpec, bytes] = OrderedDict()
         self._bytes = 0
@@ -49,7 +49,8 @@ class CachedCardRenderer:
         self._lock = threading.Lock()
 
     def render(self, spec: CardSpec) -> bytes:
-        """The PNG of `spec`, from the cache when it is there."""
+        """The PNG of `spec`, from the cache when it is there (a card that cannot be drawn,
+        ShareCardUnavailable, is not kept: it is drawn once the fonts are installed)."""
         with self._lock:
             png = self._pngs.get(spec)
             if png is not None:
@@ -57,9 +58,13 @@ class CachedCardRenderer:
                 self._hits += 1
                 return png
             self._misses += 1
-        png = self._render(spec)
+        png = self._renderer.render(spec)
         self._keep(spec, png)
         return png
+
+    def can_draw(self, language: str) -> bool:
+        """True when a card in `language` can be drawn (its fonts and shaper are installed)."""
+        return self._renderer.can_draw(language)
 
     @property
     def hits(self) -> int:

@@ -156,3 +156,17 @@ class SmsUnavailable(DomainError):
     def __init__(self, detail: str, *, retry_after_s: int) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class ShareCardUnavailable(DomainError):
+    """A share card cannot be drawn on this server (its fonts or text shaper are not installed).
+
+    Nothing the caller sent is wrong and the share link still works; `retry_after_s` says when
+    to try the picture again."""
+
+    slug = "share-card-unavailable"
+    title = "Share cards are unavailable"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

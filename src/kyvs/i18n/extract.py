@@ -48,7 +48,7 @@ STATUS_SOURCE = "i18n/catalogs.py"
 PURPOSE_SOURCE = "rules/access.toml"
 SMS_SOURCE = "services/sms_texts.py"
 PROBLEMS_SOURCE = "web/problem_catalogue.py"
-CARD_SOURCE = "adapters/share_card.py"  # read when present (share cards are optional)
+CARD_SOURCE = "adapters/share_card/words.py"  # read when present (share cards are optional)
 # What a person sees while a provider checks their status (a partial language must have these).
 VERIFICATION_SOURCES = (
     "web/templates/console/",

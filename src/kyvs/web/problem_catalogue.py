@@ -173,6 +173,12 @@ CATALOGUE: tuple[ProblemType, ...] = (
         503,
         "The service is briefly unavailable. Please try again in a few seconds.",
     ),
+    ProblemType(  # card images (no fonts-noto-core); also the notice of the card's page
+        "share-card-unavailable",
+        503,
+        "The card picture cannot be made right now. The status link still works.",
+        documented=False,
+    ),
 )
 BY_SLUG: dict[str, ProblemType] = {problem.slug: problem for problem in CATALOGUE}
 

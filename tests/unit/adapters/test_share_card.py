@@ -9,21 +9,18 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from kyvs.adapters import share_card
 from kyvs.adapters.card_cache import CachedCardRenderer
 from kyvs.adapters.share_card import (
     CARD_MSGIDS,
     CardRenderingUnavailable,
-    CardSize,
-    CardSpec,
+    FontFinder,
+    ShareCardRenderer,
     alt_text,
     card_text,
-    graphemes,
-    load_font,
-    name_for_card,
     render_card,
     text_runs,
 )
+from kyvs.domain.share_cards import CardSize, CardSpec, graphemes, name_for_card
 from kyvs.i18n import STATUS_LABELS, translator
 from tests.qr import decode_qr_png
 
@@ -111,8 +108,8 @@ def drawn(font: ImageFont.FreeTypeFont, text: str) -> Image.Image:
     [("Gujarati", "ક્ષ"), ("Gujarati", "શ્ર"), ("Devanagari", "क्ष"), ("Devanagari", "श्र")],
 )
 def test_conjuncts_are_shaped_into_one_ligature(script, conjunct):
-    shaped = load_font(script, bold=False, size=120)
-    path = share_card.font_path(script, bold=False)
+    shaped = FontFinder().load(script, bold=False, size=120)
+    path = FontFinder().path(script, bold=False)
     unshaped = ImageFont.truetype(str(path), 120, layout_engine=ImageFont.Layout.BASIC)
 
     assert shaped.layout_engine == ImageFont.Layout.RAQM
@@ -130,15 +127,15 @@ def test_each_run_of_text_gets_the_font_of_its_script():
 
 def test_a_missing_font_names_the_package_to_install(tmp_path):
     with pytest.raises(CardRenderingUnavailable, match="fonts-noto-core"):
-        share_card.font_path("Gujarati", bold=True, dirs=(tmp_path,))
+        FontFinder((tmp_path,)).path("Gujarati", bold=True)
 
 
 def test_kyvs_font_dir_is_searched_first(tmp_path, monkeypatch):
     copy = tmp_path / "NotoSansTamil-Bold.ttf"
-    copy.write_bytes(share_card.font_path("Tamil", bold=True).read_bytes())
+    copy.write_bytes(FontFinder().path("Tamil", bold=True).read_bytes())
     monkeypatch.setenv("KYVS_FONT_DIR", str(tmp_path))
 
-    assert share_card.font_path("Tamil", bold=True) == copy
+    assert FontFinder().path("Tamil", bold=True) == copy
 
 
 # --- words -------------------------------------------------------------------------------------
@@ -230,13 +227,16 @@ class CountingRenderer:
         self.calls = 0
         self.size = size
 
-    def __call__(self, card: CardSpec) -> bytes:
+    def render(self, card: CardSpec) -> bytes:
         self.calls += 1
         return bytes([self.calls % 256]) * self.size
 
+    def can_draw(self, language: str) -> bool:
+        return True
+
 
 def test_the_cache_returns_the_same_png_and_counts_hits():
-    cache = CachedCardRenderer(render_card)
+    cache = CachedCardRenderer(ShareCardRenderer())
     card = spec("mr", "wide", 1)
 
     first, second = cache.render(card), cache.render(spec("mr", "wide", 1))

@@ -12,12 +12,15 @@ from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import secure_page
 
 PAGE_PREFIXES = ("/console", "/hosted", "/lang", "/me", "/s/")
+# Images under those paths (a share card's PNG) are fetched by an <img> or a link preview, which
+# show no error page: their errors stay problem+json.
+IMAGE_SUFFIXES = (".png",)
 
 
 def wants_page(request: Request) -> bool:
     """True for the hosted pages (and `/`), whose errors a person reads in a browser."""
     path = request.url.path
-    return path == "/" or path.startswith(PAGE_PREFIXES)
+    return (path == "/" or path.startswith(PAGE_PREFIXES)) and not path.endswith(IMAGE_SUFFIXES)
 
 
 def error_page(request: Request, status: int, slug: str) -> HTMLResponse:

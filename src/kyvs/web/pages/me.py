@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kyvs.domain.citizen import parse_dose_number, parse_share_days
-from kyvs.domain.errors import DomainError
+from kyvs.domain.errors import DomainError, ShareCardUnavailable
 from kyvs.domain.otp import otp_digest
 from kyvs.i18n import localized_status, translator
 from kyvs.services.citizen import CitizenService
@@ -345,14 +345,18 @@ async def card(request: Request, link_id: str) -> Response:
     except DomainError as error:
         return await me(request, problem=problem_text(error, language))
     page = str(request.url_for("shared_status", link_id=link_id))
+    # Where the card cannot be drawn (fonts not installed) the page says so instead of showing a
+    # broken picture; the link itself still works.
+    drawable = container(request).card_renderer.can_draw(link.language)
     return _page(
         request,
         "me/card.html",
         title=translator(language).gettext("Your share card"),
         page=page,
-        square=f"{page}/card.png?size=square",
-        wide=f"{page}/card.png?size=wide",
+        square=f"{page}/card.png?size=square" if drawable else None,
+        wide=f"{page}/card.png?size=wide" if drawable else None,
         status_label=localized_status(shared["vaccination_status"], language),
+        message=None if drawable else slug_text(ShareCardUnavailable.slug, language),
     )
 
 

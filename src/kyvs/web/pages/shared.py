@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from babel.dates import format_date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kyvs.adapters.share_card import CardSpec
 from kyvs.domain.errors import DomainError
+from kyvs.domain.share_cards import CardSize, CardSpec
 from kyvs.i18n import localized_status, translator
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
@@ -53,7 +53,8 @@ async def shared_status(request: Request, link_id: str) -> HTMLResponse:
         heading=f"{words.gettext('Vaccination status')}: {label}",
         description=words.gettext(SIGNED_NOTE),
         page_url=page_url,
-        image_url=f"{page_url}/card.png?size=wide",
+        # No preview image where the card cannot be drawn: the page stands without one.
+        image_url=f"{page_url}/card.png?size=wide" if c.card_renderer.can_draw(language) else None,
         shared=shared,
         status_label=label,
         as_of=as_of,
@@ -67,9 +68,10 @@ async def shared_status(request: Request, link_id: str) -> HTMLResponse:
 async def shared_card(
     request: Request,
     link_id: str,
-    size: Annotated[Literal["square", "wide"], Query()] = "wide",
+    size: Annotated[CardSize, Query()] = "wide",
 ) -> Response:
-    """The share card of a live link (what social networks preview)."""
+    """The share card of a live link (what social networks preview); a card this server cannot
+    draw (fonts not installed) is a 503 problem, `share-card-unavailable`."""
     c = container(request)
     try:
         link, shared = await c.citizens.public_share(link_id)

@@ -33,6 +33,13 @@ _BLOCKS = {
     0x0D00: "malayalam",
 }
 _SCHWA_DROPPING = frozenset({0x0900, 0x0980, 0x0A00, 0x0A80, 0x0B00})
+_DEVANAGARI = 0x0900
+# Scripts read through Devanagari, letter for letter by the shared layout, because the library's
+# own tables for them go wrong: Gurmukhi nukta letters (ਜ਼ੋ came out as "jao", not "zo") and Tamil,
+# which it read with voiced aspirates (க as "gh"). Through Devanagari, Tamil comes out unvoiced
+# (க is k, ப is p), as the script writes it.
+_VIA_DEVANAGARI = frozenset({0x0A00, 0x0B80})
+_TIPPI, _ADDAK, _ANUSVARA = 0x70, 0x71, 0x02
 _NUKTA, _VIRAMA = 0x3C, 0x4D
 # Candrabindu, anusvara, visarga, and Gurmukhi tippi and addak: they follow a vowel.
 _MODIFIERS = frozenset({0x01, 0x02, 0x03, 0x70, 0x71})
@@ -84,12 +91,29 @@ def _transliterate(word: str, base: int) -> str:
     # type hints, hence the ignore.
     from indic_transliteration import sanscript  # type: ignore[import-untyped]  # noqa: PLC0415
 
-    if base in _SCHWA_DROPPING:
+    drops_schwas = base in _SCHWA_DROPPING
+    if base in _VIA_DEVANAGARI:
+        word, base = _as_devanagari(word, base), _DEVANAGARI
+    if drops_schwas:
         word = _drop_schwas(word, base)
     iast = str(sanscript.transliterate(word, _BLOCKS[base], sanscript.IAST))
     for pattern, typed in _IAST_TO_TYPED:
         iast = pattern.sub(typed, iast)
     return "".join(_typed(ch) for ch in unicodedata.normalize("NFKD", iast))
+
+
+def _as_devanagari(word: str, base: int) -> str:
+    """The same letters in Devanagari: Gurmukhi tippi is an anusvara, and addak, which doubles
+    the consonant after it, goes (ਗਿੱਲ is गिल, Gill; names match doubled letters as single)."""
+    out = []
+    for ch in word:
+        offset = ord(ch) - base
+        if offset == _ADDAK:
+            continue
+        if offset == _TIPPI:
+            offset = _ANUSVARA
+        out.append(chr(_DEVANAGARI + offset) if 0 <= offset < 0x80 else ch)
+    return "".join(out)
 
 
 def _typed(ch: str) -> str:

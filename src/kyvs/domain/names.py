@@ -46,10 +46,15 @@ HONORIFICS = frozenset(
         "smt", "shrimati", "srimati", "kumari", "kum", "km", "ku", "sushri", "sau", "master",
         "baby", "late", "swargiya", "adv", "er", "col", "capt", "maj", "lt", "sardar",
         "bhai", "ben", "bahen", "behen",  # Gujarati "brother"/"sister" after a name
+        "ji", "shrimti",  # Hindi "ji" after a name; श्रीमती as Hindi says it
+        "thiru", "tiru", "thirumathi", "thirumati", "tirumati", "selvi",  # Tamil Mr, Mrs, Miss
         "श्री", "श्रीमान", "श्रीमती", "श्रीमति", "कुमारी", "कु", "सुश्री", "सौ", "डॉ", "डॉक्टर",
         "डा", "स्व", "स्वर्गीय", "भाई", "बहन", "बेन",
         "શ્રી", "શ્રીમાન", "શ્રીમતી", "કુમારી", "કુ", "સૌ", "ડૉ", "ડો", "ડોક્ટર", "સ્વ",
-        "ભાઈ", "બેન", "બહેન",
+        "ભાઈ", "બેન", "બહેન", "જી", "जी",
+        "ਸ੍ਰੀ", "ਸ਼੍ਰੀ", "ਸ੍ਰੀਮਤੀ", "ਸ਼੍ਰੀਮਤੀ", "ਸ੍ਰੀਮਾਨ", "ਕੁਮਾਰੀ", "ਸਰਦਾਰ", "ਡਾ", "ਜੀ",
+        "শ্রী", "শ্রীমতী", "শ্রীমতি", "শ্রীমান", "কুমারী", "ডাঃ", "ডা",
+        "திரு", "திருமதி", "செல்வி", "ஸ்ரீ", "ஸ்ரீமதி", "குமாரி", "டாக்டர்",
     }
 )  # fmt: skip
 
@@ -64,6 +69,9 @@ _FOLDS = tuple(
         (r"^verma$", "varma"),  # वर्मा is varma, written Verma
         (r"sing?h$", "sing"),  # Singh, and Sinh as Gujarati writes it (Jaysinh)
         (r"(?<=[a-z]{3})(?:a?bhai|ben|bahen|behen)$", ""),  # Gujarati Rameshbhai, Ashaben
+        (rf"(?<=[a-z]{{2}}{_CONSONANT})ji$", ""),  # Rameshji; not after a vowel: Balaji, Shivaji
+        (r"(?<=[aeiou])h$", ""),  # Shah/Sha, Farah/Fara
+        (r"inder$", "indar"),  # Punjabi -inder as Gurmukhi writes it: ਬਲਵਿੰਦਰ Balwindar
         (r"ksh?", "x"),  # Lakshmi, Laksmi, Laxmi
         (r"^jn|dny|gny", "gy"),  # ज्ञ: Jnanesh, Dnyanesh (Marathi), Gyanesh
         (r"ph", "f"),
@@ -92,12 +100,25 @@ MAX_WORDS = 60
 _APOSTROPHES = frozenset("'`\u2018\u2019\u02bc")
 
 
+# Tamil script writes one letter for k and g, c and j (and s), t and d, p and b: a word written
+# in it is compared with these letters merged (`NameToken.unvoiced`).
+_DEVOICE = str.maketrans("gdbjsz", "ktpccc")
+_UNVOICED_SCRIPTS = ((0x0B80, 0x0BFF),)  # Tamil
+
+
 @dataclass(frozen=True, slots=True)
 class NameToken:
-    """One word of a name: its Latin spelling and its phonetic fold."""
+    """One word of a name: its Latin spelling and its phonetic fold; `unvoiced` when it was
+    written in a script that does not mark voicing (Tamil)."""
 
     latin: str
     folded: str
+    unvoiced: bool = False
+
+    @property
+    def devoiced(self) -> str:
+        """The fold with voiced and voiceless letters merged, for comparing with Tamil."""
+        return _devoiced(self.latin)
 
     @property
     def is_initial(self) -> bool:
@@ -121,9 +142,18 @@ def name_key(name: str, to_latin: ToLatin) -> NameKey:
     """Normalise a full name as typed or registered (see the module docstring); never raises."""
     words = _words(unicodedata.normalize("NFKC", name).casefold())
     latin = [_words(_plain(to_latin(word))) for word in words]
-    kept = [parts for word, parts in zip(words, latin, strict=True) if not _is_title(word, parts)]
-    chosen = kept or latin  # a name that is all titles ("Baby Kumari") keeps them
-    return NameKey(tuple(NameToken(part, fold(part)) for parts in chosen for part in parts))
+    written = [
+        (parts, _is_unvoiced(word))
+        for word, parts in zip(words, latin, strict=True)
+        if not _is_title(word, parts)
+    ]
+    # a name that is all titles ("Baby Kumari") keeps them
+    chosen = written or [
+        (parts, _is_unvoiced(word)) for word, parts in zip(words, latin, strict=True)
+    ]
+    return NameKey(
+        tuple(NameToken(part, fold(part), unvoiced) for parts, unvoiced in chosen for part in parts)
+    )
 
 
 @lru_cache(maxsize=65536)  # a country has far fewer distinct name words than people
@@ -133,6 +163,15 @@ def fold(word: str) -> str:
     for pattern, result in _FOLDS:
         folded = pattern.sub(result, folded)
     return folded or word
+
+
+@lru_cache(maxsize=65536)
+def _devoiced(word: str) -> str:
+    return fold(word.translate(_DEVOICE))
+
+
+def _is_unvoiced(word: str) -> bool:
+    return any(low <= ord(ch) <= high for ch in word for low, high in _UNVOICED_SCRIPTS)
 
 
 def names_match(typed: NameKey, registered: NameKey) -> bool:
@@ -200,10 +239,12 @@ def _pair_up(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> bool:
 
 
 def _pairs(x: NameToken, y: NameToken) -> bool:
-    """Whether two words may pair: equal folds, or an initial and a word with its letter."""
+    """Whether two words may pair: equal folds, or an initial and a word with its letter; with
+    voicing ignored when either was written in Tamil."""
+    unvoiced = x.unvoiced or y.unvoiced
     if x.is_initial or y.is_initial:
-        return x.head == y.head
-    return x.folded == y.folded
+        return x.head == y.head or (unvoiced and _devoiced(x.head) == _devoiced(y.head))
+    return x.folded == y.folded or (unvoiced and x.devoiced == y.devoiced)
 
 
 def _pairing(options: list[list[int]], size: int) -> list[int] | None:

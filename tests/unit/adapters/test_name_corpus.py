@@ -44,18 +44,14 @@ def test_corpus_is_large_and_covers_both_outcomes() -> None:
     assert all(case["why"].strip() for case in CASES)
 
 
-@pytest.mark.parametrize(
-    "family", [pytest.param(names, id=names[0]) for names in FAMILIES]
-)
+@pytest.mark.parametrize("family", [pytest.param(names, id=names[0]) for names in FAMILIES])
 def test_no_family_member_is_taken_for_another(family: list[str]) -> None:
     for typed, other in itertools.permutations(family, 2):
         found = match_one(clean_full_name(typed), [("other", other)], indic_to_latin)
         assert found is None, f"{typed!r} matched {other!r}, a different person on one mobile"
 
 
-@pytest.mark.parametrize(
-    "family", [pytest.param(names, id=names[0]) for names in FAMILIES]
-)
+@pytest.mark.parametrize("family", [pytest.param(names, id=names[0]) for names in FAMILIES])
 def test_each_family_member_is_found_by_their_own_name(family: list[str]) -> None:
     household = list(enumerate(family))
     for index, name in household:

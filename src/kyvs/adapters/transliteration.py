@@ -10,7 +10,12 @@ Hindi, Marathi, Gujarati, Punjabi, Bengali and Odia drop the inherent vowel `a` 
 writes: at the end of a word (`राम` is Ram, not Rama) and between a vowel and a consonant-vowel
 pair (`सरला` is Sarla, `રમેશભાઈ` is Rameshbhai). The deletion happens on the Indic text, where an
 inherent `a` can still be told from a written `ā`. Dravidian scripts keep it (`ರಾಮ` is Rama).
-Tamil does not mark voicing (க is k or g), so Tamil comes out as a rough guide only.
+
+Gurmukhi and Tamil are first rewritten letter for letter as Devanagari (the blocks share one
+layout), since the library's own tables for them go wrong. Gurmukhi nukta letters then come out
+like Devanagari's (`ਜ਼ੋਰਾਵਰ` and `ज़ोरावर` are both zoravar). Tamil does not mark voicing (க is k or
+g), and comes out unvoiced: `முருகன்` is murukan, `கணேசன்` kanechan; the name matcher compares
+Tamil-written words without voicing.
 """
 
 from __future__ import annotations
@@ -34,10 +39,8 @@ _BLOCKS = {
 }
 _SCHWA_DROPPING = frozenset({0x0900, 0x0980, 0x0A00, 0x0A80, 0x0B00})
 _DEVANAGARI = 0x0900
-# Scripts read through Devanagari, letter for letter by the shared layout, because the library's
-# own tables for them go wrong: Gurmukhi nukta letters (ਜ਼ੋ came out as "jao", not "zo") and Tamil,
-# which it read with voiced aspirates (க as "gh"). Through Devanagari, Tamil comes out unvoiced
-# (க is k, ப is p), as the script writes it.
+# Scripts read through Devanagari (see the module doc): the library read Gurmukhi ਜ਼ੋ as "jao",
+# not "zo", and Tamil with voiced aspirates (க as "gh", ச as "jh").
 _VIA_DEVANAGARI = frozenset({0x0A00, 0x0B80})
 _TIPPI, _ADDAK, _ANUSVARA = 0x70, 0x71, 0x02
 _NUKTA, _VIRAMA = 0x3C, 0x4D

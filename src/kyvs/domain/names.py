@@ -5,12 +5,16 @@ picks a person when it matches that person's registered name and no one else's.
 
 Both names become a `NameKey` (`name_key`): Unicode NFKC, Indic script transliterated to Latin
 by the `ToLatin` function the caller passes in, diacritics stripped, case folded, punctuation
-dropped, titles dropped (Mr, Smt, Dr, श्री, શ્રીમતી...), each word folded phonetically so that
-common spellings of one Indian name agree (Lakshmi/Laxmi, Chaudhary/Choudhary, Pooja/Puja,
-Kamla/Kamala, Bhaveshbhai/Bhavesh, Mohd/Mohammed/Muhammad).
+dropped, titles dropped (Mr, Smt, Dr, Thiru, Selvi, श्री, શ્રીમતી, ਸਰਦਾਰ, শ্রীমতী, திருமதி...), each
+word folded phonetically so that common spellings of one Indian name agree (Lakshmi/Laxmi,
+Chaudhary/Choudhary, Pooja/Puja, Kamla/Kamala, Bhaveshbhai/Bhavesh, Rameshji/Ramesh, Shah/Sha,
+Mohd/Mohammed/Muhammad). A word written in Tamil script, which has one letter each for k/g,
+c/j/s, t/d and p/b, also pairs with a word that folds alike once those letters are merged
+(முருகன் murukan and Murugan); words written in other scripts keep their voicing.
 
 Two keys match (`names_match`) when their words pair up one to one in any order, where
-  * a word pairs with an equal folded word;
+  * a word pairs with an equal folded word (or, when either is Tamil-written, an equal
+    devoiced one);
   * an initial (one letter, as in "R. K. Patel") pairs with a word or initial starting with
     that letter, on either side;
   * at least one pair is two whole words, so initials alone never match;
@@ -142,15 +146,10 @@ def name_key(name: str, to_latin: ToLatin) -> NameKey:
     """Normalise a full name as typed or registered (see the module docstring); never raises."""
     words = _words(unicodedata.normalize("NFKC", name).casefold())
     latin = [_words(_plain(to_latin(word))) for word in words]
-    written = [
-        (parts, _is_unvoiced(word))
-        for word, parts in zip(words, latin, strict=True)
-        if not _is_title(word, parts)
-    ]
+    written = list(zip(words, latin, strict=True))
+    kept = [(word, parts) for word, parts in written if not _is_title(word, parts)]
     # a name that is all titles ("Baby Kumari") keeps them
-    chosen = written or [
-        (parts, _is_unvoiced(word)) for word, parts in zip(words, latin, strict=True)
-    ]
+    chosen = [(parts, _is_unvoiced(word)) for word, parts in kept or written]
     return NameKey(
         tuple(NameToken(part, fold(part), unvoiced) for parts, unvoiced in chosen for part in parts)
     )

@@ -7,10 +7,11 @@ Both names become a `NameKey` (`name_key`): Unicode NFKC, Indic script translite
 by the `ToLatin` function the caller passes in, diacritics stripped, case folded, punctuation
 dropped, titles dropped (Mr, Smt, Dr, Thiru, Selvi, श्री, શ્રીમતી, ਸਰਦਾਰ, শ্রীমতী, திருமதி...), each
 word folded phonetically so that common spellings of one Indian name agree (Lakshmi/Laxmi,
-Chaudhary/Choudhary, Pooja/Puja, Kamla/Kamala, Bhaveshbhai/Bhavesh, Rameshji/Ramesh, Shah/Sha,
-Mohd/Mohammed/Muhammad). A word written in Tamil script, which has one letter each for k/g,
-c/j/s, t/d and p/b, also pairs with a word that folds alike once those letters are merged
-(முருகன் murukan and Murugan); words written in other scripts keep their voicing.
+Chaudhary/Choudhary, Pooja/Puja, Kamla/Kamala, Bhaveshbhai/Bhavesh, Shah/Sha,
+Mohd/Mohammed/Muhammad). "Ji" is a title only as a word of its own ("Ramesh ji"): joined to a
+name it is often part of it (Premji, Lalji, Mukherji). A word written in Tamil script, which
+has one letter each for k/g, c/j/s, t/d and p/b, also pairs with a word that folds alike once
+those letters are merged (முருகன் murukan and Murugan); other words keep their voicing.
 
 Two keys match (`names_match`) when their words pair up one to one in any order, where
   * a word pairs with an equal folded word (or, when either is Tamil-written, an equal
@@ -50,7 +51,7 @@ HONORIFICS = frozenset(
         "smt", "shrimati", "srimati", "kumari", "kum", "km", "ku", "sushri", "sau", "master",
         "baby", "late", "swargiya", "adv", "er", "col", "capt", "maj", "lt", "sardar",
         "bhai", "ben", "bahen", "behen",  # Gujarati "brother"/"sister" after a name
-        "ji", "shrimti",  # Hindi "ji" after a name; श्रीमती as Hindi says it
+        "ji", "shrimti",  # "ji" written apart after a name; श्रीमती as Hindi says it
         "thiru", "tiru", "thirumathi", "thirumati", "tirumati", "selvi",  # Tamil Mr, Mrs, Miss
         "श्री", "श्रीमान", "श्रीमती", "श्रीमति", "कुमारी", "कु", "सुश्री", "सौ", "डॉ", "डॉक्टर",
         "डा", "स्व", "स्वर्गीय", "भाई", "बहन", "बेन",
@@ -73,7 +74,6 @@ _FOLDS = tuple(
         (r"^verma$", "varma"),  # वर्मा is varma, written Verma
         (r"sing?h$", "sing"),  # Singh, and Sinh as Gujarati writes it (Jaysinh)
         (r"(?<=[a-z]{3})(?:a?bhai|ben|bahen|behen)$", ""),  # Gujarati Rameshbhai, Ashaben
-        (rf"(?<=[a-z]{{2}}{_CONSONANT})ji$", ""),  # Rameshji; not after a vowel: Balaji, Shivaji
         (r"(?<=[aeiou])h$", ""),  # Shah/Sha, Farah/Fara
         (r"inder$", "indar"),  # Punjabi -inder as Gurmukhi writes it: ਬਲਵਿੰਦਰ Balwindar
         (r"ksh?", "x"),  # Lakshmi, Laksmi, Laxmi

@@ -10,12 +10,13 @@ word folded phonetically so that common spellings of one Indian name agree (Laks
 Chaudhary/Choudhary, Pooja/Puja, Kamla/Kamala, Bhaveshbhai/Bhavesh, Shah/Sha,
 Mohd/Mohammed/Muhammad). "Ji" is a title only as a word of its own ("Ramesh ji"): joined to a
 name it is often part of it (Premji, Lalji, Mukherji). A word written in Tamil script, which
-has one letter each for k/g, c/j/s, t/d and p/b, also pairs with a word that folds alike once
-those letters are merged (முருகன் murukan and Murugan); other words keep their voicing.
+has one letter each for k/g, c/j/s, t/d and p/b (and gives the first), also pairs with a word
+of another script that folds alike but for those (முருகன் murukan and Murugan); other words keep
+their voicing.
 
 Two keys match (`names_match`) when their words pair up one to one in any order, where
-  * a word pairs with an equal folded word (or, when either is Tamil-written, an equal
-    devoiced one);
+  * a word pairs with an equal folded word (or, when just one of the two is Tamil-written, one
+    that differs only in the voicing Tamil leaves out);
   * an initial (one letter, as in "R. K. Patel") pairs with a word or initial starting with
     that letter, on either side;
   * at least one pair is two whole words, so initials alone never match;
@@ -104,9 +105,11 @@ MAX_WORDS = 60
 _APOSTROPHES = frozenset("'`\u2018\u2019\u02bc")
 
 
-# Tamil script writes one letter for k and g, c and j (and s), t and d, p and b: a word written
-# in it is compared with these letters merged (`NameToken.unvoiced`).
-_DEVOICE = str.maketrans("gdbjsz", "ktpccc")
+# Tamil script writes one letter for k and g, c and j and s, t and d, p and b, and the
+# transliteration gives the voiceless one: in a word written in Tamil each of these letters of the
+# fold stands for any of its group in the other word's fold (`NameToken.unvoiced`). The Grantha
+# letters ஜ ஸ ஷ are written apart, give j and s, and stand for themselves alone.
+_TAMIL_STANDS_FOR = {"k": "kg", "c": "csj", "t": "td", "p": "pbv"}
 _UNVOICED_SCRIPTS = ((0x0B80, 0x0BFF),)  # Tamil
 
 
@@ -118,11 +121,6 @@ class NameToken:
     latin: str
     folded: str
     unvoiced: bool = False
-
-    @property
-    def devoiced(self) -> str:
-        """The fold with voiced and voiceless letters merged, for comparing with Tamil."""
-        return _devoiced(self.latin)
 
     @property
     def is_initial(self) -> bool:
@@ -164,9 +162,11 @@ def fold(word: str) -> str:
     return folded or word
 
 
-@lru_cache(maxsize=65536)
-def _devoiced(word: str) -> str:
-    return fold(word.translate(_DEVOICE))
+def _unvoiced_fits(unvoiced: str, other: str) -> bool:
+    """Whether `other` spells `unvoiced`, a Tamil-written fold, with voicing Tamil leaves out."""
+    return len(unvoiced) == len(other) and all(
+        a == b or b in _TAMIL_STANDS_FOR.get(a, "") for a, b in zip(unvoiced, other, strict=True)
+    )
 
 
 def _is_unvoiced(word: str) -> bool:
@@ -238,12 +238,15 @@ def _pair_up(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> bool:
 
 
 def _pairs(x: NameToken, y: NameToken) -> bool:
-    """Whether two words may pair: equal folds, or an initial and a word with its letter; with
-    voicing ignored when either was written in Tamil."""
-    unvoiced = x.unvoiced or y.unvoiced
+    """Whether two words may pair: equal folds, or an initial and a word with its letter; a word
+    written in Tamil also pairs with one that differs only in voicing (when the other is not
+    written in Tamil too: in one script, different letters are different names)."""
+    if x.unvoiced and not y.unvoiced:
+        x, y = y, x
+    fits = _unvoiced_fits if y.unvoiced and not x.unvoiced else str.__eq__
     if x.is_initial or y.is_initial:
-        return x.head == y.head or (unvoiced and _devoiced(x.head) == _devoiced(y.head))
-    return x.folded == y.folded or (unvoiced and x.devoiced == y.devoiced)
+        return fits(y.head, x.head)
+    return fits(y.folded, x.folded)
 
 
 def _pairing(options: list[list[int]], size: int) -> list[int] | None:

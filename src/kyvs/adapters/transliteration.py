@@ -10,7 +10,12 @@ Hindi, Marathi, Gujarati, Punjabi, Bengali and Odia drop the inherent vowel `a` 
 writes: at the end of a word (`राम` is Ram, not Rama) and between a vowel and a consonant-vowel
 pair (`सरला` is Sarla, `રમેશભાઈ` is Rameshbhai). The deletion happens on the Indic text, where an
 inherent `a` can still be told from a written `ā`. Dravidian scripts keep it (`ರಾಮ` is Rama).
-Tamil does not mark voicing (க is k or g), so Tamil comes out as a rough guide only.
+
+Gurmukhi and Tamil are first rewritten letter for letter as Devanagari (the blocks share one
+layout), since the library's own tables for them go wrong. Gurmukhi nukta letters then come out
+like Devanagari's (`ਜ਼ੋਰਾਵਰ` and `ज़ोरावर` are both zoravar). Tamil does not mark voicing (க is k or
+g), and comes out unvoiced: `முருகன்` is murukan, `கணேசன்` kanechan; the name matcher compares
+Tamil-written words without voicing.
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ _BLOCKS = {
     0x0D00: "malayalam",
 }
 _SCHWA_DROPPING = frozenset({0x0900, 0x0980, 0x0A00, 0x0A80, 0x0B00})
+_DEVANAGARI = 0x0900
+# Scripts read through Devanagari (see the module doc): the library read Gurmukhi ਜ਼ੋ as "jao",
+# not "zo", and Tamil with voiced aspirates (க as "gh", ச as "jh").
+_VIA_DEVANAGARI = frozenset({0x0A00, 0x0B80})
+_TIPPI, _ADDAK, _ANUSVARA = 0x70, 0x71, 0x02
 _NUKTA, _VIRAMA = 0x3C, 0x4D
 # Candrabindu, anusvara, visarga, and Gurmukhi tippi and addak: they follow a vowel.
 _MODIFIERS = frozenset({0x01, 0x02, 0x03, 0x70, 0x71})
@@ -84,12 +94,29 @@ def _transliterate(word: str, base: int) -> str:
     # type hints, hence the ignore.
     from indic_transliteration import sanscript  # type: ignore[import-untyped]  # noqa: PLC0415
 
-    if base in _SCHWA_DROPPING:
+    drops_schwas = base in _SCHWA_DROPPING
+    if base in _VIA_DEVANAGARI:
+        word, base = _as_devanagari(word, base), _DEVANAGARI
+    if drops_schwas:
         word = _drop_schwas(word, base)
     iast = str(sanscript.transliterate(word, _BLOCKS[base], sanscript.IAST))
     for pattern, typed in _IAST_TO_TYPED:
         iast = pattern.sub(typed, iast)
     return "".join(_typed(ch) for ch in unicodedata.normalize("NFKD", iast))
+
+
+def _as_devanagari(word: str, base: int) -> str:
+    """The same letters in Devanagari: Gurmukhi tippi is an anusvara, and addak, which doubles
+    the consonant after it, goes (ਗਿੱਲ is गिल, Gill; names match doubled letters as single)."""
+    out = []
+    for ch in word:
+        offset = ord(ch) - base
+        if offset == _ADDAK:
+            continue
+        if offset == _TIPPI:
+            offset = _ANUSVARA
+        out.append(chr(_DEVANAGARI + offset) if 0 <= offset < 0x80 else ch)
+    return "".join(out)
 
 
 def _typed(ch: str) -> str:

@@ -5,12 +5,18 @@ picks a person when it matches that person's registered name and no one else's.
 
 Both names become a `NameKey` (`name_key`): Unicode NFKC, Indic script transliterated to Latin
 by the `ToLatin` function the caller passes in, diacritics stripped, case folded, punctuation
-dropped, titles dropped (Mr, Smt, Dr, श्री, શ્રીમતી...), each word folded phonetically so that
-common spellings of one Indian name agree (Lakshmi/Laxmi, Chaudhary/Choudhary, Pooja/Puja,
-Kamla/Kamala, Bhaveshbhai/Bhavesh, Mohd/Mohammed/Muhammad).
+dropped, titles dropped (Mr, Smt, Dr, Thiru, Selvi, श्री, શ્રીમતી, ਸਰਦਾਰ, শ্রীমতী, திருமதி...), each
+word folded phonetically so that common spellings of one Indian name agree (Lakshmi/Laxmi,
+Chaudhary/Choudhary, Pooja/Puja, Kamla/Kamala, Bhaveshbhai/Bhavesh, Shah/Sha,
+Mohd/Mohammed/Muhammad). "Ji" is a title only as a word of its own ("Ramesh ji"): joined to a
+name it is often part of it (Premji, Lalji, Mukherji). A word written in Tamil script, which
+has one letter each for k/g, c/j/s, t/d and p/b (and gives the first), also pairs with a word
+of another script that folds alike but for those (முருகன் murukan and Murugan); other words keep
+their voicing.
 
 Two keys match (`names_match`) when their words pair up one to one in any order, where
-  * a word pairs with an equal folded word;
+  * a word pairs with an equal folded word (or, when just one of the two is Tamil-written, one
+    that differs only in the voicing Tamil leaves out);
   * an initial (one letter, as in "R. K. Patel") pairs with a word or initial starting with
     that letter, on either side;
   * at least one pair is two whole words, so initials alone never match;
@@ -46,10 +52,15 @@ HONORIFICS = frozenset(
         "smt", "shrimati", "srimati", "kumari", "kum", "km", "ku", "sushri", "sau", "master",
         "baby", "late", "swargiya", "adv", "er", "col", "capt", "maj", "lt", "sardar",
         "bhai", "ben", "bahen", "behen",  # Gujarati "brother"/"sister" after a name
+        "ji", "shrimti",  # "ji" written apart after a name; श्रीमती as Hindi says it
+        "thiru", "tiru", "thirumathi", "thirumati", "tirumati", "selvi",  # Tamil Mr, Mrs, Miss
         "श्री", "श्रीमान", "श्रीमती", "श्रीमति", "कुमारी", "कु", "सुश्री", "सौ", "डॉ", "डॉक्टर",
         "डा", "स्व", "स्वर्गीय", "भाई", "बहन", "बेन",
         "શ્રી", "શ્રીમાન", "શ્રીમતી", "કુમારી", "કુ", "સૌ", "ડૉ", "ડો", "ડોક્ટર", "સ્વ",
-        "ભાઈ", "બેન", "બહેન",
+        "ભાઈ", "બેન", "બહેન", "જી", "जी",
+        "ਸ੍ਰੀ", "ਸ਼੍ਰੀ", "ਸ੍ਰੀਮਤੀ", "ਸ਼੍ਰੀਮਤੀ", "ਸ੍ਰੀਮਾਨ", "ਕੁਮਾਰੀ", "ਸਰਦਾਰ", "ਡਾ", "ਜੀ",
+        "শ্রী", "শ্রীমতী", "শ্রীমতি", "শ্রীমান", "কুমারী", "ডাঃ", "ডা",
+        "திரு", "திருமதி", "செல்வி", "ஸ்ரீ", "ஸ்ரீமதி", "குமாரி", "டாக்டர்",
     }
 )  # fmt: skip
 
@@ -64,6 +75,8 @@ _FOLDS = tuple(
         (r"^verma$", "varma"),  # वर्मा is varma, written Verma
         (r"sing?h$", "sing"),  # Singh, and Sinh as Gujarati writes it (Jaysinh)
         (r"(?<=[a-z]{3})(?:a?bhai|ben|bahen|behen)$", ""),  # Gujarati Rameshbhai, Ashaben
+        (r"(?<=[aeiou])h$", ""),  # Shah/Sha, Farah/Fara
+        (r"inder$", "indar"),  # Punjabi -inder as Gurmukhi writes it: ਬਲਵਿੰਦਰ Balwindar
         (r"ksh?", "x"),  # Lakshmi, Laksmi, Laxmi
         (r"^jn|dny|gny", "gy"),  # ज्ञ: Jnanesh, Dnyanesh (Marathi), Gyanesh
         (r"ph", "f"),
@@ -92,12 +105,22 @@ MAX_WORDS = 60
 _APOSTROPHES = frozenset("'`\u2018\u2019\u02bc")
 
 
+# Tamil script writes one letter for k and g, c and j and s, t and d, p and b, and the
+# transliteration gives the voiceless one: in a word written in Tamil each of these letters of the
+# fold stands for any of its group in the other word's fold (`NameToken.unvoiced`). The Grantha
+# letters ஜ ஸ ஷ are written apart, give j and s, and stand for themselves alone.
+_TAMIL_STANDS_FOR = {"k": "kg", "c": "csj", "t": "td", "p": "pbv"}
+_UNVOICED_SCRIPTS = ((0x0B80, 0x0BFF),)  # Tamil
+
+
 @dataclass(frozen=True, slots=True)
 class NameToken:
-    """One word of a name: its Latin spelling and its phonetic fold."""
+    """One word of a name: its Latin spelling and its phonetic fold; `unvoiced` when it was
+    written in a script that does not mark voicing (Tamil)."""
 
     latin: str
     folded: str
+    unvoiced: bool = False
 
     @property
     def is_initial(self) -> bool:
@@ -121,9 +144,13 @@ def name_key(name: str, to_latin: ToLatin) -> NameKey:
     """Normalise a full name as typed or registered (see the module docstring); never raises."""
     words = _words(unicodedata.normalize("NFKC", name).casefold())
     latin = [_words(_plain(to_latin(word))) for word in words]
-    kept = [parts for word, parts in zip(words, latin, strict=True) if not _is_title(word, parts)]
-    chosen = kept or latin  # a name that is all titles ("Baby Kumari") keeps them
-    return NameKey(tuple(NameToken(part, fold(part)) for parts in chosen for part in parts))
+    written = list(zip(words, latin, strict=True))
+    kept = [(word, parts) for word, parts in written if not _is_title(word, parts)]
+    # a name that is all titles ("Baby Kumari") keeps them
+    chosen = [(parts, _is_unvoiced(word)) for word, parts in kept or written]
+    return NameKey(
+        tuple(NameToken(part, fold(part), unvoiced) for parts, unvoiced in chosen for part in parts)
+    )
 
 
 @lru_cache(maxsize=65536)  # a country has far fewer distinct name words than people
@@ -133,6 +160,17 @@ def fold(word: str) -> str:
     for pattern, result in _FOLDS:
         folded = pattern.sub(result, folded)
     return folded or word
+
+
+def _unvoiced_fits(unvoiced: str, other: str) -> bool:
+    """Whether `other` spells `unvoiced`, a Tamil-written fold, with voicing Tamil leaves out."""
+    return len(unvoiced) == len(other) and all(
+        a == b or b in _TAMIL_STANDS_FOR.get(a, "") for a, b in zip(unvoiced, other, strict=True)
+    )
+
+
+def _is_unvoiced(word: str) -> bool:
+    return any(low <= ord(ch) <= high for ch in word for low, high in _UNVOICED_SCRIPTS)
 
 
 def names_match(typed: NameKey, registered: NameKey) -> bool:
@@ -200,10 +238,15 @@ def _pair_up(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> bool:
 
 
 def _pairs(x: NameToken, y: NameToken) -> bool:
-    """Whether two words may pair: equal folds, or an initial and a word with its letter."""
+    """Whether two words may pair: equal folds, or an initial and a word with its letter; a word
+    written in Tamil also pairs with one that differs only in voicing (when the other is not
+    written in Tamil too: in one script, different letters are different names)."""
+    if x.unvoiced and not y.unvoiced:
+        x, y = y, x
+    fits = _unvoiced_fits if y.unvoiced and not x.unvoiced else str.__eq__
     if x.is_initial or y.is_initial:
-        return x.head == y.head
-    return x.folded == y.folded
+        return fits(y.head, x.head)
+    return fits(y.folded, x.folded)
 
 
 def _pairing(options: list[list[int]], size: int) -> list[int] | None:

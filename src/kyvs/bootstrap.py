@@ -8,6 +8,7 @@ command loads only the drivers it uses (`kyvs sms outbox` never imports Redis or
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,7 +19,7 @@ from kyvs.adapters.clock import SystemClock
 from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
-from kyvs.domain.signing_keys import AttestationInvalid, Jwks
+from kyvs.domain.signing_keys import AttestationInvalid
 from kyvs.domain.sms_health import HealthPolicy
 from kyvs.i18n import localized_status
 from kyvs.ports import (
@@ -415,7 +416,12 @@ class Container:
             return None
 
     def verify_attestation(
-        self, token: str, key_set: Jwks | Any, *, now: dt.datetime, audience: str | None = None
+        self,
+        token: str,
+        key_set: Mapping[str, Any],
+        *,
+        now: dt.datetime,
+        audience: str | None = None,
     ) -> dict[str, Any]:
         """The claims of an attestation checked against `key_set`, or `AttestationInvalid`."""
         from kyvs.adapters.jws import verify
@@ -455,14 +461,9 @@ class Container:
         is sent)."""
         settings = self.settings
         if settings.sms_backend == "http":
-            from urllib.parse import urlsplit
+            from kyvs.adapters.sms.http_gateway import check_gateway_settings
 
-            from kyvs.adapters.sms.http_gateway import DEFAULT_BODY_TEMPLATE, check_body_template
-
-            url = urlsplit(settings.sms_http_url or "")
-            if url.scheme not in {"http", "https"} or not url.hostname:
-                raise ValueError("the SMS gateway URL is not an http(s) URL")
-            check_body_template(settings.sms_http_body_template or DEFAULT_BODY_TEMPLATE)
+            check_gateway_settings(settings.sms_http_url, settings.sms_http_body_template)
         _ = self.sms  # the sender can be built from the settings
 
     def upgrade_schema(self) -> None:

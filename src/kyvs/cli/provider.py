@@ -226,7 +226,7 @@ def add_staff(
         provider_id=provider_id,
         username=username,
         password=password,
-        hash_password=container().password_hasher.hash,
+        hash_password=c.password_hasher.hash,
         now=c.clock.now(),
     )
     if json_output:

@@ -74,15 +74,23 @@ class PurposeNotAllowed(DomainError):
     title = "This provider may not check status for that purpose"
 
 
-class RateLimited(DomainError):
+class RetryLater(DomainError):
+    """Nothing the caller sent is wrong, but it cannot be done now: `retry_after_s` says when
+    to try again (the web sends it as `Retry-After`)."""
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class RateLimited(RetryLater):
     """A limit is full; `retry_after_s` says when to try again. `slug` names which limit."""
 
     title = "Too many requests"
 
     def __init__(self, detail: str, *, slug: str, retry_after_s: int) -> None:
-        super().__init__(detail)
+        super().__init__(detail, retry_after_s=retry_after_s)
         self.slug = slug
-        self.retry_after_s = retry_after_s
 
 
 class TxnNotFound(DomainError):
@@ -145,7 +153,7 @@ class SessionInvalid(DomainError):
     title = "Log in again"
 
 
-class SmsUnavailable(DomainError):
+class SmsUnavailable(RetryLater):
     """The SMS carrier is failing right now, so no OTP can be sent; retry after a while.
 
     Raised for every request alike while the circuit is open, matched pair or not."""
@@ -153,20 +161,10 @@ class SmsUnavailable(DomainError):
     slug = "sms-unavailable"
     title = "SMS delivery is failing right now"
 
-    def __init__(self, detail: str, *, retry_after_s: int) -> None:
-        super().__init__(detail)
-        self.retry_after_s = retry_after_s
 
-
-class ShareCardUnavailable(DomainError):
-    """A share card cannot be drawn on this server (its fonts or text shaper are not installed).
-
-    Nothing the caller sent is wrong and the share link still works; `retry_after_s` says when
-    to try the picture again."""
+class ShareCardUnavailable(RetryLater):
+    """A share card cannot be drawn on this server (its fonts or text shaper are not installed);
+    the share link still works."""
 
     slug = "share-card-unavailable"
     title = "Share cards are unavailable"
-
-    def __init__(self, detail: str, *, retry_after_s: int) -> None:
-        super().__init__(detail)
-        self.retry_after_s = retry_after_s

@@ -5,10 +5,11 @@ picks a person when it matches that person's registered name and no one else's.
 
 Both names become a `NameKey` (`name_key`): Unicode NFKC, Indic script transliterated to Latin
 by the `ToLatin` function the caller passes in, diacritics stripped, case folded, punctuation
-dropped, titles dropped (Mr, Smt, Dr, Thiru, Selvi, श्री, શ્રીમતી, ਸਰਦਾਰ, শ্রীমতী, திருமதி...), each
+dropped, titles dropped (Mr, Smt, Dr, Thiru, श्री, શ્રીમતી, ਸਰਦਾਰ, শ্রীমতী, திருமதி...), each
 word folded phonetically so that common spellings of one Indian name agree (Lakshmi/Laxmi,
 Chaudhary/Choudhary, Pooja/Puja, Kamla/Kamala, Bhaveshbhai/Bhavesh, Shah/Sha,
-Mohd/Mohammed/Muhammad). "Ji" is a title only as a word of its own ("Ramesh ji"): joined to a
+Mohd/Mohammed/Muhammad). "Selvi" (Tamil Miss, and a common first name) is dropped only while
+two other words remain. "Ji" is a title only as a word of its own ("Ramesh ji"): joined to a
 name it is often part of it (Premji, Lalji, Mukherji). A word written in Tamil script, which
 has one letter each for k/g, c/j/s, t/d and p/b (and gives the first), also pairs with a word
 of another script that folds alike but for those (முருகன் murukan and Murugan); other words keep
@@ -53,16 +54,19 @@ HONORIFICS = frozenset(
         "baby", "late", "swargiya", "adv", "er", "col", "capt", "maj", "lt", "sardar",
         "bhai", "ben", "bahen", "behen",  # Gujarati "brother"/"sister" after a name
         "ji", "shrimti",  # "ji" written apart after a name; श्रीमती as Hindi says it
-        "thiru", "tiru", "thirumathi", "thirumati", "tirumati", "selvi",  # Tamil Mr, Mrs, Miss
+        "thiru", "tiru", "thirumathi", "thirumati", "tirumati",  # Tamil Mr, Mrs
         "श्री", "श्रीमान", "श्रीमती", "श्रीमति", "कुमारी", "कु", "सुश्री", "सौ", "डॉ", "डॉक्टर",
         "डा", "स्व", "स्वर्गीय", "भाई", "बहन", "बेन",
         "શ્રી", "શ્રીમાન", "શ્રીમતી", "કુમારી", "કુ", "સૌ", "ડૉ", "ડો", "ડોક્ટર", "સ્વ",
         "ભાઈ", "બેન", "બહેન", "જી", "जी",
         "ਸ੍ਰੀ", "ਸ਼੍ਰੀ", "ਸ੍ਰੀਮਤੀ", "ਸ਼੍ਰੀਮਤੀ", "ਸ੍ਰੀਮਾਨ", "ਕੁਮਾਰੀ", "ਸਰਦਾਰ", "ਡਾ", "ਜੀ",
         "শ্রী", "শ্রীমতী", "শ্রীমতি", "শ্রীমান", "কুমারী", "ডাঃ", "ডা",
-        "திரு", "திருமதி", "செல்வி", "ஸ்ரீ", "ஸ்ரீமதி", "குமாரி", "டாக்டர்",
+        "திரு", "திருமதி", "ஸ்ரீ", "ஸ்ரீமதி", "குமாரி", "டாக்டர்",
     }
 )  # fmt: skip
+# Titles that are also given names (Tamil "Selvi", Miss, is a common first name): dropped only
+# while two other words remain ("Selvi Kavitha Rajan" is Kavitha Rajan; "Selvi Raman" stays).
+TITLES_ALSO_NAMES = frozenset({"selvi", "செல்வி"})
 
 _CONSONANT = "[bcdfghjklmnpqrstvwxyz]"
 
@@ -146,6 +150,9 @@ def name_key(name: str, to_latin: ToLatin) -> NameKey:
     latin = [_words(_plain(to_latin(word))) for word in words]
     written = list(zip(words, latin, strict=True))
     kept = [(word, parts) for word, parts in written if not _is_title(word, parts)]
+    named = [(word, parts) for word, parts in kept if not _is_title(word, parts, TITLES_ALSO_NAMES)]
+    if len(named) >= 2:
+        kept = named
     # a name that is all titles ("Baby Kumari") keeps them
     chosen = [(parts, _is_unvoiced(word)) for word, parts in kept or written]
     return NameKey(
@@ -210,8 +217,8 @@ def _plain(text: str) -> str:
     return unicodedata.normalize("NFC", bare).casefold()
 
 
-def _is_title(word: str, latin: list[str]) -> bool:
-    return word in HONORIFICS or "".join(latin) in HONORIFICS
+def _is_title(word: str, latin: list[str], titles: frozenset[str] = HONORIFICS) -> bool:
+    return word in titles or "".join(latin) in titles
 
 
 def _pair_up(a: tuple[NameToken, ...], b: tuple[NameToken, ...]) -> bool:

@@ -13,13 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from kyvs.domain.errors import (
-    DomainError,
-    InvalidOtp,
-    RateLimited,
-    ShareCardUnavailable,
-    SmsUnavailable,
-)
+from kyvs.domain.errors import DomainError, InvalidOtp, RetryLater
 from kyvs.ports import Outages
 from kyvs.web.pages.errors import error_page, wants_page
 from kyvs.web.problem_catalogue import http_status, slugs_by_status
@@ -90,7 +84,7 @@ async def _domain_error(request: Request, error: Exception) -> Response:
         return error_page(request, http_status(error), error.slug)
     headers: dict[str, str] = {}
     extra: dict[str, Any] = {}
-    if isinstance(error, RateLimited | SmsUnavailable | ShareCardUnavailable):
+    if isinstance(error, RetryLater):
         headers["Retry-After"] = str(error.retry_after_s)
         extra["retry_after_s"] = error.retry_after_s
     if isinstance(error, InvalidOtp) and error.attempts_left is not None:

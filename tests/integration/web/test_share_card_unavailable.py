@@ -7,25 +7,15 @@ folder, on a migrated SQLite database; the citizen logs in at /me and makes a sh
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from kyvs.adapters.card_cache import CachedCardRenderer
 from kyvs.adapters.share_card import FontFinder, ShareCardRenderer
-from kyvs.adapters.sms.memory import MemorySms
-from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_engine
-from kyvs.bootstrap import bootstrap
-from kyvs.domain.mobile import MobileNumber
-from kyvs.settings import Settings
-from kyvs.web.app import create_app
 from kyvs.web.problem_catalogue import BY_SLUG
-from tests.factories.people import fully_vaccinated
-from tests.integration.web.test_citizen_form_errors import MOBILE, Citizen
+from tests.factories.citizen_pages import Citizen, logged_in_citizen
 
 pytestmark = pytest.mark.anyio
 
@@ -33,25 +23,11 @@ SLUG = "share-card-unavailable"
 
 
 async def _shared_by_a_citizen(tmp_path: Path, fonts: FontFinder) -> AsyncIterator[Citizen]:
-    url = f"sqlite:///{tmp_path / 'kyvs.db'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    sms = MemorySms()
     renderer = CachedCardRenderer(ShareCardRenderer(fonts=fonts))
-    wired = bootstrap(Settings(database_url=url, demo=True), sms=sms, card_renderer=renderer)
-    asha = fully_vaccinated(name="Asha Patel", mobile=MOBILE)
-    wired.registry.add(asha)
-    transport = httpx.ASGITransport(app=create_app(container=wired), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="https://kyvs.test") as client:
-        person = Citizen(client, wired, asha.beneficiary.reference_id)
-        assert (await person.post("/me/login", mobile_number=MOBILE)).status_code == 303
-        await wired.dispatcher.drain()
-        otp = re.search(r"\b(\d{6})\b", sms.to(MobileNumber.parse(MOBILE))[-1].text)
-        assert otp
-        assert (await person.post("/me/otp", otp=otp.group(1))).status_code == 303
+    async for person in logged_in_citizen(
+        tmp_path, raise_app_exceptions=False, card_renderer=renderer
+    ):
         yield person
-    await wired.aclose()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Mapping
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -51,6 +52,15 @@ def check_body_template(template: str) -> str:
     except json.JSONDecodeError as error:
         raise ValueError(f"the SMS body template is not JSON once filled in: {error}") from None
     return template
+
+
+def check_gateway_settings(url: str | None, body_template: str | None) -> None:
+    """ValueError unless `url` is an http(s) URL and the body template (default: JSON with the
+    number, text and sender) places the number and the text in valid JSON."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("the SMS gateway URL is not an http(s) URL")
+    check_body_template(body_template or DEFAULT_BODY_TEMPLATE)
 
 
 class HttpGatewaySms:

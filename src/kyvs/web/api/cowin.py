@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from kyvs.domain.errors import DomainError, RateLimited, SmsUnavailable
+from kyvs.domain.errors import DomainError, RetryLater, SmsUnavailable
 from kyvs.i18n import negotiate_language
 from kyvs.web.deps import CurrentProvider, VerifierDep, container
 from kyvs.web.problem_catalogue import cowin_example, http_status, problem_type
@@ -80,7 +80,7 @@ def cowin_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def _cowin(error: DomainError) -> CowinError:
     kind = problem_type(error.slug)
-    retry = error.retry_after_s if isinstance(error, RateLimited | SmsUnavailable) else None
+    retry = error.retry_after_s if isinstance(error, RetryLater) else None
     message = kind.cowin_message or error.detail
     return CowinError(kind.facade_status, kind.facade_code, message, retry)
 

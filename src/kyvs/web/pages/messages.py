@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kyvs.domain.errors import DomainError, InvalidOtp, RateLimited, SmsUnavailable
+from kyvs.domain.errors import DomainError, InvalidOtp, RetryLater
 from kyvs.i18n import translator
 from kyvs.web.problem_catalogue import REASONS, problem_type
 
@@ -33,7 +33,7 @@ def problem_text(error: DomainError, language: str) -> str:
         text += " " + words.nformat(
             "{count} attempt left", "{count} attempts left", left, count=left
         )
-    if isinstance(error, RateLimited | SmsUnavailable):
+    if isinstance(error, RetryLater):
         wait = error.retry_after_s
         text += " " + words.nformat(
             "Try again in {seconds} second.", "Try again in {seconds} seconds.", wait, seconds=wait

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -16,6 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.e2e.phone import Phones
 
 KYVS = str(Path(sys.executable).with_name("kyvs"))
 
@@ -42,6 +45,11 @@ class Cli:
                 f"kyvs {' '.join(args)} failed ({done.returncode}):\n{done.stderr}{done.stdout}"
             )
         return done
+
+    @functools.cached_property
+    def phones(self) -> Phones:
+        """The phones of the people in this CLI's database (the demo SMS outbox)."""
+        return Phones(self.env["KYVS_DATABASE_URL"])
 
     def json(self, *args: str, check: bool = True) -> Any:
         return json.loads(self.run(*args, "--json", check=check).stdout)

@@ -4,7 +4,6 @@ checked them, block a provider, ask for a correction, share a status link and re
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 
 import httpx
@@ -56,23 +55,11 @@ def world(tmp_path_factory):
 
 
 def newest_otp(cli: Cli, mobile: str, seen: int) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        texts = [
-            m["text"]
-            for m in cli.json("sms", "outbox", "--last", "100")
-            if m["to"].endswith(mobile)
-        ]
-        if len(texts) > seen:
-            found = re.search(r"\d{6}", texts[0])
-            assert found
-            return found.group(0)
-        time.sleep(0.2)
-    raise AssertionError(f"no SMS to {mobile}")
+    return cli.phones.otp_after(mobile, seen)
 
 
 def sent(cli: Cli, mobile: str) -> int:
-    return len([m for m in cli.json("sms", "outbox", "--last", "200") if m["to"].endswith(mobile)])
+    return cli.phones.count(mobile)
 
 
 def log_in(world, mobile: str) -> dict[str, str]:

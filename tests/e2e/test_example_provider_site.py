@@ -119,22 +119,12 @@ def _wait_until_up(site: str, process: subprocess.Popen[bytes], log: Path) -> No
 
 
 def sms_count(cli: Cli) -> int:
-    return len([m for m in cli.json("sms", "outbox", "--last", "200") if m["to"].endswith(MOBILE)])
+    return cli.phones.count(MOBILE)
 
 
 def otp_sent(cli: Cli, after: int) -> str:
     """The newest OTP to the demo mobile, once more than `after` SMS reached it."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        messages = [
-            m for m in cli.json("sms", "outbox", "--last", "200") if m["to"].endswith(MOBILE)
-        ]
-        if len(messages) > after:
-            found = re.search(r"\b\d{6}\b", messages[0]["text"])
-            assert found, messages[0]["text"]
-            return found.group(0)
-        time.sleep(0.2)
-    raise AssertionError(f"no OTP reached {MOBILE}")
+    return cli.phones.otp_after(MOBILE, after)
 
 
 def start_on_site(deployment) -> httpx.Response:

@@ -4,7 +4,6 @@ collector reads: JSON lines with request ids and no mobile, OTP or name anywhere
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import Cli, environment, running_server
+from tests.e2e.phone import otp_in
 
 NAME = "Kavya Raghunathan"
 MOBILE = "9100000042"
@@ -88,11 +88,9 @@ def started_and_sent(d: Deployment, key: str) -> tuple[str, str]:
     started = start(d, key)
     assert started.status_code == 202
     assert eventually(d.base, "kyvs_otps_sent_total", sent + 1, kind="verification-otp") == sent + 1
-    text = d.cli.json("sms", "outbox", "--last", "1", "--mobile", MOBILE)[0]["text"]
-    found = re.search(r"\b\d{6}\b", text)
-    assert found, "no OTP in the SMS"
-    d.otps.append(found.group(0))
-    return started.json()["txn_id"], found.group(0)
+    otp = otp_in(d.cli.phones.messages(MOBILE, last=1)[0].text)
+    d.otps.append(otp)
+    return started.json()["txn_id"], otp
 
 
 def test_readyz_reports_every_check(deployment):

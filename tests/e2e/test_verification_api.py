@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import re
 import sqlite3
 import time
 
@@ -87,21 +86,11 @@ def start(deployment, provider, name, mobile, purpose, **extra):
 
 def otp_sent_to(cli: Cli, mobile: str, after: int = 0) -> str:
     """The newest OTP in the demo outbox for `mobile` (the SMS leaves after the response)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        messages = [
-            m for m in cli.json("sms", "outbox", "--last", "50") if m["to"].endswith(mobile)
-        ]
-        if len(messages) > after:
-            found = re.search(r"\d{6}", messages[0]["text"])
-            assert found
-            return found.group(0)
-        time.sleep(0.2)
-    raise AssertionError(f"no SMS reached {mobile}")
+    return cli.phones.otp_after(mobile, after)
 
 
 def sms_count(cli: Cli, mobile: str) -> int:
-    return len([m for m in cli.json("sms", "outbox", "--last", "200") if m["to"].endswith(mobile)])
+    return cli.phones.count(mobile)
 
 
 def test_a_provider_verifies_a_person_end_to_end(deployment):

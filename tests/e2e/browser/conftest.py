@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from playwright.sync_api import Browser, Frame, Page, ViewportSize, sync_playwright
 
 from tests.e2e.conftest import Cli, environment, free_port, running_server
+from tests.e2e.phone import Phones
 
 CHROMIUM = os.environ.get("KYVS_CHROMIUM", "/usr/bin/chromium")
 # Playwright cannot download its own browser here; these flags suit a headless container.
@@ -50,35 +50,13 @@ PEOPLE = {
 }
 
 
-@dataclass
-class Outbox:
-    """The demo SMS outbox, read with `kyvs sms outbox --json` as an operator would."""
-
-    cli: Cli
-    handed_out: dict[str, int] = field(default_factory=dict)
-
-    def newest_otp(self, mobile: str) -> str:
-        """The OTP of the newest SMS to `mobile`, waiting for one not handed out before (the
-        SMS leaves after the page answered)."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            messages = self.cli.json("sms", "outbox", "--mobile", mobile, "--last", "100")
-            if len(messages) > self.handed_out.get(mobile, 0):
-                self.handed_out[mobile] = len(messages)
-                found = re.search(r"\b[0-9]{6}\b", messages[0]["text"])
-                assert found, f"no OTP in the SMS: {messages[0]['text']}"
-                return found.group(0)
-            time.sleep(0.2)
-        raise AssertionError(f"no new SMS reached {mobile} in 10 s")
-
-
 @dataclass(frozen=True)
 class Deployment:
     base: str
     cli: Cli
     provider: dict[str, Any]
     site: str  # the provider's website: its return URL and the origin allowed to embed
-    outbox: Outbox
+    phones: Phones
 
     @property
     def site_port(self) -> int:
@@ -143,8 +121,10 @@ def deployment(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> It
         "--password",
         STAFF_PASSWORD,
     )
+    phones = Phones(cli.env["KYVS_DATABASE_URL"])
     with running_server(cli.env, folder) as base:
-        yield Deployment(base=base, cli=cli, provider=provider, site=site, outbox=Outbox(cli))
+        yield Deployment(base=base, cli=cli, provider=provider, site=site, phones=phones)
+    phones.close()
 
 
 def _registry_csv(path: Path) -> Path:

@@ -131,14 +131,14 @@ def confirm_the_check(deployment: Deployment, txn_id: str, otp: str) -> None:
 
 def otps_of_each_kind(deployment: Deployment, mobile: str) -> dict[str, str]:
     """The newest OTP of each kind of SMS (a provider's check, a login) to `mobile`, waiting
-    until both have arrived: one `kyvs sms outbox` for both, as the CLI takes a while to start."""
+    until both have arrived."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         otps: dict[str, str] = {}
-        for sms in deployment.cli.json("sms", "outbox", "--mobile", mobile, "--last", "10"):
-            found = re.search(r"\b[0-9]{6}\b", sms["text"])
+        for sms in deployment.phones.messages(mobile, last=10):
+            found = re.search(r"\b[0-9]{6}\b", sms.text)
             if found:
-                otps.setdefault(sms["category"], found.group(0))
+                otps.setdefault(sms.category, found.group(0))
         if {CHECK_SMS, LOGIN_SMS} <= otps.keys():
             return otps
         time.sleep(0.2)
@@ -402,7 +402,7 @@ def test_without_javascript_the_login_and_share_card_forms_work(
     )
     page.goto(f"{deployment.base}/me")
     ask_for_a_login_otp(page, someone.mobile, "en")
-    enter_the_login_otp(page, deployment.outbox.newest_otp(someone.mobile), "en", script=False)
+    enter_the_login_otp(page, deployment.phones.newest_otp(someone.mobile), "en", script=False)
     expect_household(page, NO_SCRIPT, "en")
 
     public_url = make_a_share_card(page, someone, "en")

@@ -114,7 +114,7 @@ def test_staff_check_a_person_from_login_to_history(deployment: Deployment, open
     expect(resend).to_have_text(words.gettext("Resend OTP"))
 
     # Typing the last digit submits the form: no button press needed.
-    otp.press_sequentially(deployment.outbox.newest_otp(person.mobile))
+    otp.press_sequentially(deployment.phones.newest_otp(person.mobile))
     expect_result(page, person, language)
     shoot(page, "4-result")
     assert_accessible(page, "the result")
@@ -142,7 +142,7 @@ def test_a_wrong_otp_shows_the_attempts_left_then_the_right_one_works(
     page.goto(f"{deployment.base}/console")
     log_in(page)
     start_check(page, person)
-    right = deployment.outbox.newest_otp(person.mobile)
+    right = deployment.phones.newest_otp(person.mobile)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
 
     page.locator("#otp").press_sequentially(wrong)
@@ -186,7 +186,7 @@ def test_without_javascript_the_plain_forms_complete_a_check(
     )
     shoot(page, "2-resend-too-soon")
 
-    page.fill("#otp", deployment.outbox.newest_otp(person.mobile))
+    page.fill("#otp", deployment.phones.newest_otp(person.mobile))
     page.locator("form.otp button[type=submit]").click()
     expect(page).to_have_url(CHECK_URL)
     expect_result(page, person, "en")

@@ -149,7 +149,7 @@ def give_details_and_otp(page: Page, deployment: Deployment, person: Person, sho
     shoot(page, "2-otp")
     assert_accessible(page, "the hosted OTP screen")
     hold_the_clock(page)
-    otp.press_sequentially(deployment.outbox.newest_otp(person.mobile))
+    otp.press_sequentially(deployment.phones.newest_otp(person.mobile))
 
 
 def hold_the_clock(page: Page) -> None:
@@ -248,7 +248,7 @@ def test_without_javascript_the_continue_button_returns(
     page.fill("#full_name", person.name)
     page.fill("#mobile_number", person.mobile)
     page.locator("form[action*='/details'] button[type=submit]").click()
-    page.fill("#otp", deployment.outbox.newest_otp(person.mobile))
+    page.fill("#otp", deployment.phones.newest_otp(person.mobile))
     page.locator("form.otp button[type=submit]").click()
     expect_status(page, person, "en")
     expect(page.locator("table.doses")).to_have_count(0)  # no doses to list
@@ -314,7 +314,7 @@ def test_the_provider_page_embeds_the_flow(
     shoot(page, "2-otp")
     assert_accessible(frame, "the embedded OTP screen")
     hold_the_clock(page)
-    flow.locator("#otp").press_sequentially(deployment.outbox.newest_otp(person.mobile))
+    flow.locator("#otp").press_sequentially(deployment.phones.newest_otp(person.mobile))
     expect(flow.locator("section.status")).to_have_class(re.compile(r"\bstatus-1\b"))
     shoot(page, "3-result")
 

@@ -13,11 +13,12 @@ PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 BROWSER_PACKAGES := chromium fonts-noto-core libfribidi0
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-fast lint typecheck unit install browser-deps clean help bench fuzz-long audit soak
+.PHONY: run test test-long test-fast lint typecheck unit install browser-deps clean help bench fuzz-long audit soak
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - install dev tools, run ruff, mypy and the whole test suite (all cores)"
+	@echo "make test-long - the whole suite with every budget raised ten times (long)"
 	@echo "make test-fast - the unit and contract tests only (under a minute)"
 	@echo "make bench - benchmarks at 1M people; ratios against same-run baselines in bench/results"
 	@echo "make soak  - 10 minutes of mixed traffic at a fixed rate, then the long API fuzzing"
@@ -68,6 +69,12 @@ TEST_WORKERS ?= auto
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 test: lint typecheck
 	$(BIN)/pytest $(PYTEST_PARALLEL)
+
+# The whole suite with every budget raised (KYVS_TEST_EFFORT): ten times the property-test
+# examples and fuzzer inputs, and the browser cases that repeat a path in one more language.
+TEST_LONG_EFFORT ?= 10
+test-long: $(DEV_STAMP)
+	KYVS_TEST_EFFORT=$(TEST_LONG_EFFORT) $(BIN)/pytest $(PYTEST_PARALLEL)
 
 # The unit tests and the adapters' contract tests, for the inner loop (under a minute).
 FAST_TESTS := tests/unit $(wildcard tests/integration/test_*_contract.py)

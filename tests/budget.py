@@ -25,6 +25,12 @@ def load_profile() -> None:
     settings.load_profile(os.environ.get("KYVS_HYPOTHESIS_PROFILE", "dev"))
 
 
+def thorough() -> bool:
+    """Whether this run does more than `make test`'s default (`KYVS_TEST_EFFORT` above 1): the
+    cases that repeat another case's path in one more language or size run then."""
+    return EFFORT > 1
+
+
 def scaled(count: int) -> int:
     """`count` scaled by `KYVS_TEST_EFFORT` (at least 1)."""
     return max(1, round(count * EFFORT))

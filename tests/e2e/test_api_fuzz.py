@@ -33,8 +33,8 @@ from tests import budget
 from tests.e2e.conftest import Cli, environment, running_server
 from tests.e2e.test_citizen_api import newest_otp, sent
 
-EXAMPLES = int(os.environ.get("KYVS_FUZZ_EXAMPLES", str(budget.scaled(50))))
-SCENARIOS = int(os.environ.get("KYVS_FUZZ_SCENARIOS", str(budget.scaled(60))))
+EXAMPLES = int(os.environ.get("KYVS_FUZZ_EXAMPLES", str(budget.scaled(25))))
+SCENARIOS = int(os.environ.get("KYVS_FUZZ_SCENARIOS", str(budget.scaled(30))))
 SUMMARY = Path(__file__).resolve().parents[2] / "test-artefacts" / "fuzz" / "summary.json"
 CITIZEN_MOBILE = "9000000001"  # a demo household (`kyvs demo load`)
 RETURN_URL = "https://fuzz.example/kyvs/return"

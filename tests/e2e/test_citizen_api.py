@@ -10,46 +10,36 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Cli, environment, running_server
+from tests.e2e.deployments import Onboarding, Resident, onboard, register, upgrade
 from tests.qr import decode_qr_png
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("citizens")
-    cli = Cli(environment(f"sqlite:///{folder / 'kyvs.db'}", KYVS_DEMO="1"), folder)
-    cli.run("db", "upgrade")
-    refs = {}
-    for name, mobile, doses in (
-        ("Asha Patel", "9300000001", ["2021-05-01", "2021-08-01"]),
-        ("Meera Patel", "9300000001", ["2022-01-20"]),
-        ("Ravi Kumar", "9300000002", []),
-    ):
-        refs[name] = cli.json(
-            "registry",
-            "add",
-            "--name",
-            name,
-            "--mobile",
-            mobile,
-            "--birth-year",
-            "1980",
-            "--gender",
-            "F",
-        )["reference_id"]
-        for day in doses:
-            cli.json("registry", "dose", refs[name], "--vaccine", "COVISHIELD", "--date", day)
-    provider = cli.json(
-        "provider",
-        "create",
-        "--name",
-        "Hotel Sagar",
-        "--category",
-        "hospitality",
-        "--scopes",
-        "status",
-        "--purposes",
-        "accommodation",
+    database_url = f"sqlite:///{folder / 'kyvs.db'}"
+    cli = Cli(environment(database_url, KYVS_DEMO="1"), folder)
+    upgrade(database_url)
+    refs = register(
+        cli,
+        [
+            Resident("Asha Patel", "9300000001", ("2021-05-01", "2021-08-01"), birth_year=1980),
+            Resident("Meera Patel", "9300000001", ("2022-01-20",), birth_year=1980),
+            Resident("Ravi Kumar", "9300000002", (), birth_year=1980),
+        ],
     )
+    provider = onboard(
+        database_url,
+        [
+            Onboarding(
+                "Hotel Sagar",
+                purposes=("accommodation",),
+                scopes=("status",),
+                category="hospitality",
+                rate_limit="100/5min",
+            )
+        ],
+    )["Hotel Sagar"]
     with running_server(cli.env, folder) as base:
         yield {"cli": cli, "base": base, "refs": refs, "provider": provider}
 

@@ -36,7 +36,7 @@ from tests.e2e.test_faults import sql
 
 CLIENTS = 6
 PEOPLE = 400
-CONFIRMED_BETWEEN_KILLS = 10
+CONFIRMED_BETWEEN_KILLS = 5
 OTP_WAIT_S = 4.0
 OTP = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 

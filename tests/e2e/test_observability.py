@@ -16,6 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import Cli, environment, running_server
+from tests.e2e.deployments import Onboarding, Resident, onboard, register, upgrade
 from tests.e2e.phone import otp_in
 
 NAME = "Kavya Raghunathan"
@@ -35,18 +36,16 @@ class Deployment:
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory) -> Iterator[Deployment]:
     folder = tmp_path_factory.mktemp("observability")
-    cli = Cli(environment(f"sqlite:///{folder / 'kyvs.db'}", KYVS_DEMO="1"), folder)
-    cli.run("db", "upgrade")
-    person = ["--name", NAME, "--mobile", MOBILE, "--birth-year", "1990", "--gender", "F"]
-    ref = cli.json("registry", "add", *person)["reference_id"]
-    cli.json("registry", "dose", ref, "--vaccine", "COVAXIN", "--date", "2021-05-01")
-    keys = [
-        cli.json(
-            "provider", "create", "--name", name, "--category", "travel", "--scopes", "status",
-            "--purposes", "travel", "--rate-limit", rate,
-        )["api_key"]
-        for name, rate in (("Yatra Travels", "1000/min"), ("Slow Tours", "1/min"))
-    ]  # fmt: skip
+    database_url = f"sqlite:///{folder / 'kyvs.db'}"
+    cli = Cli(environment(database_url, KYVS_DEMO="1"), folder)
+    upgrade(database_url)
+    register(cli, [Resident(NAME, MOBILE, ("2021-05-01",), "COVAXIN", 1990)])
+    rates = {"Yatra Travels": "1000/min", "Slow Tours": "1/min"}
+    made = onboard(
+        database_url,
+        [Onboarding(name, scopes=("status",), rate_limit=rate) for name, rate in rates.items()],
+    )
+    keys = [made[name]["api_key"] for name in rates]
     with running_server(cli.env, folder) as base:
         log = folder / f"server-{urlsplit(base).port}.log"  # where `running_server` writes it
         yield Deployment(cli, base, log, *keys)

@@ -28,7 +28,7 @@ CHECKS = {
 
 @pytest.mark.slow
 def test_a_short_soak_passes_every_check(tmp_path):
-    args = ["--seconds", "6", "--rate", "20", "--people", "1000", "--results", str(tmp_path)]
+    args = ["--seconds", "4", "--rate", "20", "--people", "1000", "--results", str(tmp_path)]
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "soak.py"), *args],
         cwd=ROOT,

@@ -18,60 +18,38 @@ import pytest
 
 from kyvs.adapters.jws import verify
 from tests.e2e.conftest import Cli, environment, running_server
+from tests.e2e.deployments import Onboarding, Resident, onboard, register, upgrade
 
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     folder = tmp_path_factory.mktemp("verification")
-    cli = Cli(environment(f"sqlite:///{folder / 'kyvs.db'}", KYVS_DEMO="1"), folder)
-    cli.run("db", "upgrade")
-    for name, mobile, doses in (
-        ("Asha Patel", "9100000001", ["2021-05-01", "2021-08-01"]),
-        ("Meera Patel", "9100000001", ["2022-01-20"]),
-        ("ભાવેશ શાહ", "9100000002", ["2021-07-01", "2021-09-01"]),
-    ):
-        ref = cli.json(
-            "registry",
-            "add",
-            "--name",
-            name,
-            "--mobile",
-            mobile,
-            "--birth-year",
-            "1988",
-            "--gender",
-            "F",
-        )["reference_id"]
-        for day in doses:
-            cli.json("registry", "dose", ref, "--vaccine", "COVAXIN", "--date", day)
-    travel = cli.json(
-        "provider",
-        "create",
-        "--name",
-        "Yatra Travels",
-        "--category",
-        "travel",
-        "--scopes",
-        "status,vaccinations",
-        "--purposes",
-        "travel",
-        "--rate-limit",
-        "1000/min",
+    database_url = f"sqlite:///{folder / 'kyvs.db'}"
+    cli = Cli(environment(database_url, KYVS_DEMO="1"), folder)
+    upgrade(database_url)
+    register(
+        cli,
+        [
+            Resident("Asha Patel", "9100000001", ("2021-05-01", "2021-08-01"), "COVAXIN", 1988),
+            Resident("Meera Patel", "9100000001", ("2022-01-20",), "COVAXIN", 1988),
+            Resident("ભાવેશ શાહ", "9100000002", ("2021-07-01", "2021-09-01"), "COVAXIN", 1988),
+        ],
     )
-    hotel = cli.json(
-        "provider",
-        "create",
-        "--name",
-        "Hotel Sagar",
-        "--category",
-        "hospitality",
-        "--scopes",
-        "status,demographics",
-        "--purposes",
-        "accommodation",
-        "--quota",
-        "50",
+    providers = onboard(
+        database_url,
+        [
+            Onboarding("Yatra Travels", scopes=("status", "vaccinations")),
+            Onboarding(
+                "Hotel Sagar",
+                purposes=("accommodation",),
+                scopes=("status", "demographics"),
+                category="hospitality",
+                rate_limit="100/5min",
+                daily_quota=50,
+            ),
+        ],
     )
+    travel, hotel = providers["Yatra Travels"], providers["Hotel Sagar"]
     with running_server(cli.env, folder) as base:
         yield {"cli": cli, "base": base, "travel": travel, "hotel": hotel}
 

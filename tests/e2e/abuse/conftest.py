@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.abuse.world import World, deployed
+from tests.e2e.deployments import Onboarding
 
 RETURN_URL = "http://127.0.0.1:9/kyvs/return"
 ENUMERATION_PAIRS = 30  # per door; and a few more for warm-up
@@ -23,13 +24,13 @@ PEOPLE = [
     ("Bina Joshi", "9410000002"),  # citizen B
     *((f"Enum Person{i:03d}", f"942{i:07d}") for i in range(4 * (ENUMERATION_PAIRS + 5))),
 ]
-PROVIDERS = {
-    "Yatra": ("travel", "--rate-limit", "1000/min", "--return-url", RETURN_URL),
-    "Hotel": ("accommodation", "--rate-limit", "1000/min", "--return-url", RETURN_URL),
-    "Sprayer": ("travel", "--rate-limit", "10/min"),
-    "Tiny": ("travel", "--rate-limit", "1000/min", "--quota", "5"),
-    "Probe": ("travel", "--rate-limit", "10000/min"),
-}
+PROVIDERS = [
+    Onboarding("Yatra", return_urls=[RETURN_URL]),
+    Onboarding("Hotel", purposes=["accommodation"], return_urls=[RETURN_URL]),
+    Onboarding("Sprayer", rate_limit="10/min"),
+    Onboarding("Tiny", daily_quota=5),
+    Onboarding("Probe", rate_limit="10000/min"),
+]
 
 
 @pytest.fixture(scope="package")

@@ -18,10 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from kyvs.adapters.sql import migrate
 from kyvs.adapters.sql.engine import make_engine
-from kyvs.bootstrap import bootstrap
-from kyvs.services.providers import create_provider
-from kyvs.settings import Settings
 from tests.e2e.conftest import Cli, environment, running_server
+from tests.e2e.deployments import Onboarding, onboard
 
 PROBLEMS = "https://kyvs.dev/problems/"
 
@@ -97,40 +95,15 @@ class World:
         return {"Authorization": f"Bearer {confirmed.json()['token']}"}
 
 
-def onboard(database_url: str, providers: dict[str, tuple[str, ...]]) -> dict[str, dict[str, Any]]:
-    """Onboard each provider (name -> purposes, then `--rate-limit`, `--quota`, `--return-url`
-    pairs as the CLI takes them) with every scope, in-process: `kyvs provider create` is tested
-    in `tests/e2e/test_cli_providers.py`, and a CLI process per provider is slow."""
-    container = bootstrap(Settings(database_url=database_url, demo=True))
-    made = {}
-    for name, (purposes, *options) in providers.items():
-        given = dict(zip(options[::2], options[1::2], strict=True))
-        provider, key = create_provider(
-            store=container.provider_store,
-            access=container.access,
-            name=name,
-            category="travel",
-            scopes=["status", "vaccinations", "demographics"],
-            purposes=purposes.split(","),
-            daily_quota=int(given.get("--quota", 10_000)),
-            rate_limit=given.get("--rate-limit", "100/5min"),
-            return_urls=[given["--return-url"]] if "--return-url" in given else [],
-            now=container.clock.now(),
-        )
-        made[name] = {"provider_id": provider.provider_id, "api_key": key}
-    container.engine.dispose()
-    return made
-
-
 @contextlib.contextmanager
 def deployed(
     folder: Path,
     people: list[tuple[str, str]],
-    providers: dict[str, tuple[str, ...]],
+    providers: list[Onboarding],
     **env: str,
 ) -> Iterator[World]:
-    """Import `people` (name, mobile; each fully vaccinated), onboard `providers` (name ->
-    purposes and CLI options), serve, and yield the world."""
+    """Import `people` (name, mobile; each fully vaccinated), onboard `providers`, serve, and
+    yield the world."""
     database = folder / "kyvs.db"
     cli = Cli(environment(f"sqlite:///{database}", KYVS_DEMO="1", **env), folder)
     engine = make_engine(f"sqlite:///{database}")

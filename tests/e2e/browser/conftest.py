@@ -7,7 +7,6 @@ in `test-artefacts/` (git-ignored) for a human to look at.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from playwright.sync_api import Browser, Frame, Page, ViewportSize, sync_playwright
 
 from tests.e2e.conftest import Cli, environment, free_port, running_server
+from tests.e2e.deployments import Onboarding, Resident, add_staff_login, onboard, register, upgrade
 from tests.e2e.phone import Phones
 
 CHROMIUM = os.environ.get("KYVS_CHROMIUM", "/usr/bin/chromium")
@@ -89,58 +89,23 @@ def browser() -> Iterator[Browser]:
 def deployment(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """A SQLite deployment set up with the CLI, served by a real `kyvs serve` process."""
     folder = tmp_path_factory.mktemp("browser")
-    cli = Cli(environment(f"sqlite:///{folder / 'kyvs.db'}", KYVS_DEMO="1"), folder)
-    cli.run("db", "upgrade")
-    cli.run("registry", "import", str(_registry_csv(folder / "registry.csv")))
+    database_url = f"sqlite:///{folder / 'kyvs.db'}"
+    cli = Cli(environment(database_url, KYVS_DEMO="1"), folder)
+    upgrade(database_url)
+    register(cli, [Resident(p.name, p.mobile, p.doses, birth_year=1988) for p in PEOPLE.values()])
     site = f"http://127.0.0.1:{free_port()}"
-    provider = cli.json(
-        "provider",
-        "create",
-        "--name",
+    onboarding = Onboarding(
         PROVIDER_NAME,
-        "--category",
-        "travel",
-        "--scopes",
-        "status,vaccinations,demographics",
-        "--purposes",
-        "travel,employment",
-        "--rate-limit",
-        "1000/min",
-        "--return-url",
-        f"{site}/return",
-        "--embed-origin",
-        site,
+        purposes=("travel", "employment"),
+        return_urls=(f"{site}/return",),
+        embed_origins=(site,),
     )
-    cli.run(
-        "provider",
-        "staff",
-        "add",
-        provider["provider_id"],
-        "--username",
-        STAFF_USERNAME,
-        "--password",
-        STAFF_PASSWORD,
-    )
+    provider = onboard(database_url, [onboarding])[PROVIDER_NAME]
+    add_staff_login(database_url, provider["provider_id"], STAFF_USERNAME, STAFF_PASSWORD)
     phones = Phones(cli.env["KYVS_DATABASE_URL"])
     with running_server(cli.env, folder) as base:
         yield Deployment(base=base, cli=cli, provider=provider, site=site, phones=phones)
     phones.close()
-
-
-def _registry_csv(path: Path) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as out:
-        rows = csv.writer(out)
-        rows.writerow(
-            [
-                *("full_name", "birth_year", "gender", "mobile"),
-                *("dose1_vaccine", "dose1_date", "dose2_vaccine", "dose2_date"),
-            ]
-        )
-        for person in PEOPLE.values():
-            doses = [("COVISHIELD", day) for day in person.doses]
-            doses += [("", "")] * (2 - len(doses))
-            rows.writerow([person.name, 1988, "F", person.mobile, *(x for d in doses for x in d)])
-    return path
 
 
 @pytest.fixture

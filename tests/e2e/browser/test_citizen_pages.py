@@ -25,6 +25,7 @@ from playwright.sync_api import Locator, Page, ViewportSize, expect
 from kyvs.domain.citizen import initials
 from kyvs.i18n import STATUS_LABELS, translator
 from kyvs.web.pages.rendering import locale_of
+from tests import budget
 from tests.e2e.browser.conftest import (
     DESKTOP,
     PHONE,
@@ -57,9 +58,10 @@ CASES: dict[str, tuple[str, ViewportSize, bool]] = {
     "en-phone": ("en", PHONE, False),
     "hi-phone": ("hi", PHONE, False),
     "gu-phone": ("gu", PHONE, False),
-    "mr-phone": ("mr", PHONE, False),
     "en-desktop": ("en", DESKTOP, True),
 }
+if budget.thorough():  # Marathi shares Hindi's script and path; `make test-long` adds it
+    CASES["mr-phone"] = ("mr", PHONE, False)
 # Every case has a household on a mobile of its own: a mobile gets only five OTPs an hour
 # (logins and providers' checks together).
 HOUSEHOLDS = {

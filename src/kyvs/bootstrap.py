@@ -8,6 +8,7 @@ command loads only the drivers it uses (`kyvs sms outbox` never imports Redis or
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kyvs.adapters.clock import SystemClock
 from kyvs.domain.access import AccessCatalogue
+from kyvs.domain.clients import AbusePolicy, wrong_otp_circuit
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
 from kyvs.domain.signing_keys import AttestationInvalid
@@ -31,6 +33,7 @@ from kyvs.ports import (
     Outages,
     OutboxReader,
     PasswordHasher,
+    ProofOfWork,
     ProviderDirectory,
     ProviderStore,
     RateLimiter,
@@ -48,6 +51,7 @@ from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
 from kyvs.services.cowin_status import CowinStatus
 from kyvs.services.hosted import HostedFlow
+from kyvs.services.login_guard import LoginGuard
 from kyvs.services.otp_engine import OtpEngine
 from kyvs.services.otp_limits import LimitGate
 from kyvs.services.provider_auth import ProviderAuthenticator
@@ -308,11 +312,34 @@ class Container:
         return MeteredSms(self.sms, self.metrics)
 
     @cached_property
+    def limit_gate(self) -> LimitGate:
+        """Counts requests against limits, refusing with the full one (and counting that)."""
+        return LimitGate(self.rate_limiter, self.verification_metrics)
+
+    @cached_property
+    def abuse_policy(self) -> AbusePolicy:
+        """The limits of the anonymous OTP routes and their challenge."""
+        return AbusePolicy()
+
+    @cached_property
+    def proof_of_work(self) -> ProofOfWork:
+        """Self-hosted proof-of-work challenges (ALTCHA's format), signed with a key of their
+        own derived from the secret."""
+        from kyvs.adapters.proof_of_work import AltchaProofOfWork
+
+        return AltchaProofOfWork(hmac.digest(self.secret, b"kyvs/proof-of-work", "sha256"))
+
+    @cached_property
+    def login_guard(self) -> LoginGuard:
+        """Per-client, per-mobile and global limits and the challenge of anonymous routes."""
+        return LoginGuard(self.limit_gate, self.rate_limiter, self.proof_of_work, self.abuse_policy)
+
+    @cached_property
     def otp_engine(self) -> OtpEngine:
         """The one OTP-transaction engine behind verification and citizen login."""
         return OtpEngine(
             store=self.verification_store,
-            gate=LimitGate(self.rate_limiter, self.verification_metrics),
+            gate=self.limit_gate,
             registry=self.registry_reader,
             sms=self.metered_sms,
             health=self.sms_health,
@@ -321,6 +348,7 @@ class Container:
             secret=self.secret,
             clock=self.clock,
             metrics=self.verification_metrics,
+            wrong_otps=wrong_otp_circuit(self.abuse_policy),
         )
 
     @cached_property
@@ -343,7 +371,7 @@ class Container:
     @cached_property
     def citizen_login(self) -> CitizenLogin:
         """Citizen login on the OTP engine."""
-        return CitizenLogin(self.otp_engine, self.registry_reader, self.secret)
+        return CitizenLogin(self.otp_engine, self.registry_reader, self.secret, self.login_guard)
 
     @cached_property
     def staff_login(self) -> StaffLogin:

@@ -241,6 +241,21 @@ class RateLimiter(Protocol):
     async def acquire(self, limits: Sequence[Limit], *, now_s: float) -> Denied | None:
         """Count one event against every limit, or none of them if any limit is full."""
 
+    async def full(self, limit: Limit, *, now_s: float) -> bool:
+        """Whether `limit` would refuse one more event now (counts nothing)."""
+
+
+class ProofOfWork(Protocol):
+    """Self-hosted proof-of-work challenges (ALTCHA's format): issued signed, solved by the
+    client's browser or code, checked here; no third party sees anything."""
+
+    def challenge(self, *, expires_at_s: int, difficulty: int) -> dict[str, object]:
+        """A fresh signed challenge, as JSON, valid until `expires_at_s`."""
+
+    def solved(self, solution: str, *, now_s: float) -> str | None:
+        """The challenge's signature when `solution` (base64 JSON) solves an unexpired
+        challenge issued here, else None (the caller makes each one count once)."""
+
 
 class Dispatcher(Protocol):
     """Runs work after the response is sent (SMS sending), so timing never depends on it."""

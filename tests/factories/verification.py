@@ -28,6 +28,7 @@ from kyvs.adapters.metrics import PrometheusMetrics
 from kyvs.adapters.signing import KeyRing, MemorySigningKeyStore
 from kyvs.adapters.sms.memory import MemorySms
 from kyvs.bootstrap import Container, bootstrap
+from kyvs.domain.clients import Client
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp import OtpPolicy, otp_digest
 from kyvs.domain.people import Registration
@@ -43,6 +44,8 @@ from kyvs.settings import Settings
 START = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 SECRET = b"unit-test-secret-not-for-production"
 _OTP = re.compile(r"\b(\d{6,})\b")
+# The sender of the anonymous citizen-login calls in service-level tests (a documentation address).
+A_CLIENT = Client("198.51.100.7")
 
 
 @dataclass

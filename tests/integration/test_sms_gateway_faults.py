@@ -19,7 +19,7 @@ from kyvs.domain.verification import Delivery
 from kyvs.web.problem_catalogue import http_status
 from tests.factories.people import fully_vaccinated
 from tests.factories.providers import a_provider
-from tests.factories.verification import VerifierWorld, build_verifier
+from tests.factories.verification import A_CLIENT, VerifierWorld, build_verifier
 from tests.sms_gateway import Gateway, running_gateway
 
 pytestmark = pytest.mark.anyio
@@ -123,15 +123,15 @@ async def test_a_citizen_login_otp_fails_and_heals_the_same_way(gateway, wired):
     world, metrics = wired
     login = world.login
     gateway.down = 502
-    started = await login.start(mobile=MOBILE, language="en")
+    started = await login.start(mobile=MOBILE, language="en", client=A_CLIENT)
     await world.dispatcher.run_all()
     assert len(gateway.received) == ATTEMPTS
     assert world.txns.txns[started.txn_id].delivery is Delivery.UNDELIVERED
     assert failures(metrics) == 1
     with pytest.raises(SmsUnavailable):
-        await login.start(mobile=MOBILE, language="en")
+        await login.start(mobile=MOBILE, language="en", client=A_CLIENT)
     gateway.down = None
     world.later(OPEN_S)
-    again = await login.start(mobile=MOBILE, language="en")
+    again = await login.start(mobile=MOBILE, language="en", client=A_CLIENT)
     await world.dispatcher.run_all()
     assert world.txns.txns[again.txn_id].delivery is Delivery.SENT

@@ -93,6 +93,18 @@ class RateLimited(RetryLater):
         self.slug = slug
 
 
+class ChallengeRequired(DomainError):
+    """An anonymous request needs a solved proof-of-work challenge (a client or a mobile has
+    shown abuse, or wrong OTPs are surging): `challenge` is the one to solve, as JSON."""
+
+    slug = "challenge-required"
+    title = "Solve the challenge, then send the request again"
+
+    def __init__(self, detail: str, *, challenge: dict[str, object]) -> None:
+        super().__init__(detail)
+        self.challenge = challenge
+
+
 class TxnNotFound(DomainError):
     """No txn with that id belongs to the caller (another provider's txn reads as absent)."""
 

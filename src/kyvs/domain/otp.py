@@ -6,8 +6,19 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 MAX_LIFETIME_S = 600
+NIST_FAILED_PER_DAY = 100  # NIST SP 800-63B 5.2.2: at most 100 failed attempts
+
+
+class OtpBudget(Enum):
+    """Whose OTPs a mobile's caps count. Providers' verifications and the citizen's own logins
+    have separate budgets, so nobody can spend what the other needs: anyone may ask for a login
+    OTP for any mobile, but only a provider (with a key or a staff login) for a verification."""
+
+    VERIFICATION = "verification"
+    CITIZEN_LOGIN = "citizen-login"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,13 +32,40 @@ class OtpPolicy:
     max_resends: int = 2
     per_mobile_per_hour: int = 5
     per_mobile_per_day: int = 20
-    failed_per_mobile_per_day: int = 100
+    logins_per_mobile_per_hour: int = 3
+    logins_per_mobile_per_day: int = 10
+    # OTP checks (right or wrong) per mobile and UTC day, counted exactly: together at most
+    # NIST's 100, split so that strangers' login guesses never use the verifications' share.
+    checks_per_mobile_per_day: int = 70
+    login_checks_per_mobile_per_day: int = 30
 
     def __post_init__(self) -> None:
         if not 0 < self.lifetime_s <= MAX_LIFETIME_S:
             raise ValueError(f"an OTP lives at most {MAX_LIFETIME_S} seconds")
         if self.length < 6:
             raise ValueError("an OTP has at least 6 digits (NIST SP 800-63B)")
+        if self.checks_per_mobile_per_day + self.login_checks_per_mobile_per_day > (
+            NIST_FAILED_PER_DAY
+        ):
+            raise ValueError("at most 100 OTP checks per mobile a day (NIST SP 800-63B)")
+
+    def per_hour(self, budget: OtpBudget) -> int:
+        """OTPs per mobile per hour that `budget` may send."""
+        if budget is OtpBudget.CITIZEN_LOGIN:
+            return self.logins_per_mobile_per_hour
+        return self.per_mobile_per_hour
+
+    def per_day(self, budget: OtpBudget) -> int:
+        """OTPs per mobile per day that `budget` may send."""
+        if budget is OtpBudget.CITIZEN_LOGIN:
+            return self.logins_per_mobile_per_day
+        return self.per_mobile_per_day
+
+    def checks_per_day(self, budget: OtpBudget) -> int:
+        """OTP checks per mobile per UTC day that `budget` may make."""
+        if budget is OtpBudget.CITIZEN_LOGIN:
+            return self.login_checks_per_mobile_per_day
+        return self.checks_per_mobile_per_day
 
     @property
     def lifetime_minutes(self) -> int:

@@ -1,4 +1,6 @@
-"""Citizen login on the OTP engine: the same limits and answers as a provider's verification.
+"""Citizen login on the OTP engine: the same answers as a provider's verification, with a
+budget of its own per mobile and the anonymous routes' guard (`services/login_guard.py`), so
+that nobody asking for login OTPs can use up what providers' checks of that person need.
 
 The answer never says whether the mobile is registered: an unregistered mobile gets a txn whose
 OTP nobody receives, exactly like an unmatched verification.
@@ -10,10 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kyvs.domain import tokens
+from kyvs.domain.clients import Client
 from kyvs.domain.errors import SessionInvalid, TxnNotFound
 from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.otp import OtpBudget
 from kyvs.domain.verification import TxnState, VerificationTxn
 from kyvs.ports import RegistryReader, SmsMessage
+from kyvs.services.login_guard import LoginGuard
 from kyvs.services.otp_engine import Finished, OtpEngine, OtpScreen, Started
 from kyvs.services.sms_texts import citizen_login_otp_sms
 
@@ -21,6 +26,7 @@ CITIZEN = "citizen"
 LOGIN_PURPOSE = "citizen-login"
 TOKEN_KIND = "citizen-session"  # noqa: S105 - a token kind, not a secret
 SESSION_S = 15 * 60
+BUDGET = OtpBudget.CITIZEN_LOGIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +44,15 @@ class CitizenLogin:
     engine: OtpEngine
     registry: RegistryReader
     secret: bytes
+    guard: LoginGuard
 
-    async def start(self, *, mobile: str, language: str) -> Started:
+    async def start(self, *, mobile: str, language: str, client: Client) -> Started:
         """Send a login OTP if the mobile is registered; the same answer either way."""
         number = MobileNumber.parse(mobile)
+        await self.engine.require_sms()  # a refused request counts against no limit
+        limits = await self.guard.admit_start(
+            client, self.engine.mobile_key(number), self.engine.now()
+        )
 
         async def find_and_send(txn: VerificationTxn) -> None:
             people = await self.registry.names_on_mobile(number)
@@ -58,11 +69,12 @@ class CitizenLogin:
             purpose=LOGIN_PURPOSE,
             language=language,
             number=number,
-            limits=(),
+            limits=limits,
             arm=find_and_send,
+            budget=BUDGET,
         )
 
-    async def confirm(self, *, txn_id: str, otp_digest: str) -> CitizenSession:
+    async def confirm(self, *, txn_id: str, otp_digest: str, client: Client) -> CitizenSession:
         """A session token for the right OTP; a wrong one counts toward the txn's lock (and,
         like a verification's, in the OTP failure metrics that an operator alerts on)."""
 
@@ -76,8 +88,14 @@ class CitizenLogin:
             )
             return Finished(CitizenSession(token, expires), "{}")
 
+        limits = await self.guard.admit_check(client, self.engine.now())
         return await self.engine.confirm(
-            owner=CITIZEN, txn_id=txn_id, otp_digest=otp_digest, finish=session
+            owner=CITIZEN,
+            txn_id=txn_id,
+            otp_digest=otp_digest,
+            finish=session,
+            limits=limits,
+            budget=BUDGET,
         )
 
     async def pending(self, txn_id: str) -> VerificationTxn:
@@ -88,12 +106,15 @@ class CitizenLogin:
         """What the login's OTP screen shows."""
         return await self.engine.screen(await self.pending(txn_id))
 
-    async def resend(self, txn_id: str) -> Started:
-        """A fresh login OTP after the cooldown (at most `max_resends`), like verification."""
+    async def resend(self, txn_id: str, client: Client) -> Started:
+        """A fresh login OTP after the cooldown (at most `max_resends`), like verification;
+        it counts against the client's hard limits like a start."""
         return await self.engine.resend(
             owner=CITIZEN,
             txn_id=txn_id,
             compose=self._sms,
+            budget=BUDGET,
+            limits=self.guard.hard_limits(client),
         )
 
     async def mobile_of(self, token: str) -> MobileNumber:

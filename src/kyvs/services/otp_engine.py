@@ -33,6 +33,7 @@ from kyvs.domain.errors import (
 )
 from kyvs.domain.limits import Limit
 from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.otp import OtpBudget
 from kyvs.domain.verification import (
     Delivery,
     TxnState,
@@ -54,7 +55,7 @@ from kyvs.ports import (
     VerificationMetrics,
     VerificationStore,
 )
-from kyvs.services.otp_limits import LimitGate, mobile_limits
+from kyvs.services.otp_limits import LimitGate, check_cap, mobile_limits
 from kyvs.services.sms_health import SmsHealth
 
 log = logging.getLogger("kyvs.otp")
@@ -133,6 +134,7 @@ class OtpEngine:
     secret: bytes
     clock: Clock
     metrics: VerificationMetrics
+    wrong_otps: Limit | None = None  # every wrong OTP counts here (the global circuit)
 
     def now(self) -> dt.datetime:
         """The engine's clock (the one every rule is measured by)."""
@@ -151,13 +153,16 @@ class OtpEngine:
         number: MobileNumber,
         limits: Sequence[Limit],
         arm: Callable[[VerificationTxn], Awaitable[None]],
+        budget: OtpBudget = OtpBudget.VERIFICATION,
     ) -> Started:
-        """Count the request against `limits` and the mobile's caps, store an unarmed txn and
-        run `arm(txn)` after the response (it finds the person and calls `arm_and_send`)."""
+        """Count the request against `limits` and the mobile's caps in `budget`, store an
+        unarmed txn and run `arm(txn)` after the response (it finds the person and calls
+        `arm_and_send`)."""
         await self.health.require_available()  # before any limit counts the request
         now = self.now()
         mobile_key = self.mobile_key(number)
-        await self.gate.acquire([*limits, *mobile_limits(self.policy, mobile_key)], now)
+        caps = mobile_limits(self.policy, mobile_key, budget)
+        await self.gate.acquire([*limits, *caps], now)
         txn_id = str(uuid.uuid4())
         txn = VerificationTxn(
             txn_id=txn_id,
@@ -178,6 +183,11 @@ class OtpEngine:
 
         self.dispatcher.submit(armed)
         return self._started(txn)
+
+    async def require_sms(self) -> None:
+        """Refuse (`SmsUnavailable`) while SMS delivery is failing: call it before counting a
+        request against any limit, as `open` does."""
+        await self.health.require_available()
 
     async def nobody_to_send_to(self) -> None:
         """An unmatched (or blocked) txn: do what a send does to the SMS health log, so the
@@ -241,10 +251,12 @@ class OtpEngine:
             lambda txn, now: None
         ),
         limits: Sequence[Limit] = (),
+        budget: OtpBudget = OtpBudget.VERIFICATION,
     ) -> R:
         """Check the OTP (its SHA-256 hex). A right one runs `finish` (None: the person is
         gone, answered as a wrong OTP) and marks the txn verified, once; a wrong one counts
-        toward the lock. Failures are counted in the metrics an operator alerts on."""
+        toward the lock. Every check counts against `limits` and the mobile's daily checks in
+        `budget`. Failures are counted in the metrics an operator alerts on."""
         try:
             result = await self._confirm(
                 owner=owner,
@@ -253,6 +265,7 @@ class OtpEngine:
                 finish=finish,
                 locked_entry=locked_entry,
                 limits=limits,
+                budget=budget,
             )
         except (InvalidOtp, OtpExpired, TooManyAttempts) as error:
             self.metrics.otp_failed(
@@ -271,10 +284,13 @@ class OtpEngine:
         finish: Callable[[VerificationTxn, dt.datetime], Awaitable[Finished[R] | None]],
         locked_entry: Callable[[VerificationTxn, dt.datetime], AccessEntry | None],
         limits: Sequence[Limit],
+        budget: OtpBudget,
     ) -> R:
         txn = await self.owned(owner, txn_id)
-        if limits:
-            await self.gate.acquire(limits, self.now())
+        self.require_pending(txn, self.now())  # a used or locked txn costs no check
+        # The same count for a matched and an unmatched txn: both hold a mobile key.
+        cap = check_cap(self.policy, txn.mobile_key, budget)
+        await self.gate.acquire([*limits, cap], self.now())
         # A write that loses a race re-reads the txn: a wrong OTP must still count toward the
         # lock (or concurrent guesses would cost one attempt), and a right one must not answer
         # differently from a wrong one.
@@ -302,6 +318,7 @@ class OtpEngine:
             entry = locked_entry(txn, now) if locked else None
             if not await self.store.replace(wrong.txn, expected_version=txn.version, access=entry):
                 continue
+            await self._count_wrong_otp()
             if locked:
                 raise TooManyAttempts("Too many wrong OTPs: start again.")
             raise InvalidOtp(
@@ -312,9 +329,18 @@ class OtpEngine:
         # say what happened (409, look at its state) rather than claim a lock.
         raise TxnAlreadyUsed("This txn changed while its OTP was checked; check its state.")
 
-    async def resend(self, *, owner: str, txn_id: str, compose: ComposeSms) -> Started:
+    async def resend(
+        self,
+        *,
+        owner: str,
+        txn_id: str,
+        compose: ComposeSms,
+        budget: OtpBudget = OtpBudget.VERIFICATION,
+        limits: Sequence[Limit] = (),
+    ) -> Started:
         """A fresh OTP replacing the old one, after the cooldown, at most `max_resends` times;
-        it counts against the mobile's caps and gets a fresh lifetime."""
+        it counts against `limits` and the mobile's caps in `budget`, and gets a fresh
+        lifetime."""
         txn = await self.pending(owner, txn_id)
         now = self.now()
         await self.health.require_available()
@@ -332,7 +358,8 @@ class OtpEngine:
             raise RateLimited(
                 f"Wait {wait} seconds before resending.", slug="resend-too-soon", retry_after_s=wait
             )
-        await self.gate.acquire(mobile_limits(self.policy, txn.mobile_key), now)
+        caps = mobile_limits(self.policy, txn.mobile_key, budget)
+        await self.gate.acquire([*limits, *caps], now)
         otp = otps.new_otp(self.policy, secrets.randbelow)
         ref = txn.beneficiary_ref
         updated = after_resend(txn, self.policy, now, self._hash(txn.txn_id, otp if ref else None))
@@ -407,6 +434,11 @@ class OtpEngine:
         dropped or read), or None when they are not exactly `policy.length` digits."""
         digits = "".join(str(int(ch)) for ch in typed if ch.isdecimal())
         return digits if len(digits) == self.policy.length else None
+
+    async def _count_wrong_otp(self) -> None:
+        """One more wrong OTP in the global count (its limit full is the circuit open)."""
+        if self.wrong_otps is not None:
+            await self.gate.limiter.acquire([self.wrong_otps], now_s=self.now().timestamp())
 
     def _started(self, txn: VerificationTxn) -> Started:
         return Started(txn.txn_id, txn.expires_at, self.policy.length, self.policy.resend_after_s)

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from kyvs.domain.errors import RateLimited
 from kyvs.domain.limits import Limit
-from kyvs.domain.otp import OtpPolicy
+from kyvs.domain.otp import OtpBudget, OtpPolicy
 from kyvs.domain.providers import Provider
 from kyvs.ports import RateLimiter
 
@@ -21,7 +21,12 @@ _MESSAGES = {
     "rate-limited": "Too many requests from this API key; slow down.",
     "quota-exhausted": "This provider's daily quota is used up.",
     "too-many-otps-for-mobile": "Too many OTPs were sent to this mobile number recently.",
+    "too-many-checks-for-mobile": "Too many OTPs were checked for this mobile number today.",
+    "too-many-checks": "Too many OTPs were checked from this address lately.",
+    "service-busy": "Too many logins everywhere right now.",
 }
+# The verification budget keeps the counters' first names, so an upgrade forgets no count.
+_BUDGET_PREFIX = {OtpBudget.VERIFICATION: "mobile", OtpBudget.CITIZEN_LOGIN: "login-mobile"}
 
 
 class LimitMetrics(Protocol):
@@ -49,13 +54,28 @@ def provider_limits(provider: Provider) -> list[Limit]:
     return [*key_rate(provider), quota]
 
 
-def mobile_limits(policy: OtpPolicy, mobile_key: str) -> list[Limit]:
-    """The per-mobile OTP caps (per hour and per day, across all providers)."""
+def mobile_limits(
+    policy: OtpPolicy, mobile_key: str, budget: OtpBudget = OtpBudget.VERIFICATION
+) -> list[Limit]:
+    """The per-mobile OTP caps of `budget` (per hour and per day; verifications across all
+    providers, logins apart from them)."""
     reason = "too-many-otps-for-mobile"
+    prefix = _BUDGET_PREFIX[budget]
     return [
-        Limit(f"mobile-h:{mobile_key}", policy.per_mobile_per_hour, HOUR_S, reason=reason),
-        Limit(f"mobile-d:{mobile_key}", policy.per_mobile_per_day, DAY_S, reason=reason),
+        Limit(f"{prefix}-h:{mobile_key}", policy.per_hour(budget), HOUR_S, reason=reason),
+        Limit(f"{prefix}-d:{mobile_key}", policy.per_day(budget), DAY_S, reason=reason),
     ]
+
+
+def check_cap(policy: OtpPolicy, mobile_key: str, budget: OtpBudget) -> Limit:
+    """OTP checks of `budget` per mobile per UTC day, counted exactly (a fixed window)."""
+    return Limit(
+        f"checks-{budget.value}:{mobile_key}",
+        policy.checks_per_day(budget),
+        DAY_S,
+        sliding=False,
+        reason="too-many-checks-for-mobile",
+    )
 
 
 @dataclass

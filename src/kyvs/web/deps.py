@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader
 
 from kyvs.bootstrap import Container
+from kyvs.domain.clients import Client
 from kyvs.domain.providers import Provider
 from kyvs.i18n import negotiate_language
 from kyvs.services.verification import Verifier
@@ -46,6 +47,36 @@ async def current_provider(
     provider = await container(request).authenticator.authenticate(x_api_key)
     request.state.provider_id = provider.provider_id
     return provider
+
+
+CHALLENGE_HEADER = "Kyvs-Challenge"
+
+
+def client_of(request: Request, solution: str | None = None) -> Client:
+    """The sender of an anonymous request: the connection's address (uvicorn puts the
+    proxy's client there when `KYVS_FORWARDED_ALLOW_IPS` trusts the proxy) and the challenge
+    solution it sent (the `Kyvs-Challenge` header, or a page's form field)."""
+    address = request.client.host if request.client else "unknown"
+    return Client(address, solution or request.headers.get(CHALLENGE_HEADER) or None)
+
+
+async def anonymous_client(
+    request: Request,
+    kyvs_challenge: Annotated[
+        str | None,
+        Header(
+            alias=CHALLENGE_HEADER,
+            max_length=4096,
+            description="A solved proof-of-work challenge (base64 JSON, ALTCHA's format), "
+            "needed only after a `403 challenge-required` answer.",
+        ),
+    ] = None,
+) -> Client:
+    """The anonymous caller (see `client_of`)."""
+    return client_of(request, kyvs_challenge)
+
+
+AnonymousClient = Annotated[Client, Depends(anonymous_client)]
 
 
 async def language(

@@ -88,6 +88,9 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ),
     ProblemType("purpose-not-allowed", 403, "This purpose is not allowed for your organisation."),
     ProblemType("csrf-failed", 403, "This form has expired. Please try again.", documented=False),
+    ProblemType(  # anonymous OTP routes under abuse: the body carries `challenge`
+        "challenge-required", 403, "Please wait a moment, then try again."
+    ),
     # 404
     ProblemType("not-found", 404, "There is no page at this address."),
     ProblemType(
@@ -152,6 +155,17 @@ CATALOGUE: tuple[ProblemType, ...] = (
         "Too many OTPs were sent to this mobile recently. Try again later.",
     ),
     ProblemType("too-many-attempts", 429, "Too many wrong OTPs. Start a new check."),
+    ProblemType(
+        "too-many-checks", 429, "Too many OTPs were tried from this device. Try again later."
+    ),
+    ProblemType(
+        "too-many-checks-for-mobile",
+        429,
+        "Too many OTPs were tried for this mobile today. Try again tomorrow.",
+    ),
+    ProblemType(
+        "service-busy", 429, "Too many people are logging in right now. Try again in a minute."
+    ),
     ProblemType("resend-too-soon", 429, "Please wait before asking for another OTP."),
     ProblemType(
         "too-many-resends",

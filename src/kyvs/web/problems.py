@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from kyvs.domain.errors import DomainError, InvalidOtp, RetryLater
+from kyvs.domain.errors import ChallengeRequired, DomainError, InvalidOtp, RetryLater
 from kyvs.ports import Outages
 from kyvs.web.pages.errors import error_page, wants_page
 from kyvs.web.problem_catalogue import http_status, slugs_by_status
@@ -89,6 +89,8 @@ async def _domain_error(request: Request, error: Exception) -> Response:
         extra["retry_after_s"] = error.retry_after_s
     if isinstance(error, InvalidOtp) and error.attempts_left is not None:
         extra["attempts_left"] = error.attempts_left
+    if isinstance(error, ChallengeRequired):
+        extra["challenge"] = error.challenge
     return problem_response(
         http_status(error),
         error.slug,

@@ -19,6 +19,7 @@ PEOPLE = [
     ("Kiran Das", "9400000004"),
     ("Vikram Rao", "9400000005"),
     ("Leela Nair", "9400000006"),
+    ("Suresh Iyer", "9400000007"),  # strangers ask for his login OTPs
     ("Anil Mehta", "9410000001"),  # citizen A's household
     ("Anita Mehta", "9410000001"),
     ("Bina Joshi", "9410000002"),  # citizen B

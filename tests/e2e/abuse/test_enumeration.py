@@ -73,7 +73,10 @@ def compare(world: World, ask: Ask, key: str | None = None) -> dict[bool, list[h
     timings: dict[bool, list[float]] = {True: [], False: []}
     answers: dict[bool, list[httpx.Response]] = {True: [], False: []}
     headers = world.key(key) if key else {}
-    with httpx.Client(base_url=world.base, headers=headers, timeout=10) as client:
+    hooks = {"request": [world.as_another_client]}
+    with httpx.Client(
+        base_url=world.base, headers=headers, timeout=10, event_hooks=hooks
+    ) as client:
         for i in range(SLICE):
             for matched in (i % 2 == 0, i % 2 == 1):  # alternate which kind goes first
                 began = time.perf_counter()

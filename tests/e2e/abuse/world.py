@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -38,12 +39,24 @@ class World:
         return {"X-Api-Key": self.providers[provider]["api_key"]}
 
     def post(self, path: str, provider: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = {**(self.key(provider) if provider else {}), **kwargs.pop("headers", {})}
+        headers = self._headers(provider, kwargs.pop("headers", {}))
         return httpx.post(f"{self.base}{path}", headers=headers, timeout=10, **kwargs)
 
     def get(self, path: str, provider: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = {**(self.key(provider) if provider else {}), **kwargs.pop("headers", {})}
+        headers = self._headers(provider, kwargs.pop("headers", {}))
         return httpx.get(f"{self.base}{path}", headers=headers, timeout=10, **kwargs)
+
+    def _headers(self, provider: str | None, given: dict[str, str]) -> dict[str, str]:
+        """The key, and a client address of the request's own unless the test names one: the
+        server sits behind a trusted proxy (loopback), as in production behind nginx, so that
+        the tests' calls are not all one client to the per-client limits."""
+        key = self.key(provider) if provider else {}
+        return {"X-Forwarded-For": an_address(), **key, **given}
+
+    @staticmethod
+    def as_another_client(request: httpx.Request) -> None:
+        """An httpx request hook: each request from a client address of its own."""
+        request.headers.setdefault("X-Forwarded-For", an_address())
 
     def start(self, provider: str, name: str, mobile: str, purpose: str) -> httpx.Response:
         body = {"full_name": name, "mobile_number": mobile, "purpose": purpose}
@@ -95,6 +108,11 @@ class World:
         return {"Authorization": f"Bearer {confirmed.json()['token']}"}
 
 
+def an_address() -> str:
+    """A client address from the benchmarking range (RFC 2544), new with each call."""
+    return f"198.18.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
+
+
 @contextlib.contextmanager
 def deployed(
     folder: Path,
@@ -120,5 +138,5 @@ def deployed(
     made = onboard(f"sqlite:///{database}", providers)
     with contextlib.closing(sqlite3.connect(database)) as db:
         refs = dict(db.execute("SELECT full_name, reference_id FROM beneficiaries").fetchall())
-    with running_server(cli.env, folder) as base:
+    with running_server(cli.env | {"KYVS_FORWARDED_ALLOW_IPS": "127.0.0.1"}, folder) as base:
         yield World(cli, base, database, made, refs)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kyvs.domain import otp as otp_module
 from kyvs.domain.otp import (
     MAX_LIFETIME_S,
+    OtpBudget,
     OtpPolicy,
     mobile_key,
     new_otp,
@@ -30,7 +31,20 @@ def test_the_default_policy_is_the_one_in_security_md():
     assert (policy.length, policy.lifetime_s, policy.max_attempts) == (6, 180, 3)
     assert (policy.resend_after_s, policy.max_resends) == (30, 2)
     assert (policy.per_mobile_per_hour, policy.per_mobile_per_day) == (5, 20)
-    assert policy.failed_per_mobile_per_day == 100
+    assert (policy.logins_per_mobile_per_hour, policy.logins_per_mobile_per_day) == (3, 10)
+    budgets = (OtpBudget.VERIFICATION, OtpBudget.CITIZEN_LOGIN)
+    assert sum(policy.checks_per_day(budget) for budget in budgets) == 100  # NIST's cap
+
+
+def test_the_two_budgets_together_never_allow_more_than_100_checks_a_day():
+    with pytest.raises(ValueError, match="100"):
+        OtpPolicy(checks_per_mobile_per_day=80, login_checks_per_mobile_per_day=30)
+
+
+def test_a_login_budget_is_smaller_than_a_verification_budget():
+    policy = OtpPolicy()
+    assert policy.per_hour(OtpBudget.CITIZEN_LOGIN) < policy.per_hour(OtpBudget.VERIFICATION)
+    assert policy.per_day(OtpBudget.CITIZEN_LOGIN) < policy.per_day(OtpBudget.VERIFICATION)
 
 
 @pytest.mark.parametrize("lifetime_s", [1, 180, MAX_LIFETIME_S])

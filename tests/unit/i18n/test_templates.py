@@ -96,6 +96,7 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
         "expires_at": (NOW + dt.timedelta(minutes=3)).isoformat(),
         "resend_at": (NOW + dt.timedelta(seconds=30)).isoformat(),
         "attempts_left": 2 if full else None,
+        "challenged": full,
     }
     result: dict[str, Any] = {
         "txn_id": "t1",

@@ -26,6 +26,7 @@ from kyvs.services.verification import Started
 from tests.factories.people import a_registration
 from tests.factories.providers import a_provider
 from tests.factories.verification import (
+    A_CLIENT,
     SECRET,
     START,
     RacingStore,
@@ -57,7 +58,7 @@ def login_of(world: VerifierWorld) -> CitizenLogin:
 
 
 async def started_and_sent(world: VerifierWorld, mobile: str = ASHA_MOBILE) -> Started:
-    started = await login_of(world).start(mobile=mobile, language="en")
+    started = await login_of(world).start(mobile=mobile, language="en", client=A_CLIENT)
     await world.dispatcher.run_all()
     return started
 
@@ -65,7 +66,7 @@ async def started_and_sent(world: VerifierWorld, mobile: str = ASHA_MOBILE) -> S
 async def logged_in(world: VerifierWorld) -> CitizenSession:
     started = await started_and_sent(world)
     return await login_of(world).confirm(
-        txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE)
+        txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE), client=A_CLIENT
     )
 
 
@@ -76,30 +77,32 @@ async def test_a_registered_mobile_gets_a_login_otp_and_a_session_for_it(world):
     ]
     assert ASHA_MOBILE not in world.sms.last.text
     session = await login_of(world).confirm(
-        txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE)
+        txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE), client=A_CLIENT
     )
     assert session.expires_at == START + dt.timedelta(seconds=SESSION_S)
     assert await login_of(world).mobile_of(session.token) == MobileNumber(ASHA_MOBILE)
 
 
 async def test_an_unregistered_mobile_gets_the_same_answer_and_no_sms(world):
-    registered = await login_of(world).start(mobile=ASHA_MOBILE, language="en")
-    unregistered = await login_of(world).start(mobile=UNREGISTERED, language="en")
+    registered = await login_of(world).start(mobile=ASHA_MOBILE, language="en", client=A_CLIENT)
+    unregistered = await login_of(world).start(mobile=UNREGISTERED, language="en", client=A_CLIENT)
     assert dataclasses.replace(unregistered, txn_id=registered.txn_id) == registered
     assert world.sms.messages == []  # nothing is sent on the request path
     await world.dispatcher.run_all()
     assert [m.to for m in world.sms.messages] == [MobileNumber(ASHA_MOBILE)]
     with pytest.raises(InvalidOtp) as wrong:
-        await login_of(world).confirm(txn_id=unregistered.txn_id, otp_digest=otp_digest("123456"))
+        await login_of(world).confirm(
+            txn_id=unregistered.txn_id, otp_digest=otp_digest("123456"), client=A_CLIENT
+        )
     assert wrong.value.attempts_left == 2
 
 
 async def test_the_login_otp_works_once(world):
     started = await started_and_sent(world)
     digest = world.digest_sent_to(ASHA_MOBILE)
-    await login_of(world).confirm(txn_id=started.txn_id, otp_digest=digest)
+    await login_of(world).confirm(txn_id=started.txn_id, otp_digest=digest, client=A_CLIENT)
     with pytest.raises(TxnAlreadyUsed):
-        await login_of(world).confirm(txn_id=started.txn_id, otp_digest=digest)
+        await login_of(world).confirm(txn_id=started.txn_id, otp_digest=digest, client=A_CLIENT)
 
 
 async def test_three_wrong_otps_lock_the_login_even_for_the_right_one(world):
@@ -107,12 +110,14 @@ async def test_three_wrong_otps_lock_the_login_even_for_the_right_one(world):
     login = login_of(world)
     for left in (2, 1):
         with pytest.raises(InvalidOtp) as wrong:
-            await login.confirm(txn_id=started.txn_id, otp_digest=WRONG)
+            await login.confirm(txn_id=started.txn_id, otp_digest=WRONG, client=A_CLIENT)
         assert wrong.value.attempts_left == left
     with pytest.raises(TooManyAttempts):
-        await login.confirm(txn_id=started.txn_id, otp_digest=WRONG)
+        await login.confirm(txn_id=started.txn_id, otp_digest=WRONG, client=A_CLIENT)
     with pytest.raises(TooManyAttempts):
-        await login.confirm(txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE))
+        await login.confirm(
+            txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE), client=A_CLIENT
+        )
     assert world.txns.txns[started.txn_id].state is TxnState.LOCKED
 
 
@@ -121,7 +126,7 @@ async def test_an_expired_login_otp_is_refused(world):
     world.later(180)
     with pytest.raises(OtpExpired):
         await login_of(world).confirm(
-            txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE)
+            txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE), client=A_CLIENT
         )
 
 
@@ -136,7 +141,7 @@ async def test_a_provider_txn_is_no_login_and_a_login_is_no_provider_txn(world):
     )
     login = await started_and_sent(world)
     with pytest.raises(TxnNotFound):
-        await login_of(world).confirm(txn_id=verification.txn_id, otp_digest=WRONG)
+        await login_of(world).confirm(txn_id=verification.txn_id, otp_digest=WRONG, client=A_CLIENT)
     with pytest.raises(TxnNotFound):
         await world.verifier.confirm(provider=provider, txn_id=login.txn_id, otp_digest=WRONG)
 
@@ -161,7 +166,7 @@ async def test_a_wrong_otp_that_loses_a_race_still_counts_toward_the_lock(racing
     started = await started_and_sent(world)
     store.rival = store.bump_version(started.txn_id)
     with pytest.raises(InvalidOtp) as wrong:
-        await login_of(world).confirm(txn_id=started.txn_id, otp_digest=WRONG)
+        await login_of(world).confirm(txn_id=started.txn_id, otp_digest=WRONG, client=A_CLIENT)
     assert wrong.value.attempts_left == 2
     assert world.txns.txns[started.txn_id].attempts == 1
 
@@ -175,12 +180,12 @@ async def test_the_right_otp_is_not_told_apart_by_a_concurrent_wrong_guess(racin
 
     async def wrong_guess() -> None:
         with pytest.raises(InvalidOtp) as wrong:
-            await login_of(world).confirm(txn_id=started.txn_id, otp_digest=WRONG)
+            await login_of(world).confirm(txn_id=started.txn_id, otp_digest=WRONG, client=A_CLIENT)
         guesses.append(wrong.value.attempts_left)
 
     store.rival = wrong_guess
     session = await login_of(world).confirm(
-        txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE)
+        txn_id=started.txn_id, otp_digest=world.digest_sent_to(ASHA_MOBILE), client=A_CLIENT
     )
     assert guesses == [2]
     assert await login_of(world).mobile_of(session.token) == MobileNumber(ASHA_MOBILE)

@@ -15,7 +15,7 @@ from kyvs.services.otp_engine import Started
 from kyvs.settings import Settings
 from tests.factories.people import fully_vaccinated
 from tests.factories.providers import a_provider
-from tests.factories.verification import RacingStore, VerifierWorld, build_verifier
+from tests.factories.verification import A_CLIENT, RacingStore, VerifierWorld, build_verifier
 
 pytestmark = pytest.mark.anyio
 
@@ -48,15 +48,15 @@ async def _verification_resend(world: VerifierWorld, txn_id: str) -> Started:
 
 
 async def _login_start(world: VerifierWorld) -> Started:
-    return await world.login.start(mobile=MOBILE, language="en")
+    return await world.login.start(mobile=MOBILE, language="en", client=A_CLIENT)
 
 
 async def _login_confirm(world: VerifierWorld, txn_id: str, digest: str) -> object:
-    return await world.login.confirm(txn_id=txn_id, otp_digest=digest)
+    return await world.login.confirm(txn_id=txn_id, otp_digest=digest, client=A_CLIENT)
 
 
 async def _login_resend(world: VerifierWorld, txn_id: str) -> Started:
-    return await world.login.resend(txn_id)
+    return await world.login.resend(txn_id, A_CLIENT)
 
 
 FLOWS = [

@@ -15,7 +15,7 @@ from kyvs.ports import SmsMessage, SmsNotDelivered
 from kyvs.web.api.verifications import verification_state
 from tests.factories.people import fully_vaccinated
 from tests.factories.providers import a_provider
-from tests.factories.verification import VerifierWorld, build_verifier
+from tests.factories.verification import A_CLIENT, VerifierWorld, build_verifier
 
 pytestmark = pytest.mark.anyio
 
@@ -166,7 +166,7 @@ async def test_failures_open_the_circuit_for_every_request_and_time_closes_it(wo
     with pytest.raises(SmsUnavailable):
         await world.verifier.resend(provider=YATRA, txn_id=txn_id)
     with pytest.raises(SmsUnavailable):
-        await world.login.start(mobile=MOBILE, language="en")
+        await world.login.start(mobile=MOBILE, language="en", client=A_CLIENT)
     assert limiter.counters == counted  # a refused request counts against no limit
 
     world.later(20)  # the circuit closes; the carrier has healed
@@ -182,7 +182,7 @@ async def test_failures_open_the_circuit_for_every_request_and_time_closes_it(wo
 async def test_a_citizen_login_sms_that_fails_is_undelivered_and_counts(world):
     world.sms.fail_times = 1
     login = world.login
-    started = await login.start(mobile=MOBILE, language="en")
+    started = await login.start(mobile=MOBILE, language="en", client=A_CLIENT)
     await world.dispatcher.run_all()
     assert world.txns.txns[started.txn_id].delivery is Delivery.UNDELIVERED
     assert [o.ok for o in world.health_log.outcomes] == [False]

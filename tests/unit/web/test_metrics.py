@@ -33,7 +33,7 @@ from kyvs.web.app import create_app
 from kyvs.web.audit import AuditMiddleware, AuditQueue
 from tests.factories.people import fully_vaccinated
 from tests.factories.providers import a_provider
-from tests.factories.verification import VerifierWorld, build_verifier
+from tests.factories.verification import A_CLIENT, VerifierWorld, build_verifier
 
 pytestmark = pytest.mark.anyio
 
@@ -243,18 +243,18 @@ def test_a_configured_folder_is_emptied_of_an_earlier_run(tmp_path, monkeypatch)
 async def test_wrong_citizen_login_otps_and_resends_are_counted_like_verifications(world, metrics):
     """Regression: guessing a citizen login's OTP, or hammering its resend, went unseen."""
     login = world.login
-    begun = await login.start(mobile=MOBILE, language="en")
+    begun = await login.start(mobile=MOBILE, language="en", client=A_CLIENT)
     await world.dispatcher.run_all()
     for _ in range(world.policy.max_attempts - 1):
         with pytest.raises(InvalidOtp):
-            await login.confirm(txn_id=begun.txn_id, otp_digest="0" * 64)
+            await login.confirm(txn_id=begun.txn_id, otp_digest="0" * 64, client=A_CLIENT)
     with pytest.raises(TooManyAttempts):
-        await login.confirm(txn_id=begun.txn_id, otp_digest="0" * 64)
+        await login.confirm(txn_id=begun.txn_id, otp_digest="0" * 64, client=A_CLIENT)
     assert sample(metrics, "kyvs_otp_failures_total", reason="wrong") == 2
     assert sample(metrics, "kyvs_otp_failures_total", reason="locked") == 1
-    again = await login.start(mobile=MOBILE, language="en")
+    again = await login.start(mobile=MOBILE, language="en", client=A_CLIENT)
     with pytest.raises(RateLimited):
-        await login.resend(again.txn_id)
+        await login.resend(again.txn_id, A_CLIENT)
     assert sample(metrics, "kyvs_rate_limit_hits_total", limit="resend-too-soon") == 1
 
 

@@ -75,6 +75,13 @@ class MemoryRateLimiter:
             self.counters[(limit.key, limit.window_start(now_s))] += 1
         return None
 
+    async def full(self, limit: Limit, *, now_s: float) -> bool:
+        """Whether one more event would be refused."""
+        start = limit.window_start(now_s)
+        current = self.counters.get((limit.key, start), 0) + 1
+        previous = self.counters.get((limit.key, start - limit.window_s), 0) if limit.sliding else 0
+        return estimated(limit, now_s, current, previous) > limit.count
+
 
 class MemoryRegistryReader:
     """The async reader over a synchronous registry (the in-memory one in tests)."""

@@ -106,6 +106,14 @@ class RedisRateLimiter:
             await self._rollback(counted)
         return denied
 
+    async def full(self, limit: Limit, *, now_s: float) -> bool:
+        """Whether one more event would be refused (reads the two windows, counts nothing)."""
+        await ready(self.client)
+        window = self._window(limit, now_s)
+        current, previous = await self.client.mget([window.current_key, window.previous_key])
+        before = int(previous or 0) if limit.sliding else 0
+        return estimated(limit, now_s, int(current or 0) + 1, before) > limit.count
+
     def _window(self, limit: Limit, now_s: float) -> _Window:
         start = limit.window_start(now_s)
         # The domain's estimate with one previous event and no current ones is the weight

@@ -161,6 +161,18 @@ class SqlRateLimiter:
             await transaction.commit()
         return None
 
+    async def full(self, limit: Limit, *, now_s: float) -> bool:
+        """Whether one more event would be refused (reads the two windows, counts nothing)."""
+        start = limit.window_start(now_s)
+        query = select(rate_counters.c.window_start, rate_counters.c.count).where(
+            rate_counters.c.key == limit.key,
+            rate_counters.c.window_start.in_([start, start - limit.window_s]),
+        )
+        async with self.engine.connect() as connection:
+            counts = {int(at): int(count) for at, count in await connection.execute(query)}
+        previous = counts.get(start - limit.window_s, 0) if limit.sliding else 0
+        return estimated(limit, now_s, counts.get(start, 0) + 1, previous) > limit.count
+
     async def purge(self, *, now_s: float) -> int:
         """Delete the counters no limit reads any more (`expires_at` passed); how many.
 

@@ -14,7 +14,7 @@ from kyvs.i18n import negotiate_language
 from kyvs.services.citizen import CitizenService, PersonStatus
 from kyvs.services.verification import digest_of_plain_otp
 from kyvs.web.api.schemas import ConfirmVerification, VerificationStarted
-from kyvs.web.deps import HeaderLanguage, container
+from kyvs.web.deps import AnonymousClient, HeaderLanguage, container
 from kyvs.web.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/citizen", tags=["citizen"])
@@ -151,19 +151,49 @@ class ShareOut(BaseModel):
     revoked: bool
 
 
+class Challenge(BaseModel):
+    """A proof-of-work challenge in ALTCHA's format: find `number` in 0..`maxNumber` with
+    SHA-256(`salt` + number) = `challenge`, then send base64 of the JSON `{algorithm,
+    challenge, number, salt, signature}` in the `Kyvs-Challenge` header. Good once, until
+    the `expires` its salt names."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    algorithm: Literal["SHA-256"]
+    challenge: str
+    maxNumber: int  # noqa: N815 - ALTCHA's field name
+    salt: str
+    signature: str
+
+
+@router.get(
+    "/challenge",
+    summary="A proof-of-work challenge for the anonymous login calls",
+    responses=problem_responses(503),
+)
+async def login_challenge(request: Request) -> Challenge:
+    """Solve it only when a call answered `403 challenge-required` (that answer carries one
+    too); the pages solve one in the background before they send the login form."""
+    wired = container(request)
+    return Challenge.model_validate(wired.login_guard.challenge(wired.clock.now()))
+
+
 @router.post(
     "/login",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a login OTP to the registered mobile",
-    responses=problem_responses(400, 422, 429, 503),
+    responses=problem_responses(400, 403, 422, 429, 503),
 )
 async def citizen_login(
-    body: CitizenLoginStart, citizens: Citizens, lang: HeaderLanguage
+    body: CitizenLoginStart, citizens: Citizens, lang: HeaderLanguage, client: AnonymousClient
 ) -> VerificationStarted:
-    """The same answer whether or not the mobile is registered."""
+    """The same answer whether or not the mobile is registered. Once a client or a mobile
+    asks for many, the answer is `403 challenge-required` with a `challenge` to solve; send
+    the solution in the `Kyvs-Challenge` header (see `GET /api/v1/citizen/challenge`)."""
     started = await citizens.login.start(
         mobile=body.mobile_number,
         language=negotiate_language(body.language) if body.language else lang,
+        client=client,
     )
     return VerificationStarted(
         txn_id=started.txn_id,
@@ -176,13 +206,16 @@ async def citizen_login(
 @router.post(
     "/login/{txn_id}/confirm",
     summary="Confirm the login OTP: a session token",
-    responses=problem_responses(400, 404, 409, 410, 429),
+    responses=problem_responses(400, 403, 404, 409, 410, 429),
 )
 async def citizen_login_confirm(
-    txn_id: str, body: ConfirmVerification, citizens: Citizens
+    txn_id: str, body: ConfirmVerification, citizens: Citizens, client: AnonymousClient
 ) -> CitizenSessionOut:
-    """A session of 15 minutes."""
-    session = await citizens.login.confirm(txn_id=txn_id, otp_digest=digest_of_plain_otp(body.otp))
+    """A session of 15 minutes. While wrong OTPs surge service-wide, a check needs a solved
+    challenge (`403 challenge-required`, as for a start)."""
+    session = await citizens.login.confirm(
+        txn_id=txn_id, otp_digest=digest_of_plain_otp(body.otp), client=client
+    )
     return CitizenSessionOut(token=session.token, expires_at=session.expires_at)
 
 

@@ -18,9 +18,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from kyvs.domain.errors import DomainError, RetryLater, SmsUnavailable
+from kyvs.domain.errors import ChallengeRequired, DomainError, RetryLater, SmsUnavailable
 from kyvs.i18n import negotiate_language
-from kyvs.web.deps import CurrentProvider, VerifierDep, container
+from kyvs.web.deps import AnonymousClient, CurrentProvider, VerifierDep, container
 from kyvs.web.problem_catalogue import cowin_example, http_status, problem_type
 from kyvs.web.problems import RETRY_AFTER, field_errors, problem_response, problem_responses
 
@@ -32,7 +32,12 @@ class CowinError(Exception):
     """An error answered in CoWIN's body shape."""
 
     def __init__(
-        self, status: int, code: str, message: str, retry_after_s: int | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        retry_after_s: int | None = None,
+        challenge: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.retry_after_s = (
@@ -41,12 +46,15 @@ class CowinError(Exception):
             message,
             retry_after_s,
         )
+        self.challenge = challenge
 
     def response(self) -> JSONResponse:
-        """`{"errorCode", "error"}` with the status (and `Retry-After` for limits)."""
+        """`{"errorCode", "error"}` with the status (and `Retry-After` for limits; the
+        challenge to solve for `KYVS_CHALLENGE_REQUIRED`)."""
         headers = {"Retry-After": str(self.retry_after_s)} if self.retry_after_s else None
+        extra = {"challenge": self.challenge} if self.challenge else {}
         return JSONResponse(
-            {"errorCode": self.code, "error": self.message},
+            {"errorCode": self.code, "error": self.message, **extra},
             status_code=self.status,
             headers=headers,
         )
@@ -82,7 +90,8 @@ def _cowin(error: DomainError) -> CowinError:
     kind = problem_type(error.slug)
     retry = error.retry_after_s if isinstance(error, RetryLater) else None
     message = kind.cowin_message or error.detail
-    return CowinError(kind.facade_status, kind.facade_code, message, retry)
+    challenge = error.challenge if isinstance(error, ChallengeRequired) else None
+    return CowinError(kind.facade_status, kind.facade_code, message, retry, challenge)
 
 
 class CowinRoute(APIRoute):
@@ -219,14 +228,16 @@ async def vaccination_status(
 @router.post(
     "/api/v2/auth/public/generateOTP",
     summary="Citizen login: send an OTP (CoWIN shape)",
-    responses=cowin_responses(400, 422, 429),
+    responses=cowin_responses(400, 403, 422, 429),
 )
-async def public_generate_otp(body: PublicGenerateOtp, request: Request) -> dict[str, str]:
-    """`{"txnId"}`, the same whether or not the mobile is registered."""
+async def public_generate_otp(
+    body: PublicGenerateOtp, request: Request, client: AnonymousClient
+) -> dict[str, str]:
+    """`{"txnId"}`, the same whether or not the mobile is registered (the limits and the
+    challenge of kyvs's own citizen login apply: `403 KYVS_CHALLENGE_REQUIRED`)."""
+    language = negotiate_language(request.headers.get("accept-language"))
     started = await _answer(
-        container(request).citizen_login.start(
-            mobile=body.mobile, language=negotiate_language(request.headers.get("accept-language"))
-        )
+        container(request).citizen_login.start(mobile=body.mobile, language=language, client=client)
     )
     return {"txnId": started.txn_id}
 
@@ -234,12 +245,16 @@ async def public_generate_otp(body: PublicGenerateOtp, request: Request) -> dict
 @router.post(
     "/api/v2/auth/public/confirmOTP",
     summary="Citizen login: confirm with sha256(OTP)",
-    responses=cowin_responses(400, 401, 404, 409, 422, 429),
+    responses=cowin_responses(400, 401, 403, 404, 409, 422, 429),
 )
-async def public_confirm_otp(body: ConfirmOtp, request: Request) -> dict[str, str]:
+async def public_confirm_otp(
+    body: ConfirmOtp, request: Request, client: AnonymousClient
+) -> dict[str, str]:
     """`{"token"}`; a plain OTP is `400 USRAUT0014`."""
     session = await _answer(
-        container(request).citizen_login.confirm(txn_id=body.txnId, otp_digest=_digest(body.otp))
+        container(request).citizen_login.confirm(
+            txn_id=body.txnId, otp_digest=_digest(body.otp), client=client
+        )
     )
     return {"token": session.token}
 

@@ -17,7 +17,7 @@ from kyvs.domain.errors import DomainError, ShareCardUnavailable
 from kyvs.domain.otp import otp_digest
 from kyvs.i18n import localized_status, translator
 from kyvs.services.citizen import CitizenService
-from kyvs.web.deps import container
+from kyvs.web.deps import client_of, container
 from kyvs.web.pages.language import page_language
 from kyvs.web.pages.messages import problem_text, slug_text
 from kyvs.web.pages.otp_screen import otp_screen_context
@@ -138,12 +138,16 @@ def _date(day: dt.date | None, language: str) -> str | None:
 
 
 @router.post("/login")
-async def login(request: Request, mobile_number: Field, csrf: Optional = None) -> Response:
+async def login(
+    request: Request, mobile_number: Field, csrf: Optional = None, challenge: Optional = None
+) -> Response:
     """Send a login OTP (the same answer whether or not the mobile is registered)."""
     check_csrf(request, csrf)
     language = page_language(request)
     try:
-        started = await _citizens(request).login.start(mobile=mobile_number, language=language)
+        started = await _citizens(request).login.start(
+            mobile=mobile_number, language=language, client=client_of(request, challenge)
+        )
     except DomainError as error:
         return _page(
             request,
@@ -192,12 +196,15 @@ async def otp_page(
             otp_action="/me/otp",
             resend_action="/me/otp/resend",
             attempts_left=attempts_left,
+            challenged=True,
         ),
     )
 
 
 @router.post("/otp")
-async def confirm(request: Request, otp: Field, csrf: Optional = None) -> Response:
+async def confirm(
+    request: Request, otp: Field, csrf: Optional = None, challenge: Optional = None
+) -> Response:
     """Confirm the login OTP: the session then holds the citizen's token."""
     check_csrf(request, csrf)
     txn_id = request.session.get(LOGIN_TXN)
@@ -209,7 +216,7 @@ async def confirm(request: Request, otp: Field, csrf: Optional = None) -> Respon
         return await otp_page(request, problem=slug_text("invalid-otp", language), status_code=400)
     try:
         session = await _citizens(request).login.confirm(
-            txn_id=txn_id, otp_digest=otp_digest(digits)
+            txn_id=txn_id, otp_digest=otp_digest(digits), client=client_of(request, challenge)
         )
     except DomainError as error:
         return await otp_page(
@@ -224,14 +231,14 @@ async def confirm(request: Request, otp: Field, csrf: Optional = None) -> Respon
 
 
 @router.post("/otp/resend")
-async def resend(request: Request, csrf: Optional = None) -> Response:
+async def resend(request: Request, csrf: Optional = None, challenge: Optional = None) -> Response:
     """A new login OTP after the cooldown."""
     check_csrf(request, csrf)
     txn_id = request.session.get(LOGIN_TXN)
     if not isinstance(txn_id, str):
         return _home()
     try:
-        await _citizens(request).login.resend(txn_id)
+        await _citizens(request).login.resend(txn_id, client_of(request, challenge))
     except DomainError as error:
         return await otp_page(
             request,

@@ -16,9 +16,12 @@ def otp_screen_context(
     otp_action: str,
     resend_action: str,
     attempts_left: int | None = None,
+    challenged: bool = False,
 ) -> dict[str, Any]:
-    """The template values of `*/otp.html`: digits, countdowns, actions and the SMS notice."""
+    """The template values of `*/otp.html`: digits, countdowns, actions and the SMS notice;
+    `challenged` forms carry a proof-of-work solution (the anonymous citizen login)."""
     return {
+        "challenged": challenged,
         "otp_action": otp_action,
         "resend_action": resend_action,
         "otp_length": screen.otp_length,

@@ -15,6 +15,7 @@ from kyvs.adapters.signing import KeyRing, MemorySigningKeyStore
 from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
 from kyvs.domain.attestations import ATTESTATION_LIFETIME, attestation_claims
+from kyvs.domain.signing_keys import ATTESTATION
 from kyvs.settings import DEMO_SECRET
 
 
@@ -26,7 +27,7 @@ def an_attestation(ring: KeyRing) -> str:
             disclosed={"vaccination_status": 2, "status": "FULLY_VACCINATED"},
             issued_at=dt.datetime.now(dt.UTC),
             lifetime=ATTESTATION_LIFETIME,
-            issuer="https://kyvs.example",
+            issuer=ATTESTATION.issuer,
         )
     )
 

@@ -8,7 +8,6 @@ command loads only the drivers it uses (`kyvs sms outbox` never imports Redis or
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.clients import AbusePolicy, wrong_otp_circuit
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
-from kyvs.domain.signing_keys import AttestationInvalid
+from kyvs.domain.signing_keys import ATTESTATION, SHARE_CLAIM, AttestationInvalid
 from kyvs.domain.sms_health import HealthPolicy
 from kyvs.i18n import localized_status
 from kyvs.ports import (
@@ -68,6 +67,7 @@ if TYPE_CHECKING:
     from kyvs.adapters.card_cache import CachedCardRenderer
     from kyvs.adapters.dispatch import TaskDispatcher
     from kyvs.adapters.metrics import PrometheusMetrics
+    from kyvs.adapters.secret_keys import SecretKeys
     from kyvs.adapters.signing import KeyRing
     from kyvs.adapters.sql.citizen import SqlCitizenStore
     from kyvs.adapters.sql.verifications import SqlAccessLog
@@ -127,17 +127,20 @@ class Container:
         return load_rule_set()
 
     @cached_property
-    def secret(self) -> bytes:
-        """The key of OTP and mobile hashes."""
-        return self.settings.secret_key.get_secret_value().encode()
+    def secret_keys(self) -> SecretKeys:
+        """The sub-keys of KYVS_SECRET_KEY, one per purpose (OTP, tokens, cookies, keys)."""
+        from kyvs.adapters.secret_keys import SecretKeys
+
+        return SecretKeys.of(self.settings.secret_key.get_secret_value().encode())
 
     @cached_property
     def signing_key_store(self) -> SigningKeyStore:
-        """Where attestation signing keys live (private halves encrypted with the secret key)."""
+        """Where attestation signing keys live (private halves encrypted with a sub-key)."""
         from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
 
+        keys = self.secret_keys
         return SqlSigningKeyStore(
-            self.engine, secret_key=self.settings.secret_key.get_secret_value()
+            self.engine, secret_key=keys.key_encryption, legacy_secret_keys=(keys.legacy,)
         )
 
     @cached_property
@@ -327,7 +330,7 @@ class Container:
         own derived from the secret."""
         from kyvs.adapters.proof_of_work import AltchaProofOfWork
 
-        return AltchaProofOfWork(hmac.digest(self.secret, b"kyvs/proof-of-work", "sha256"))
+        return AltchaProofOfWork(self.secret_keys.proof_of_work)
 
     @cached_property
     def login_guard(self) -> LoginGuard:
@@ -345,7 +348,7 @@ class Container:
             health=self.sms_health,
             dispatcher=self.dispatcher,
             policy=self.otp_policy,
-            secret=self.secret,
+            secret=self.secret_keys.otp,
             clock=self.clock,
             metrics=self.verification_metrics,
             wrong_otps=wrong_otp_circuit(self.abuse_policy),
@@ -371,7 +374,9 @@ class Container:
     @cached_property
     def citizen_login(self) -> CitizenLogin:
         """Citizen login on the OTP engine."""
-        return CitizenLogin(self.otp_engine, self.registry_reader, self.secret, self.login_guard)
+        return CitizenLogin(
+            self.otp_engine, self.registry_reader, self.secret_keys.tokens, self.login_guard
+        )
 
     @cached_property
     def staff_login(self) -> StaffLogin:
@@ -390,7 +395,9 @@ class Container:
     @cached_property
     def cowin_status(self) -> CowinStatus:
         """The CoWIN facade's confirm-then-status tokens."""
-        return CowinStatus(self.verifier, self.otp_engine, self.provider_directory, self.secret)
+        return CowinStatus(
+            self.verifier, self.otp_engine, self.provider_directory, self.secret_keys.tokens
+        )
 
     @cached_property
     def hosted_flow(self) -> HostedFlow:
@@ -437,9 +444,11 @@ class Container:
         return SqlCorrectionDesk(self.engine)
 
     def verify_own_claim(self, token: str, now: dt.datetime) -> dict[str, Any] | None:
-        """The claims of a JWS kyvs signed (with its published keys), or None."""
+        """The claims of a share claim kyvs signed (with its published keys), or None."""
+        from kyvs.adapters.jws import verify
+
         try:
-            return self.verify_attestation(token, self.key_ring.jwks(), now=now)
+            return verify(token, self.key_ring.jwks(), now=now, kind=SHARE_CLAIM)
         except AttestationInvalid:
             return None
 
@@ -451,10 +460,11 @@ class Container:
         now: dt.datetime,
         audience: str | None = None,
     ) -> dict[str, Any]:
-        """The claims of an attestation checked against `key_set`, or `AttestationInvalid`."""
+        """The claims of a provider attestation (its `typ` and `iss`, not a share claim) checked
+        against `key_set`, or `AttestationInvalid`."""
         from kyvs.adapters.jws import verify
 
-        return verify(token, key_set, now=now, audience=audience)
+        return verify(token, key_set, now=now, audience=audience, kind=ATTESTATION)
 
     @cached_property
     def audit_trail(self) -> AuditTrail:

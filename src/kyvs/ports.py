@@ -15,7 +15,7 @@ from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import Provider
 from kyvs.domain.share_cards import CardSpec
-from kyvs.domain.signing_keys import Jwks, KeyRecord
+from kyvs.domain.signing_keys import Jwks, KeyRecord, TokenKind
 from kyvs.domain.sms_health import HealthView, SmsOutcome
 from kyvs.domain.verification import VerificationTxn
 
@@ -367,8 +367,8 @@ class BlockList(Protocol):
 class Signer(Protocol):
     """Signs attestation claims into a compact JWS."""
 
-    def sign(self, claims: Mapping[str, Any]) -> str:
-        """The compact JWS of `claims`."""
+    def sign(self, claims: Mapping[str, Any], *, kind: TokenKind = ...) -> str:
+        """The compact JWS of `claims`, typed as `kind` (default: an attestation)."""
 
 
 class BackgroundFailures(Protocol):
@@ -410,6 +410,10 @@ class SigningKeyStore(Protocol):
 
     def rotate(self, now: dt.datetime) -> KeyRecord:
         """Create a new active key; every other unretired key gets `retired_at = now`."""
+
+    def revoke(self, kid: str, now: dt.datetime) -> KeyRecord | None:
+        """Unpublish `kid` at once (compromised); revoking the active key makes a new one in
+        the same step. The active key afterwards, or None when `kid` is unknown."""
 
     def private_key(self, kid: str) -> Ed25519PrivateKey:
         """The private key of `kid`, or `SigningKeyUnavailable`."""

@@ -34,6 +34,14 @@ MISSING_SECRET = (
     f"settings (KYVS_DEMO=1 and a generated secret) to {DEMO_SETTINGS_FILE}, which every kyvs "
     "command run from the checkout reads."
 )
+MIN_SECRET_BYTES = 32
+SHORT_SECRET = (
+    f"KYVS_SECRET_KEY is too short: outside demo mode it must be at least {MIN_SECRET_BYTES} "
+    "bytes (UTF-8, as written) of random key material. Set it to a new random value, e.g. "
+    "KYVS_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') "
+    "(43 characters). Changing it logs everyone out and voids OTPs and tokens in flight; "
+    "see SECURITY.md, 'Secrets and keys'."
+)
 
 
 def settings_files() -> tuple[Path, ...]:
@@ -103,7 +111,8 @@ class Settings(BaseSettings):
         default=False, description="Demo mode: demo data, /dev/outbox, relaxed secrets."
     )
     secret_key: SecretStr = Field(
-        default=SecretStr(DEMO_SECRET), description="Keys the OTP hashes and signs sessions."
+        default=SecretStr(DEMO_SECRET),
+        description="The master secret (32+ bytes): OTP hashes, tokens, cookies, key encryption.",
     )
     max_people_per_mobile: int = Field(default=6, ge=1, le=20)
     otp_lifetime_s: int = Field(default=180, ge=30, le=600, description="Never above 10 minutes.")
@@ -155,8 +164,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_demo_secret_outside_demo(self) -> Settings:
-        if not self.demo and self.secret_key.get_secret_value() == DEMO_SECRET:
+        secret = self.secret_key.get_secret_value()
+        if not self.demo and secret == DEMO_SECRET:
             raise ValueError(MISSING_SECRET)
+        if not self.demo and len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ValueError(SHORT_SECRET)
         if self.sms_backend == "http" and not self.sms_http_url:
             raise ValueError("KYVS_SMS_HTTP_URL is required when KYVS_SMS_BACKEND=http.")
         return self

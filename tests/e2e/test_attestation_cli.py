@@ -10,10 +10,12 @@ import httpx
 import pytest
 
 from kyvs.adapters.clock import SystemClock
+from kyvs.adapters.secret_keys import SecretKeys
 from kyvs.adapters.signing import KeyRing, MemorySigningKeyStore
 from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
 from kyvs.domain.attestations import ATTESTATION_LIFETIME, attestation_claims
+from kyvs.domain.signing_keys import ATTESTATION
 from kyvs.settings import DEMO_SECRET
 
 
@@ -25,7 +27,7 @@ def an_attestation(ring: KeyRing) -> str:
             disclosed={"vaccination_status": 2, "status": "FULLY_VACCINATED"},
             issued_at=dt.datetime.now(dt.UTC),
             lifetime=ATTESTATION_LIFETIME,
-            issuer="https://kyvs.example",
+            issuer=ATTESTATION.issuer,
         )
     )
 
@@ -34,7 +36,10 @@ def an_attestation(ring: KeyRing) -> str:
 def server_ring(cli) -> Iterator[KeyRing]:
     """The key ring a server on the CLI's database would hold."""
     engine = make_engine(cli.env["KYVS_DATABASE_URL"])
-    yield KeyRing(SqlSigningKeyStore(engine, secret_key=DEMO_SECRET), clock=SystemClock())
+    yield KeyRing(
+        SqlSigningKeyStore(engine, secret_key=SecretKeys.of(DEMO_SECRET.encode()).key_encryption),
+        clock=SystemClock(),
+    )
     engine.dispose()
 
 

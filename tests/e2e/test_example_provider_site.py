@@ -24,6 +24,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kyvs.adapters.secret_keys import SecretKeys
 from kyvs.services.demo import demo_api_key
 from kyvs.settings import DEMO_SECRET
 from tests.e2e.conftest import Cli, environment, free_port, running_server
@@ -226,7 +227,7 @@ def test_a_result_of_another_providers_session_is_rejected(deployment):
     base = deployment["base"]
     created = httpx.post(
         f"{base}/api/v1/hosted-sessions",
-        headers={"X-Api-Key": demo_api_key(DEMO_SECRET.encode())},
+        headers={"X-Api-Key": demo_api_key(SecretKeys.of(DEMO_SECRET.encode()).tokens)},
         json={"return_url": "http://127.0.0.1:8001/kyvs/return", "purpose": "travel"},
     )
     assert created.status_code == 201, created.text

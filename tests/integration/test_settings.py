@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import stat
 
 import pytest
@@ -80,3 +81,18 @@ def test_outside_demo_mode_the_error_says_exactly_what_to_set(checkout):
     assert "KYVS_SECRET_KEY is not set" in message
     assert "secrets.token_urlsafe" in message
     assert "make run" in message and str(DEMO_SETTINGS_FILE) in message
+
+
+@pytest.mark.parametrize("secret", ["short", "s" * 31, "é" * 15])
+def test_outside_demo_mode_a_secret_shorter_than_32_bytes_is_refused(checkout, secret):
+    with pytest.raises(ValidationError) as refused:
+        Settings(secret_key=secret)
+    message = str(refused.value)
+    assert "KYVS_SECRET_KEY is too short" in message and "at least 32 bytes" in message
+    assert "secrets.token_urlsafe(32)" in message
+
+
+def test_a_token_urlsafe_32_secret_is_accepted_and_demo_mode_accepts_a_short_one(checkout):
+    assert Settings(secret_key=secrets.token_urlsafe(32)).demo is False
+    assert Settings(secret_key="s" * 32).secret_key.get_secret_value() == "s" * 32
+    assert Settings(demo=True, secret_key="short").demo is True

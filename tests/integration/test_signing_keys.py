@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from kyvs.adapters.clock import FixedClock
 from kyvs.adapters.jws import public_jwk, thumbprint
+from kyvs.adapters.secret_keys import SecretKeys
 from kyvs.adapters.signing import (
     KeyRing,
     MemorySigningKeyStore,
@@ -147,3 +148,52 @@ def test_concurrent_first_callers_all_get_the_same_key(database_url, engine):
         rows = connection.execute(select(func.count()).select_from(signing_keys)).scalar_one()
     assert len(kids) == 1
     assert rows == 1
+
+
+def test_revoking_a_retired_key_unpublishes_it_at_once(store):
+    old = store.ensure_active_key(NOW)
+    new = store.rotate(NOW + dt.timedelta(hours=1))
+    assert store.revoke(old.kid, NOW + dt.timedelta(hours=2)) == new
+    assert [k.kid for k in store.published_keys(NOW + dt.timedelta(hours=2), LIFETIME)] == [new.kid]
+    revoked = next(k for k in store.all_keys() if k.kid == old.kid)
+    assert revoked.revoked_at == NOW + dt.timedelta(hours=2)
+    assert revoked.retired_at == NOW + dt.timedelta(hours=1)  # kept as it was
+
+
+def test_revoking_the_active_key_makes_a_new_one_in_the_same_step(store):
+    old = store.ensure_active_key(NOW)
+    new = store.revoke(old.kid, NOW)
+    assert new is not None and new.kid != old.kid
+    assert store.active_key() == new
+    assert [k.kid for k in store.published_keys(NOW, LIFETIME)] == [new.kid]
+    assert store.ensure_active_key(NOW) == new  # no second key appears
+
+
+def test_revoking_an_unknown_kid_changes_nothing(store):
+    key = store.ensure_active_key(NOW)
+    assert store.revoke("no-such-kid", NOW) is None
+    assert store.all_keys() == [key]
+
+
+def test_a_key_ring_stops_publishing_a_revoked_key_on_its_next_refresh(store):
+    ring = KeyRing(store, clock=FixedClock(NOW), attestation_lifetime=LIFETIME)
+    old = ring.active_kid
+    store.revoke(old, NOW)
+    ring.refresh()
+    assert ring.active_kid != old
+    assert [k["kid"] for k in ring.jwks()["keys"]] == [ring.active_kid]
+
+
+def test_a_key_stored_under_the_master_secret_is_read_and_re_encrypted(engine):
+    master = SECRET.encode()
+    before = SqlSigningKeyStore(engine, secret_key=SECRET).ensure_active_key(NOW)
+    sub_key = SecretKeys.of(master).key_encryption
+    upgraded = SqlSigningKeyStore(engine, secret_key=sub_key, legacy_secret_keys=(master,))
+    private = upgraded.private_key(before.kid)
+    assert public_jwk(private.public_key()) == before.jwk
+    pem = stored_private_key(engine, before.kid).encode()
+    serialization.load_pem_private_key(pem, password=sub_key)  # re-encrypted under the sub-key
+    with pytest.raises(ValueError):
+        serialization.load_pem_private_key(pem, password=master)
+    only_new = SqlSigningKeyStore(engine, secret_key=sub_key)
+    assert public_jwk(only_new.private_key(before.kid).public_key()) == before.jwk

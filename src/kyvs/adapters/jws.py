@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from kyvs.domain.signing_keys import ALGORITHM, AttestationInvalid
+from kyvs.domain.signing_keys import ALGORITHM, LEGACY_TYPE, AttestationInvalid, TokenKind
 
 __all__ = ["ALGORITHM", "AttestationInvalid", "public_jwk", "sign_jws", "thumbprint", "verify"]
 
@@ -62,9 +62,11 @@ def _segment(value: Mapping[str, Any]) -> str:
     return b64url(text.encode("utf-8"))
 
 
-def sign_jws(claims: Mapping[str, Any], key: Ed25519PrivateKey, kid: str) -> str:
-    """A compact JWS of `claims` with header `{"alg":"EdDSA","typ":"JWT","kid":kid}`."""
-    signing_input = f"{_segment({'alg': ALGORITHM, 'typ': 'JWT', 'kid': kid})}.{_segment(claims)}"
+def sign_jws(
+    claims: Mapping[str, Any], key: Ed25519PrivateKey, kid: str, *, typ: str = LEGACY_TYPE
+) -> str:
+    """A compact JWS of `claims` with header `{"alg":"EdDSA","typ":typ,"kid":kid}`."""
+    signing_input = f"{_segment({'alg': ALGORITHM, 'typ': typ, 'kid': kid})}.{_segment(claims)}"
     return f"{signing_input}.{b64url(key.sign(signing_input.encode('ascii')))}"
 
 
@@ -74,11 +76,13 @@ def verify(
     *,
     now: datetime,
     audience: str | None = None,
+    kind: TokenKind | None = None,
     leeway: timedelta = LEEWAY,
 ) -> dict[str, Any]:
     """The claims of `token` if it is an EdDSA compact JWS signed by a key of `jwks` (by `kid`),
-    unexpired at `now` (timezone-aware) within `leeway`, not issued in the future, and addressed
-    to `audience` when one is given. Anything else raises `AttestationInvalid`, never another error.
+    unexpired at `now` (timezone-aware) within `leeway`, not issued in the future, addressed
+    to `audience` when one is given, and of `kind` (its `typ`, or the legacy `JWT`, and its `iss`)
+    when one is given. Anything else raises `AttestationInvalid`, never another error.
     """
     header_part, payload_part, signature = _split(token)
     header = _json_object(_unb64url(header_part))
@@ -86,6 +90,8 @@ def verify(
         raise AttestationInvalid("unsupported algorithm")
     if "crit" in header:  # RFC 7515 §4.1.11: we understand no header extension
         raise AttestationInvalid("unsupported header")
+    if kind is not None and header.get("typ") not in (kind.typ, LEGACY_TYPE):
+        raise AttestationInvalid("wrong token type")
     public_key = _key_for(jwks, header.get("kid"))
     try:
         public_key.verify(signature, f"{header_part}.{payload_part}".encode("ascii"))
@@ -93,6 +99,8 @@ def verify(
         raise AttestationInvalid("bad signature") from None
     claims = _json_object(_unb64url(payload_part))
     _check_times(claims, at=now.timestamp(), slack=leeway.total_seconds())
+    if kind is not None and claims.get("iss") != kind.issuer:
+        raise AttestationInvalid("wrong issuer")
     if audience is not None and not _addressed_to(claims.get("aud"), audience):
         raise AttestationInvalid("wrong audience")
     return claims

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kyvs.adapters.jws import AttestationInvalid, public_jwk, sign_jws, thumbprint, verify
 from kyvs.domain.attestations import ATTESTATION_LIFETIME
-from kyvs.domain.signing_keys import Jwks, KeyRecord, active_of, jwks_of
+from kyvs.domain.signing_keys import ATTESTATION, Jwks, KeyRecord, TokenKind, active_of, jwks_of
 from kyvs.ports import Clock, SigningKeyStore
 
 __all__ = [
@@ -99,6 +99,18 @@ class MemorySigningKeyStore(KeyQueries):
                     self._records[record.kid] = replace(record, retired_at=now)
             return self._add(now)
 
+    def revoke(self, kid: str, now: datetime) -> KeyRecord | None:
+        """Revoke `kid` (a new active key first if it was the active one); None if unknown."""
+        with self._lock:
+            record = self._records.get(kid)
+            if record is None:
+                return None
+            made = self._add(now) if active_of([record]) is not None else None
+            self._records[kid] = replace(
+                record, retired_at=record.retired_at or now, revoked_at=record.revoked_at or now
+            )
+            return made or active_of(self._records.values())
+
     def private_key(self, kid: str) -> Ed25519PrivateKey:
         """The private key of `kid`, or `SigningKeyUnavailable`."""
         try:
@@ -163,10 +175,11 @@ class KeyRing:
         """The `kid` that `sign` puts in its header."""
         return self._loaded.active.kid
 
-    def sign(self, claims: Mapping[str, Any]) -> str:
-        """A compact JWS of `claims` (JSON-ready values) under the active key; no I/O."""
+    def sign(self, claims: Mapping[str, Any], *, kind: TokenKind = ATTESTATION) -> str:
+        """A compact JWS of `claims` (JSON-ready values) under the active key, with `kind`'s
+        `typ` in the header (verifiers check it and `iss` against the kind they expect); no I/O."""
         loaded = self._loaded
-        return sign_jws(claims, loaded.private_key, loaded.active.kid)
+        return sign_jws(claims, loaded.private_key, loaded.active.kid, typ=kind.typ)
 
     def jwks(self) -> Jwks:
         """The public JWK Set: the active key and retired keys still in use; no I/O."""

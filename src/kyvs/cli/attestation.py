@@ -1,4 +1,4 @@
-"""`kyvs attestation ...`: list and rotate the signing keys, check an attestation offline."""
+"""`kyvs attestation ...`: list, rotate and revoke signing keys, check an attestation offline."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def _key_data(record: KeyRecord, *, now: datetime, active_kid: str | None) -> di
         "kid": record.kid,
         "created_at": record.created_at.isoformat(),
         "retired_at": record.retired_at.isoformat() if record.retired_at else None,
+        "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
         "active": record.kid == active_kid,
         "published": record.published(now, ATTESTATION_LIFETIME),
     }
@@ -56,6 +57,7 @@ def keys(json_output: JsonFlag = False) -> None:
         table.add_column(heading, no_wrap=True)
     for row in rows:
         state = "active" if row["active"] else "published" if row["published"] else "expired"
+        state = "revoked" if row["revoked_at"] else state
         table.add_row(_minute(row["created_at"]), _minute(row["retired_at"]), state, row["kid"])
     console.print(table)
 
@@ -85,6 +87,31 @@ def rotate(json_output: JsonFlag = False) -> None:
     if previous:
         until = data["retired_published_until"]
         console.print(f"Retired {previous.kid}; it stays published until {until}.")
+
+
+@app.command()
+@reports_errors
+def revoke(
+    kid: Annotated[str, typer.Argument(help="The compromised key's kid (see `keys`).")],
+    json_output: JsonFlag = False,
+) -> None:
+    """Revoke a compromised key: it leaves the JWKS at once and its attestations stop checking.
+    Revoking the active key makes a new one first. Running servers re-read their keys within
+    30 seconds."""
+    record = _store().revoke(kid, container().clock.now())
+    if record is None:
+        detail = f"No signing key {kid}; `kyvs attestation keys` lists them."
+        if json_output:
+            print_json(
+                {"type": PROBLEM_BASE + "not-found", "title": "No such key", "detail": detail}
+            )
+        else:
+            errors.print(f"[bold red]Error:[/] {detail}", highlight=False)
+        raise typer.Exit(code=1)
+    if json_output:
+        print_json({"revoked_kid": kid, "active_kid": record.kid})
+        return
+    console.print(f"Revoked {kid}; the active signing key is [bold]{record.kid}[/].")
 
 
 def _load_jwks(source: str) -> Any:

@@ -44,7 +44,7 @@ def load(json_output: JsonFlag = False) -> None:
     ensure_demo_provider(
         store=c.provider_store,
         access=c.access,
-        secret=c.secret,
+        secret=c.secret_keys.tokens,
         now=c.clock.now(),
         hash_password=c.password_hasher.hash,
     )
@@ -98,7 +98,7 @@ def people(json_output: JsonFlag = False) -> None:
 
 def banner(url: str) -> None:
     """What `make run` shows before serving: where to go, the demo key, and people to try."""
-    key = demo_api_key(container().secret)
+    key = demo_api_key(container().secret_keys.tokens)
     curl = (
         f"curl -s -X POST {url}/api/v1/verifications -H 'X-Api-Key: {key}' "
         "-H 'Content-Type: application/json' "

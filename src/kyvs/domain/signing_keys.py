@@ -13,6 +13,22 @@ from datetime import datetime, timedelta
 ALGORITHM = "EdDSA"  # RFC 8037: Ed25519 signatures in JWS
 
 Jwks = dict[str, list[dict[str, str]]]
+# What every kyvs JWS carried before kinds had their own `typ`; still accepted when `iss` matches,
+# so attestations and share links signed before the upgrade stay valid until they expire.
+LEGACY_TYPE = "JWT"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenKind:
+    """One kind of JWS kyvs signs: its header `typ` and its `iss` claim. A verifier expecting one
+    kind refuses the other, so a share claim never passes as a provider attestation."""
+
+    typ: str
+    issuer: str
+
+
+ATTESTATION = TokenKind(typ="kyvs-attestation+jwt", issuer="kyvs")
+SHARE_CLAIM = TokenKind(typ="kyvs-share+jwt", issuer="kyvs-share")
 
 
 class AttestationInvalid(Exception):
@@ -26,15 +42,20 @@ class AttestationInvalid(Exception):
 @dataclass(frozen=True, slots=True)
 class KeyRecord:
     """The public half of a signing key and its life: it signs until retired, and stays
-    published until `retired_at + attestation lifetime`."""
+    published until `retired_at + attestation lifetime` unless revoked (compromised), which
+    unpublishes it at once."""
 
     kid: str
     jwk: Mapping[str, str]
     created_at: datetime
     retired_at: datetime | None = None
+    revoked_at: datetime | None = None
 
     def published(self, now: datetime, lifetime: timedelta) -> bool:
-        """True while attestations this key signed can still be unexpired at `now`."""
+        """True while attestations this key signed can still be unexpired at `now`, and the key
+        is not revoked."""
+        if self.revoked_at is not None:
+            return False
         return self.retired_at is None or self.retired_at + lifetime > now
 
     def published_jwk(self) -> dict[str, str]:
@@ -44,7 +65,7 @@ class KeyRecord:
 
 def active_of(records: Iterable[KeyRecord]) -> KeyRecord | None:
     """The key that signs: the newest unretired one (ties broken by kid, so processes agree)."""
-    live = [r for r in records if r.retired_at is None]
+    live = [r for r in records if r.retired_at is None and r.revoked_at is None]
     return max(live, key=lambda r: (r.created_at, r.kid), default=None)
 
 

@@ -26,6 +26,7 @@ from kyvs.domain.errors import BeneficiaryNotFound, InvalidInput
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import ProviderNotFound
 from kyvs.domain.rules import RuleSet
+from kyvs.domain.signing_keys import SHARE_CLAIM
 from kyvs.domain.status import Status, status_of
 from kyvs.ports import (
     AccessEntry,
@@ -38,7 +39,7 @@ from kyvs.ports import (
 )
 from kyvs.services.citizen_login import CitizenLogin
 
-SHARE_CLAIM_ISSUER = "kyvs-share"
+SHARE_CLAIM_ISSUER = SHARE_CLAIM.issuer
 
 
 class ShareLinkGone(BeneficiaryNotFound):
@@ -188,7 +189,9 @@ class CitizenService:
                 "as_of": now.date().isoformat(),
             },
         }
-        link = ShareLink(link_id, ref, self.signer.sign(claims), language, now, expires)
+        link = ShareLink(
+            link_id, ref, self.signer.sign(claims, kind=SHARE_CLAIM), language, now, expires
+        )
         await self.store.add_share_link(link)
         return link
 

@@ -22,6 +22,7 @@ from kyvs.domain.names import match_one
 from kyvs.domain.people import clean_full_name
 from kyvs.domain.providers import Provider
 from kyvs.domain.rules import RuleSet
+from kyvs.domain.signing_keys import ATTESTATION
 from kyvs.domain.status import status_of
 from kyvs.domain.verification import TxnState, VerificationTxn
 from kyvs.ports import AccessEntry, AccessLog, BlockList, RegistryReader, Signer, SmsMessage
@@ -52,7 +53,7 @@ class Verifier:
     to_latin: Callable[[str], str]
     status_text: Callable[[int, str], str]  # (status code, language) -> localized text
     blocks: BlockList
-    issuer: str = "kyvs"
+    issuer: str = ATTESTATION.issuer
     attestation_lifetime: dt.timedelta = dt.timedelta(days=1)
 
     @property

@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.audit = audit
     app.add_middleware(
         SessionMiddleware,
-        secret_key=wired.settings.secret_key.get_secret_value(),
+        secret_key=wired.secret_keys.cookies.hex(),
         session_cookie="kyvs_session",
         max_age=CONSOLE_IDLE_S,
         same_site="lax",

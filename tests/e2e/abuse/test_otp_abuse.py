@@ -20,6 +20,7 @@ import pytest
 
 from kyvs.adapters.clock import SystemClock
 from kyvs.adapters.jws import AttestationInvalid, verify
+from kyvs.adapters.secret_keys import SecretKeys
 from kyvs.adapters.signing import KeyRing
 from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
@@ -244,7 +245,10 @@ def test_an_attestation_holds_only_for_its_provider_untampered_and_unexpired(wor
         verify(forged, keys, now=now, audience=hotel)
 
     engine = make_engine(f"sqlite:///{world.database}")
-    ring = KeyRing(SqlSigningKeyStore(engine, secret_key=DEMO_SECRET), clock=SystemClock())
+    ring = KeyRing(
+        SqlSigningKeyStore(engine, secret_key=SecretKeys.of(DEMO_SECRET.encode()).key_encryption),
+        clock=SystemClock(),
+    )
     stale = ring.sign(
         attestation_claims(
             txn_id=txn,

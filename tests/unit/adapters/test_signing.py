@@ -24,6 +24,7 @@ from kyvs.adapters.signing import (
     verify,
 )
 from kyvs.domain.attestations import ATTESTATION_LIFETIME, attestation_claims
+from kyvs.domain.signing_keys import ATTESTATION, SHARE_CLAIM, TokenKind
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
@@ -86,7 +87,7 @@ def test_a_signed_attestation_verifies_and_gives_back_its_claims(ring):
 
 def test_the_header_names_the_algorithm_the_type_and_the_key(ring):
     header = json.loads(base64.urlsafe_b64decode(segments(ring.sign(claims_at()))[0] + "=="))
-    assert header == {"alg": "EdDSA", "typ": "JWT", "kid": ring.active_kid}
+    assert header == {"alg": "EdDSA", "typ": "kyvs-attestation+jwt", "kid": ring.active_kid}
 
 
 def test_the_jwks_publishes_public_keys_only(ring):
@@ -344,3 +345,40 @@ def test_any_signed_claims_verify_or_raise_attestation_invalid(claims):
         assert verify(token, jwks, now=NOW) == claims
     except AttestationInvalid as invalid:
         assert invalid.reason in {"malformed", "expired", "issued in the future"}
+
+
+def typed_claims(kind: TokenKind) -> dict:
+    return {**claims_at(), "iss": kind.issuer}
+
+
+def test_share_claims_and_attestations_carry_distinct_types():
+    assert ATTESTATION.typ != SHARE_CLAIM.typ and ATTESTATION.issuer != SHARE_CLAIM.issuer
+
+
+@pytest.mark.parametrize("kind", [ATTESTATION, SHARE_CLAIM])
+def test_a_token_verifies_as_its_own_kind(ring, kind):
+    token = ring.sign(typed_claims(kind), kind=kind)
+    header = json.loads(base64.urlsafe_b64decode(segments(token)[0] + "=="))
+    assert header["typ"] == kind.typ
+    assert verify(token, ring.jwks(), now=NOW, kind=kind) == typed_claims(kind)
+
+
+@pytest.mark.parametrize(
+    ("signed", "expected"), [(SHARE_CLAIM, ATTESTATION), (ATTESTATION, SHARE_CLAIM)]
+)
+def test_a_token_of_one_kind_is_refused_as_the_other(ring, signed, expected):
+    token = ring.sign(typed_claims(signed), kind=signed)
+    assert reason(token, ring.jwks(), kind=expected) == "wrong token type"
+
+
+def test_a_legacy_typed_token_passes_only_with_the_expected_issuer(ring, store):
+    key = store.private_key(ring.active_kid)
+    legacy_share = sign_jws(typed_claims(SHARE_CLAIM), key, ring.active_kid)  # typ JWT
+    assert reason(legacy_share, ring.jwks(), kind=ATTESTATION) == "wrong issuer"
+    assert verify(legacy_share, ring.jwks(), now=NOW, kind=SHARE_CLAIM)["iss"] == "kyvs-share"
+
+
+def test_a_share_type_with_an_attestation_issuer_is_refused(ring):
+    forged = ring.sign(typed_claims(ATTESTATION), kind=SHARE_CLAIM)
+    assert reason(forged, ring.jwks(), kind=ATTESTATION) == "wrong token type"
+    assert reason(forged, ring.jwks(), kind=SHARE_CLAIM) == "wrong issuer"

@@ -10,6 +10,7 @@ import pytest
 
 from kyvs.adapters.jws import AttestationInvalid, verify
 from kyvs.adapters.memory.verification import MemoryRateLimiter
+from kyvs.adapters.secret_keys import SecretKeys
 from kyvs.domain.errors import InvalidOtp, TooManyAttempts, TxnAlreadyUsed, TxnNotFound
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp import mobile_key, otp_digest
@@ -340,7 +341,7 @@ async def test_the_txn_keeps_a_keyed_hash_of_the_mobile_never_the_number(world):
         (world.txns.txns[started.txn_id], ASHA_MOBILE),
         (world.txns.txns[unmatched.txn_id], "9000000009"),
     ]:
-        assert txn.mobile_key == mobile_key(SECRET, national)
+        assert txn.mobile_key == mobile_key(SecretKeys.of(SECRET).otp, national)
         assert national not in repr(dataclasses.astuple(txn))  # the disclosed result included
     limiter = world.limiter
     assert isinstance(limiter, MemoryRateLimiter)

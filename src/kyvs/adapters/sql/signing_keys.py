@@ -1,4 +1,6 @@
-"""Signing keys in the `signing_keys` table, the private half encrypted under KYVS_SECRET_KEY."""
+"""Signing keys in the `signing_keys` table, the private half encrypted under a sub-key of
+KYVS_SECRET_KEY (`kyvs/key-encryption`). Keys stored before sub-keys existed were encrypted under
+the master secret itself: they are still read, and re-encrypted under the sub-key on first read."""
 
 from __future__ import annotations
 
@@ -29,36 +31,44 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _record(row: Any) -> KeyRecord:
-    retired = row.retired_at
+    retired, revoked = row.retired_at, row.revoked_at
     return KeyRecord(
         kid=row.kid,
         jwk=json.loads(row.public_jwk),
         created_at=_utc(row.created_at),
         retired_at=None if retired is None else _utc(retired),
+        revoked_at=None if revoked is None else _utc(revoked),
     )
 
 
 class SqlSigningKeyStore(KeyQueries):
     """A `SigningKeyStore` on SQLite or PostgreSQL (sync). Private keys are kept as PKCS#8 PEM
-    encrypted with `secret_key` (cryptography's best available scheme), never in clear."""
+    encrypted with `secret_key` (cryptography's best available scheme), never in clear; a key
+    that only one of `legacy_secret_keys` opens is re-encrypted under `secret_key` when read."""
 
     def __init__(
         self,
         engine: Engine,
         *,
-        secret_key: str,
+        secret_key: str | bytes,
+        legacy_secret_keys: tuple[bytes, ...] = (),
         generate: KeyGenerator = Ed25519PrivateKey.generate,
     ) -> None:
         if not secret_key:
             raise ValueError("a secret key is needed to encrypt signing keys")
         self._engine = engine
-        self._password = secret_key.encode("utf-8")
+        self._password = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
+        self._legacy = tuple(k for k in legacy_secret_keys if k and k != self._password)
         self._generate = generate
 
     def all_keys(self) -> list[KeyRecord]:
         """Every key, oldest first."""
         query = select(
-            table.c.kid, table.c.public_jwk, table.c.created_at, table.c.retired_at
+            table.c.kid,
+            table.c.public_jwk,
+            table.c.created_at,
+            table.c.retired_at,
+            table.c.revoked_at,
         ).order_by(table.c.created_at, table.c.kid)
         with self._engine.connect() as connection:
             return [_record(row) for row in connection.execute(query)]
@@ -73,7 +83,8 @@ class SqlSigningKeyStore(KeyQueries):
         # One conditional INSERT (no read before the write, so SQLite's busy timeout applies);
         # PostgreSQL serialises it with a table lock so two empty tables cannot both insert.
         guarded = select(*(literal(value, table.c[name].type) for name, value in row.items()))
-        guarded = guarded.where(~exists().where(table.c.retired_at.is_(None)))
+        live = table.c.retired_at.is_(None) & table.c.revoked_at.is_(None)
+        guarded = guarded.where(~exists().where(live))
         try:
             with self._engine.begin() as connection:
                 self._serialise(connection)
@@ -96,6 +107,30 @@ class SqlSigningKeyStore(KeyQueries):
             connection.execute(insert(table).values(**row))
         return record
 
+    def revoke(self, kid: str, now: datetime) -> KeyRecord | None:
+        """Revoke `kid` at `now` (unpublished at once); when it was the active key a new active
+        key is made in the same transaction. The new active key, or None if `kid` is unknown."""
+        with self._engine.begin() as connection:
+            self._serialise(connection)
+            row = connection.execute(
+                select(table.c.retired_at, table.c.revoked_at).where(table.c.kid == kid)
+            ).one_or_none()
+            if row is None:
+                return None
+            record: KeyRecord | None = None
+            if row.retired_at is None and row.revoked_at is None:
+                record, new = self._new_row(now)
+                connection.execute(insert(table).values(**new))
+            connection.execute(
+                update(table)
+                .where(table.c.kid == kid)
+                .values(
+                    revoked_at=row.revoked_at or _utc(now),
+                    retired_at=row.retired_at or _utc(now),
+                )
+            )
+        return record or self.active_key()
+
     def private_key(self, kid: str) -> Ed25519PrivateKey:
         """The decrypted private key of `kid`, or `SigningKeyUnavailable`."""
         with self._engine.connect() as connection:
@@ -104,27 +139,50 @@ class SqlSigningKeyStore(KeyQueries):
             ).scalar_one_or_none()
         if pem is None:
             raise SigningKeyUnavailable(f"no signing key {kid}")
-        try:
-            key = serialization.load_pem_private_key(pem.encode("ascii"), password=self._password)
-        except (ValueError, TypeError):
-            raise SigningKeyUnavailable(
-                f"signing key {kid} cannot be decrypted: was KYVS_SECRET_KEY changed?"
-            ) from None
+        key = self._decrypt(pem)
+        if key is None:
+            key = self._decrypt_legacy(kid, pem)
         if not isinstance(key, Ed25519PrivateKey):
             raise SigningKeyUnavailable(f"signing key {kid} is not an Ed25519 key")
         return key
 
-    def _new_row(self, now: datetime) -> tuple[KeyRecord, dict[str, Any]]:
-        private, record = new_key(self._generate, now=_utc(now))
-        encrypted = private.private_bytes(
+    def _decrypt(self, pem: str, password: bytes | None = None) -> object | None:
+        try:
+            return serialization.load_pem_private_key(
+                pem.encode("ascii"), password=password or self._password
+            )
+        except (ValueError, TypeError):
+            return None
+
+    def _decrypt_legacy(self, kid: str, pem: str) -> object:
+        for password in self._legacy:
+            key = self._decrypt(pem, password)
+            if isinstance(key, Ed25519PrivateKey):
+                self._reencrypt(kid, key)
+                return key
+        raise SigningKeyUnavailable(
+            f"signing key {kid} cannot be decrypted: was KYVS_SECRET_KEY changed?"
+        )
+
+    def _reencrypt(self, kid: str, key: Ed25519PrivateKey) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(table).where(table.c.kid == kid).values(private_key=self._encrypt(key))
+            )
+
+    def _encrypt(self, key: Ed25519PrivateKey) -> str:
+        return key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(self._password),
-        )
+        ).decode("ascii")
+
+    def _new_row(self, now: datetime) -> tuple[KeyRecord, dict[str, Any]]:
+        private, record = new_key(self._generate, now=_utc(now))
         return record, {
             "kid": record.kid,
             "algorithm": ALGORITHM,
-            "private_key": encrypted.decode("ascii"),
+            "private_key": self._encrypt(private),
             "public_jwk": json.dumps(dict(record.jwk), separators=(",", ":")),
             "created_at": record.created_at,
         }

@@ -84,6 +84,7 @@ signing_keys = Table(
     Column("public_jwk", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("retired_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
 )
 
 providers = Table(

@@ -39,7 +39,7 @@ def _flow(request: Request) -> HostedFlow:
 
 
 def _form_token(request: Request, session_id: str) -> str:
-    key = container(request).secret
+    key = container(request).secret_keys.tokens
     return hmac.new(key, f"hosted-form:{session_id}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -28,7 +28,7 @@ from kyvs.adapters.metrics import PrometheusMetrics
 from kyvs.adapters.signing import KeyRing, MemorySigningKeyStore
 from kyvs.adapters.sms.memory import MemorySms
 from kyvs.bootstrap import Container, bootstrap
-from kyvs.domain.clients import Client
+from kyvs.domain.clients import AbusePolicy, Client
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp import OtpPolicy, otp_digest
 from kyvs.domain.people import Registration
@@ -113,6 +113,7 @@ def build_verifier(
     sender: SmsSender | None = None,
     circuit: HealthPolicy | None = None,
     metrics: PrometheusMetrics | None = None,
+    abuse: AbusePolicy | None = None,
 ) -> VerifierWorld:
     """kyvs wired by `bootstrap`, as the server is, over an in-memory registry holding
     `registrations` and in-memory stores, carrier and clock.
@@ -146,6 +147,7 @@ def build_verifier(
         otp_policy=policy or OtpPolicy(),
         sms_health=SmsHealth(health_log, clock, circuit or HealthPolicy()),
         metrics=metrics or PrometheusMetrics(),
+        abuse_policy=abuse or AbusePolicy(),
     )
     return VerifierWorld(
         container, clock, registry, txns, sms, dispatcher, ring, health_log, blocks, limiter

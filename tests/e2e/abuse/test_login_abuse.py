@@ -8,25 +8,12 @@ proof-of-work challenge, and a client checks only so many OTPs.
 
 from __future__ import annotations
 
-import base64
-import json
-
 import httpx
-from altcha import v1
 
 from tests.e2e.abuse.world import PROBLEMS
+from tests.factories.challenges import solve_challenge
 
 STRANGER = {"X-Forwarded-For": "203.0.113.66"}
-
-
-def solution_of(challenge: dict[str, object]) -> str:
-    """What an API client sends after solving `challenge` (ALTCHA's payload, base64 JSON)."""
-    solved = v1.solve_challenge(
-        str(challenge["challenge"]), str(challenge["salt"]), "SHA-256", int(challenge["maxNumber"])
-    )
-    assert solved is not None
-    fields = {k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")}
-    return base64.b64encode(json.dumps({**fields, "number": solved.number}).encode()).decode()
 
 
 def login(world, mobile: str, headers: dict[str, str]) -> httpx.Response:
@@ -34,7 +21,7 @@ def login(world, mobile: str, headers: dict[str, str]) -> httpx.Response:
     body = {"mobile_number": mobile}
     answer = world.post("/api/v1/citizen/login", json=body, headers=headers)
     if answer.status_code == 403:
-        solved = {**headers, "Kyvs-Challenge": solution_of(answer.json()["challenge"])}
+        solved = {**headers, "Kyvs-Challenge": solve_challenge(answer.json()["challenge"])}
         answer = world.post("/api/v1/citizen/login", json=body, headers=solved)
     return answer
 
@@ -68,14 +55,14 @@ def test_past_the_soft_limit_a_login_needs_a_challenge_solved_once(world):
     problem = asked.json()
     assert (asked.status_code, problem["type"]) == (403, PROBLEMS + "challenge-required")
     assert asked.headers["content-type"].startswith("application/problem+json")
-    solved = {**client, "Kyvs-Challenge": solution_of(problem["challenge"])}
+    solved = {**client, "Kyvs-Challenge": solve_challenge(problem["challenge"])}
     body = {"mobile_number": "9500000099"}
     assert world.post("/api/v1/citizen/login", json=body, headers=solved).status_code == 202
     again = world.post("/api/v1/citizen/login", json=body, headers=solved)
     assert (again.status_code, again.json()["type"]) == (403, PROBLEMS + "challenge-required")
 
     fetched = world.get("/api/v1/citizen/challenge", headers=client).json()
-    fresh = {**client, "Kyvs-Challenge": solution_of(fetched)}
+    fresh = {**client, "Kyvs-Challenge": solve_challenge(fetched)}
     assert world.post("/api/v1/citizen/login", json=body, headers=fresh).status_code == 202
 
 
@@ -89,7 +76,7 @@ def test_the_cowin_public_login_asks_for_the_challenge_in_its_own_shape(world):
     )
     assert asked.status_code == 403
     assert asked.json()["errorCode"] == "KYVS_CHALLENGE_REQUIRED"
-    solved = {**client, "Kyvs-Challenge": solution_of(asked.json()["challenge"])}
+    solved = {**client, "Kyvs-Challenge": solve_challenge(asked.json()["challenge"])}
     retried = world.post(
         "/api/v2/auth/public/generateOTP", json={"mobile": "9510000099"}, headers=solved
     )

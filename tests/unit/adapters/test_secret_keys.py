@@ -13,7 +13,7 @@ MASTER = b"a-master-secret-of-at-least-32-bytes!!"
 
 def test_each_purpose_gets_its_own_32_byte_key_none_the_master():
     keys = SecretKeys.of(MASTER)
-    derived = [keys.otp, keys.tokens, keys.cookies, keys.key_encryption]
+    derived = [keys.otp, keys.tokens, keys.cookies, keys.key_encryption, keys.proof_of_work]
     assert len(set(derived)) == len(PURPOSES) == 5
     assert all(len(key) == 32 and key != MASTER for key in derived)
     assert keys.legacy == MASTER

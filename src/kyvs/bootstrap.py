@@ -335,7 +335,9 @@ class Container:
     @cached_property
     def login_guard(self) -> LoginGuard:
         """Per-client, per-mobile and global limits and the challenge of anonymous routes."""
-        return LoginGuard(self.limit_gate, self.rate_limiter, self.proof_of_work, self.abuse_policy)
+        return LoginGuard(
+            self.rate_limiter, self.verification_metrics, self.proof_of_work, self.abuse_policy
+        )
 
     @cached_property
     def otp_engine(self) -> OtpEngine:

@@ -8,17 +8,16 @@ The schema is migrated and providers are onboarded in the test process, through 
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
-from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_engine
-from kyvs.bootstrap import bootstrap
+from kyvs.bootstrap import Container, bootstrap
 from kyvs.services.providers import add_staff, create_provider
 from kyvs.settings import Settings
 from tests.e2e.conftest import Cli
@@ -52,13 +51,20 @@ class Onboarding:
     embed_origins: Sequence[str] = ()
 
 
+@contextlib.contextmanager
+def wired(database_url: str) -> Iterator[Container]:
+    """kyvs wired for `database_url` in the test process, as the CLI wires it."""
+    container = bootstrap(Settings(database_url=database_url, demo=True))
+    try:
+        yield container
+    finally:
+        container.engine.dispose()
+
+
 def upgrade(database_url: str) -> None:
     """The schema, as `kyvs db upgrade` makes it."""
-    engine = make_engine(database_url)
-    try:
-        migrate.upgrade(engine)
-    finally:
-        engine.dispose()
+    with wired(database_url) as container:
+        container.upgrade_schema()
 
 
 def register(cli: Cli, people: Iterable[Resident]) -> dict[str, str]:
@@ -66,13 +72,9 @@ def register(cli: Cli, people: Iterable[Resident]) -> dict[str, str]:
     path = cli.cwd / "residents.csv"
     write_registry_csv(path, people)
     cli.run("registry", "import", str(path))
-    engine = make_engine(cli.env["KYVS_DATABASE_URL"])
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT full_name, reference_id FROM beneficiaries"))
-            return {str(name): str(ref) for name, ref in rows}
-    finally:
-        engine.dispose()
+    with wired(cli.env["KYVS_DATABASE_URL"]) as container, container.engine.connect() as db:
+        rows = db.execute(text("SELECT full_name, reference_id FROM beneficiaries"))
+        return {str(name): str(ref) for name, ref in rows}
 
 
 def write_registry_csv(path: Path, people: Iterable[Resident]) -> Path:
@@ -92,9 +94,8 @@ def write_registry_csv(path: Path, people: Iterable[Resident]) -> Path:
 
 def onboard(database_url: str, providers: Iterable[Onboarding]) -> dict[str, dict[str, Any]]:
     """Onboard each provider as `kyvs provider create` does: its id and first API key by name."""
-    container = bootstrap(Settings(database_url=database_url, demo=True))
     made = {}
-    try:
+    with wired(database_url) as container:
         for wanted in providers:
             provider, key = create_provider(
                 store=container.provider_store,
@@ -110,15 +111,12 @@ def onboard(database_url: str, providers: Iterable[Onboarding]) -> dict[str, dic
                 now=container.clock.now(),
             )
             made[wanted.name] = {"provider_id": provider.provider_id, "api_key": key}
-    finally:
-        container.engine.dispose()
     return made
 
 
 def add_staff_login(database_url: str, provider_id: str, username: str, password: str) -> None:
     """A console login, as `kyvs provider staff add` makes it."""
-    container = bootstrap(Settings(database_url=database_url, demo=True))
-    try:
+    with wired(database_url) as container:
         add_staff(
             store=container.provider_store,
             provider_id=provider_id,
@@ -127,5 +125,3 @@ def add_staff_login(database_url: str, provider_id: str, username: str, password
             hash_password=container.password_hasher.hash,
             now=container.clock.now(),
         )
-    finally:
-        container.engine.dispose()

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from kyvs.cli.context import container
-from kyvs.cli.output import PROBLEM_BASE, JsonFlag, console, errors, print_json, reports_errors
+from kyvs.cli.output import JsonFlag, console, fail, print_json, reports_errors
 from kyvs.domain.attestations import ATTESTATION_LIFETIME
 from kyvs.domain.signing_keys import AttestationInvalid, KeyRecord, jwks_of
 from kyvs.ports import SigningKeyStore
@@ -101,13 +101,7 @@ def revoke(
     record = _store().revoke(kid, container().clock.now())
     if record is None:
         detail = f"No signing key {kid}; `kyvs attestation keys` lists them."
-        if json_output:
-            print_json(
-                {"type": PROBLEM_BASE + "not-found", "title": "No such key", "detail": detail}
-            )
-        else:
-            errors.print(f"[bold red]Error:[/] {detail}", highlight=False)
-        raise typer.Exit(code=1)
+        fail("not-found", "No such key", detail, json_mode=json_output)
     if json_output:
         print_json({"revoked_kid": kid, "active_kid": record.kid})
         return
@@ -134,13 +128,7 @@ def _jwks(source: str | None, *, now: datetime, json_output: bool) -> Any:
         return _load_jwks(source)
     except (OSError, ValueError) as error:
         detail = f"Cannot read the JWKS from {source}: {error}"
-        if json_output:
-            print_json(
-                {"type": PROBLEM_BASE + "jwks-unavailable", "title": "No JWKS", "detail": detail}
-            )
-        else:
-            errors.print(f"[bold red]Error:[/] {detail}", highlight=False)
-        raise typer.Exit(code=2) from None
+        fail("jwks-unavailable", "No JWKS", detail, json_mode=json_output, code=2)
 
 
 @app.command(name="verify")

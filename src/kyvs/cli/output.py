@@ -6,7 +6,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -40,10 +40,10 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except DomainError as error:
-            _fail(error.slug, error.title, error.detail, json_mode=bool(kwargs.get("json_output")))
+            fail(error.slug, error.title, error.detail, json_mode=bool(kwargs.get("json_output")))
         except ValidationError as error:
             detail = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
-            _fail(
+            fail(
                 "invalid-settings",
                 "Invalid settings",
                 detail,
@@ -54,9 +54,10 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _fail(slug: str, title: str, detail: str, *, json_mode: bool) -> None:
+def fail(slug: str, title: str, detail: str, *, json_mode: bool, code: int = 1) -> NoReturn:
+    """Report a problem (a red line on stderr, or a JSON problem on stdout) and exit `code`."""
     if json_mode:
         print_json({"type": PROBLEM_BASE + slug, "title": title, "detail": detail})
     else:
         errors.print(f"[bold red]Error:[/] {detail}", highlight=False)
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=code)

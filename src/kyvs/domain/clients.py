@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from kyvs.domain.limits import Limit
 
 MINUTE_S = 60
+TEN_MINUTES_S = 600
+QUARTER_HOUR_S = 900
 HOUR_S = 3_600
 
 
@@ -49,8 +51,18 @@ def soft_start_limits(policy: AbusePolicy, client: Client, mobile_key: str) -> l
     """Past any of these, a login OTP needs a solved challenge."""
     reason = "challenge-required"
     return [
-        Limit(f"login-client-soft:{client.address}", policy.client_starts_soft, 600, reason=reason),
-        Limit(f"login-mobile-soft:{mobile_key}", policy.mobile_starts_soft, 600, reason=reason),
+        Limit(
+            f"login-client-soft:{client.address}",
+            policy.client_starts_soft,
+            TEN_MINUTES_S,
+            reason=reason,
+        ),
+        Limit(
+            f"login-mobile-soft:{mobile_key}",
+            policy.mobile_starts_soft,
+            TEN_MINUTES_S,
+            reason=reason,
+        ),
         Limit("login-global-soft", policy.global_starts_soft, MINUTE_S, reason=reason),
     ]
 
@@ -66,7 +78,12 @@ def hard_start_limits(policy: AbusePolicy, client: Client) -> list[Limit]:
 def check_limits(policy: AbusePolicy, client: Client) -> list[Limit]:
     """Login OTP checks per client (429 past it)."""
     return [
-        Limit(f"login-checks:{client.address}", policy.client_checks, 900, reason="too-many-checks")
+        Limit(
+            f"login-checks:{client.address}",
+            policy.client_checks,
+            QUARTER_HOUR_S,
+            reason="too-many-checks",
+        )
     ]
 
 

@@ -22,15 +22,15 @@ from kyvs.domain.clients import (
 from kyvs.domain.errors import ChallengeRequired
 from kyvs.domain.limits import Limit
 from kyvs.ports import ProofOfWork, RateLimiter
-from kyvs.services.otp_limits import LimitGate
+from kyvs.services.otp_limits import LimitMetrics
 
 
 @dataclass
 class LoginGuard:
     """Admits or refuses anonymous OTP requests before the OTP engine sees them."""
 
-    gate: LimitGate
     limiter: RateLimiter
+    metrics: LimitMetrics
     proof_of_work: ProofOfWork
     policy: AbusePolicy
 
@@ -57,7 +57,7 @@ class LoginGuard:
         """Ask for a challenge while wrong OTPs are surging everywhere; the per-client check
         limits the OTP engine must count."""
         if await self.limiter.full(wrong_otp_circuit(self.policy), now_s=now.timestamp()):
-            self.gate.metrics.rate_limited("wrong-otp-circuit")
+            self.metrics.rate_limited("wrong-otp-circuit")
             await self.require_solution(client, now, "Wrong OTPs are surging everywhere.")
         return check_limits(self.policy, client)
 
@@ -74,7 +74,7 @@ class LoginGuard:
             )
             if signature and await self.limiter.acquire([once], now_s=now.timestamp()) is None:
                 return
-        self.gate.metrics.rate_limited("challenge-required")
+        self.metrics.rate_limited("challenge-required")
         raise ChallengeRequired(
             f"{why} Solve the challenge and send its solution in the Kyvs-Challenge header.",
             challenge=self.challenge(now),

@@ -438,7 +438,7 @@ class OtpEngine:
     async def _count_wrong_otp(self) -> None:
         """One more wrong OTP in the global count (its limit full is the circuit open)."""
         if self.wrong_otps is not None:
-            await self.gate.limiter.acquire([self.wrong_otps], now_s=self.now().timestamp())
+            await self.gate.count([self.wrong_otps], self.now())
 
     def _started(self, txn: VerificationTxn) -> Started:
         return Started(txn.txn_id, txn.expires_at, self.policy.length, self.policy.resend_after_s)

@@ -85,6 +85,11 @@ class LimitGate:
     limiter: RateLimiter
     metrics: LimitMetrics
 
+    async def count(self, limits: Sequence[Limit], now: dt.datetime) -> None:
+        """Count one event against `limits` where there is room, refusing nothing (a count
+        that only says "full" to whoever asks, like the wrong-OTP circuit)."""
+        await self.limiter.acquire(limits, now_s=now.timestamp())
+
     async def acquire(self, limits: Sequence[Limit], now: dt.datetime) -> None:
         """Count one event against `limits`, or raise `RateLimited` (with the wait)."""
         denied = await self.limiter.acquire(limits, now_s=now.timestamp())

@@ -55,9 +55,9 @@ CHALLENGE_HEADER = "Kyvs-Challenge"
 def client_of(request: Request, solution: str | None = None) -> Client:
     """The sender of an anonymous request: the connection's address (uvicorn puts the
     proxy's client there when `KYVS_FORWARDED_ALLOW_IPS` trusts the proxy) and the challenge
-    solution it sent (the `Kyvs-Challenge` header, or a page's form field)."""
+    solution it sent (the API's `Kyvs-Challenge` header, or a page's form field)."""
     address = request.client.host if request.client else "unknown"
-    return Client(address, solution or request.headers.get(CHALLENGE_HEADER) or None)
+    return Client(address, solution or None)
 
 
 async def anonymous_client(

@@ -72,6 +72,7 @@ HOUSEHOLDS = {
     "en-desktop": household("9200000005", "Nisha Iyer", "Vikram Iyer", "Tara Iyer"),
 }
 NO_SCRIPT = household("9200000006", "Lata Menon", "Manoj Menon", "Anu Menon")
+CHALLENGED = household("9200000007", "Rekha Bose", "Amit Bose", "Sona Bose")
 
 # A stand-in for a phone's share sheet: records what the page asked to share.
 FAKE_WEB_SHARE = """
@@ -93,7 +94,8 @@ def households(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory)
                 *("dose1_vaccine", "dose1_date", "dose2_vaccine", "dose2_date"),
             ]
         )
-        people = [p for family in HOUSEHOLDS.values() for p in family] + list(NO_SCRIPT)
+        people = [p for family in HOUSEHOLDS.values() for p in family]
+        people += [*NO_SCRIPT, *CHALLENGED]
         for person in people:
             doses = [("COVISHIELD", day) for day in person.doses]
             doses += [("", "")] * (2 - len(doses))
@@ -418,3 +420,21 @@ def test_without_javascript_the_login_and_share_card_forms_work(
     page.get_by_role("link", name="Back").click()
     page.get_by_role("button", name="Log out").click()
     expect(page.locator("#mobile_number")).to_be_visible()
+
+
+@pytest.mark.usefixtures("households")
+def test_a_challenge_the_server_asks_for_is_solved_without_the_person_noticing(
+    deployment: Deployment, open_page: Callable[..., Page]
+):
+    someone = CHALLENGED[0]
+    for _ in range(2):  # two logins to one mobile within minutes: a third needs a challenge
+        answer = httpx.post(
+            f"{deployment.base}/api/v1/citizen/login", json={"mobile_number": someone.mobile}
+        )
+        assert answer.status_code == 202
+    deployment.phones.arrived_after(someone.mobile, 1)  # both SMS have left
+    page = open_page(PHONE)
+    page.goto(f"{deployment.base}/me")
+    ask_for_a_login_otp(page, someone.mobile, "en")  # asked, solved and sent again by the page
+    enter_the_login_otp(page, deployment.phones.otp_after(someone.mobile, 2), "en", script=True)
+    expect_household(page, CHALLENGED, "en")

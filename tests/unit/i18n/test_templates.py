@@ -96,7 +96,7 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
         "expires_at": (NOW + dt.timedelta(minutes=3)).isoformat(),
         "resend_at": (NOW + dt.timedelta(seconds=30)).isoformat(),
         "attempts_left": 2 if full else None,
-        "challenged": full,
+        "challenge": '{"challenge": "0"}' if full else None,
     }
     result: dict[str, Any] = {
         "txn_id": "t1",
@@ -201,7 +201,10 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             "attestation": "header.payload.signature",
         },
         "hosted/gone.html": {},
-        "me/login.html": {},
+        "me/login.html": {
+            "challenge": '{"challenge": "0"}' if full else None,
+            "mobile": "9876543210" if full else "",
+        },
         "me/otp.html": otp_form,
         "me/people.html": {
             "people": people,

@@ -172,8 +172,8 @@ class Challenge(BaseModel):
     responses=problem_responses(503),
 )
 async def login_challenge(request: Request) -> Challenge:
-    """Solve it only when a call answered `403 challenge-required` (that answer carries one
-    too); the pages solve one in the background before they send the login form."""
+    """For a client that prefers to fetch one ahead; a `403 challenge-required` answer carries
+    one too (the pages solve that one and send the form again by themselves)."""
     wired = container(request)
     return Challenge.model_validate(wired.login_guard.challenge(wired.clock.now()))
 

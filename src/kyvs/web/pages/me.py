@@ -5,6 +5,7 @@ the session token lives only in the signed, HttpOnly session cookie."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kyvs.domain.citizen import parse_dose_number, parse_share_days
-from kyvs.domain.errors import DomainError, ShareCardUnavailable
+from kyvs.domain.errors import ChallengeRequired, DomainError, ShareCardUnavailable
 from kyvs.domain.otp import otp_digest
 from kyvs.i18n import localized_status, translator
 from kyvs.services.citizen import CitizenService
@@ -149,12 +150,16 @@ async def login(
             mobile=mobile_number, language=language, client=client_of(request, challenge)
         )
     except DomainError as error:
+        # Asked for a challenge, the page solves it in the background and sends the form again.
+        offered = error.challenge if isinstance(error, ChallengeRequired) else None
         return _page(
             request,
             "me/login.html",
             status_code=http_status(error),
             problem=problem_text(error, language),
             title="kyvs",
+            challenge=json.dumps(offered) if offered else None,
+            mobile=mobile_number if offered else "",
         )
     request.session[LOGIN_TXN] = started.txn_id
     return RedirectResponse("/me/otp", status_code=303)
@@ -168,19 +173,35 @@ async def otp_page(
     attempts_left: int | None = None,
 ) -> Response:
     """The OTP screen of a login."""
+    return await _otp_screen(
+        request, problem=problem, status_code=status_code, attempts_left=attempts_left
+    )
+
+
+async def _otp_screen(
+    request: Request,
+    *,
+    problem: str | None = None,
+    status_code: int = 200,
+    attempts_left: int | None = None,
+    error: DomainError | None = None,
+) -> Response:
+    """The OTP screen, after `error` when there was one (a challenge it asks for is solved by
+    the page in the background before the next OTP or resend is sent)."""
+    offered = error.challenge if isinstance(error, ChallengeRequired) else None
     txn_id = request.session.get(LOGIN_TXN)
     if not isinstance(txn_id, str):
         return _home()
     language = page_language(request)
     try:
         screen = await _citizens(request).login.screen(txn_id)
-    except DomainError as error:
+    except DomainError as gone:
         request.session.pop(LOGIN_TXN, None)
         return _page(
             request,
             "me/login.html",
             status_code=400,
-            problem=problem_text(error, language),
+            problem=problem_text(gone, language),
             title="kyvs",
         )
     return _page(
@@ -196,7 +217,7 @@ async def otp_page(
             otp_action="/me/otp",
             resend_action="/me/otp/resend",
             attempts_left=attempts_left,
-            challenged=True,
+            challenge=json.dumps(offered) if offered else None,
         ),
     )
 
@@ -213,17 +234,20 @@ async def confirm(
     language = page_language(request)
     digits = container(request).otp_engine.clean_otp(otp)
     if digits is None:
-        return await otp_page(request, problem=slug_text("invalid-otp", language), status_code=400)
+        return await _otp_screen(
+            request, problem=slug_text("invalid-otp", language), status_code=400
+        )
     try:
         session = await _citizens(request).login.confirm(
             txn_id=txn_id, otp_digest=otp_digest(digits), client=client_of(request, challenge)
         )
     except DomainError as error:
-        return await otp_page(
+        return await _otp_screen(
             request,
             problem=problem_text(error, language),
             status_code=http_status(error),
             attempts_left=getattr(error, "attempts_left", None),
+            error=error,
         )
     request.session.pop(LOGIN_TXN, None)
     request.session[TOKEN] = session.token
@@ -231,19 +255,20 @@ async def confirm(
 
 
 @router.post("/otp/resend")
-async def resend(request: Request, csrf: Optional = None, challenge: Optional = None) -> Response:
+async def resend(request: Request, csrf: Optional = None) -> Response:
     """A new login OTP after the cooldown."""
     check_csrf(request, csrf)
     txn_id = request.session.get(LOGIN_TXN)
     if not isinstance(txn_id, str):
         return _home()
     try:
-        await _citizens(request).login.resend(txn_id, client_of(request, challenge))
+        await _citizens(request).login.resend(txn_id, client_of(request))
     except DomainError as error:
-        return await otp_page(
+        return await _otp_screen(
             request,
             problem=problem_text(error, page_language(request)),
             status_code=http_status(error),
+            error=error,
         )
     return RedirectResponse("/me/otp", status_code=303)
 

@@ -16,12 +16,12 @@ def otp_screen_context(
     otp_action: str,
     resend_action: str,
     attempts_left: int | None = None,
-    challenged: bool = False,
+    challenge: str | None = None,
 ) -> dict[str, Any]:
     """The template values of `*/otp.html`: digits, countdowns, actions and the SMS notice;
-    `challenged` forms carry a proof-of-work solution (the anonymous citizen login)."""
+    `challenge` (JSON) is one the server asked for, which the page solves before it sends."""
     return {
-        "challenged": challenged,
+        "challenge": challenge,
         "otp_action": otp_action,
         "resend_action": resend_action,
         "otp_length": screen.otp_length,

@@ -1,7 +1,7 @@
 // kyvs pages work without JavaScript; this only improves them: a countdown to the OTP's expiry,
 // the resend button enabled when the cooldown ends, auto-submit of a complete OTP, and the
-// automatic return to the provider's website, and the proof-of-work challenge of the citizen
-// login forms, solved in the background so that nobody waits for it (see login_guard.py).
+// automatic return to the provider's website, and the proof-of-work challenge the server asks a
+// citizen login form to carry under abuse, solved without the person doing anything.
 (function () {
   "use strict";
   function seconds(iso) { return Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 1000)); }
@@ -57,20 +57,21 @@
     }
     return "";
   }
+  // Only a form the server has asked to carry a solution has a challenge: nothing is solved
+  // (no phone's time or battery spent) until a client or a mobile shows abuse.
   document.querySelectorAll("form[data-challenge]").forEach(function (form) {
-    if (!window.crypto || !crypto.subtle) { return; }  // the server asks only under abuse
+    if (!window.crypto || !crypto.subtle) { return; }  // the page then says to wait and retry
     var field = form.querySelector("input[name=challenge]");
-    var solved = fetch("/api/v1/citizen/challenge", { headers: { Accept: "application/json" } })
-      .then(function (answer) { return answer.ok ? answer.json() : null; })
-      .then(function (c) { return c ? solve(c) : ""; })
-      .catch(function () { return ""; });
+    var solved = solve(JSON.parse(form.dataset.challenge)).catch(function () { return ""; });
     var sending = false;
+    function send() { solved.then(function (solution) { field.value = solution; form.submit(); }); }
     form.addEventListener("submit", function (event) {
       if (sending) { return; }
       event.preventDefault();
       sending = true;
-      solved.then(function (solution) { field.value = solution; form.submit(); });
+      send();
     });
+    if ("resubmit" in form.dataset) { sending = true; send(); }  // the same request, now solved
   });
 
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {

@@ -17,6 +17,9 @@ from tests import budget
 budget.load_profile()
 # A developer's demo settings (var/kyvs.env, .env) never reach the tests: each says what it needs.
 os.environ[SETTINGS_FILES_ENV] = ""
+# The in-process apps are reached as http(s)://kyvs.test (httpx); servers started by the e2e tests
+# get a clean environment and keep the default, loopback, hosts.
+os.environ["KYVS_TRUSTED_HOSTS"] = "kyvs.test,127.0.0.1,localhost"
 
 
 def worker_number() -> int:

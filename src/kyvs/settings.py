@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -42,6 +43,19 @@ SHORT_SECRET = (
     "(43 characters). Changing it logs everyone out and voids OTPs and tokens in flight; "
     "see SECURITY.md, 'Secrets and keys'."
 )
+
+
+def public_origin(url: str) -> str:
+    """`url` as a public base URL (scheme, host and optional port; no path), or ValueError."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"KYVS_PUBLIC_BASE_URL must be an http(s) URL; got {url!r}.")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise ValueError(
+            "KYVS_PUBLIC_BASE_URL is an origin such as https://kyvs.example.gov.in "
+            "(no path, query or credentials)."
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def settings_files() -> tuple[Path, ...]:
@@ -141,6 +155,18 @@ class Settings(BaseSettings):
         description="Proxies (comma-separated IPs, or *) whose X-Forwarded-* headers are trusted, "
         "so links built behind TLS start with https://.",
     )
+    public_base_url: str | None = Field(
+        default=None,
+        description="Where people reach kyvs (e.g. https://kyvs.example.gov.in): every absolute "
+        "link (share pages, card QR codes, hosted-session URLs) starts with it, never with the "
+        "request's Host. Default: the address `kyvs serve` binds to.",
+    )
+    trusted_hosts: str | None = Field(
+        default=None,
+        description="Host names (comma-separated, `*.example.org` for subdomains, `*` for any) "
+        "the server answers for; any other Host header gets 400. Default: the public base URL's "
+        "host, 127.0.0.1, localhost and ::1.",
+    )
     max_body_bytes: int = Field(
         default=64 * 1024,
         ge=1024,
@@ -161,6 +187,11 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _origin_only(cls, url: str | None) -> str | None:
+        return None if url is None or not url.strip() else public_origin(url)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_outside_demo(self) -> Settings:

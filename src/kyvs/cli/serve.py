@@ -18,7 +18,8 @@ import uvicorn
 from kyvs.bootstrap import metrics_directory, server_log_config
 from kyvs.cli import demo
 from kyvs.cli.context import container
-from kyvs.cli.output import reports_errors
+from kyvs.cli.output import fail, reports_errors
+from kyvs.web.public_urls import WILDCARD_BINDS, public_base_url
 from kyvs.web.slow_headers import HEADER_TIMEOUT_ENV, HttpProtocol
 
 
@@ -44,8 +45,24 @@ def serve(
     """Serve the API and pages until interrupted (Ctrl+C)."""
     settings = container().settings
     bind_host, bind_port = host or settings.host, port or settings.port
+    if settings.public_base_url is None:
+        # Links are built from the public base URL (kyvs.web.public_urls); without one, from the
+        # bound address, which only names the server when it is a real address.
+        if bind_host in WILDCARD_BINDS and not settings.demo:
+            fail(
+                "public-base-url-required",
+                "No public base URL",
+                f"Serving on {bind_host or 'every address'} needs KYVS_PUBLIC_BASE_URL, the "
+                "address people reach kyvs at (e.g. https://kyvs.example.gov.in): share links, "
+                "card QR codes and hosted-session URLs start with it.",
+                json_mode=False,
+            )
+        # The workers read their settings from the environment: they build links for this bind.
+        os.environ["KYVS_HOST"], os.environ["KYVS_PORT"] = bind_host, str(bind_port)
     if show_demo:
-        demo.banner(f"http://{bind_host}:{bind_port}")
+        demo.banner(
+            public_base_url(settings.model_copy(update={"host": bind_host, "port": bind_port}))
+        )
     # Worker processes build their protocols from the environment (a `.env` value travels too).
     os.environ[HEADER_TIMEOUT_ENV] = str(settings.header_timeout_s)
     with metrics_directory(workers):

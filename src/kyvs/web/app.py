@@ -21,6 +21,7 @@ from kyvs.web.audit import AuditMiddleware, AuditQueue
 from kyvs.web.caching import NoStore
 from kyvs.web.pages import console, hosted, landing, language, me, shared
 from kyvs.web.request_limits import RequestLimits
+from kyvs.web.trusted_hosts import TrustedHosts, trusted_host_patterns
 
 CONSOLE_IDLE_S = 15 * 60
 BODY_LIMITS = problems.problem_responses(408, 413)  # every API route may answer these
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         max_bytes=wired.settings.max_body_bytes,
         timeout_s=wired.settings.body_timeout_s,
     )
+    app.add_middleware(TrustedHosts, patterns=trusted_host_patterns(wired.settings))
     app.add_middleware(AuditMiddleware, queue=audit, metrics=wired.metrics)
     app.mount("/static", StaticFiles(packages=[("kyvs.web", "static")]), name="static")
     problems.install(app, wired.outages)

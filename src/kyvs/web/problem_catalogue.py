@@ -72,6 +72,8 @@ CATALOGUE: tuple[ProblemType, ...] = (
         "This website's return address is not registered with kyvs. Contact the website.",
     ),
     ProblemType("domain-error", 400, FALLBACK_TEXT, documented=False),
+    # Any route, for a Host the deployment does not serve (kyvs.web.trusted_hosts).
+    ProblemType("untrusted-host", 400, FALLBACK_TEXT, documented=False),
     # 401
     ProblemType(
         "invalid-api-key",

@@ -16,6 +16,7 @@ from kyvs.services.verification import digest_of_plain_otp
 from kyvs.web.api.schemas import ConfirmVerification, VerificationStarted
 from kyvs.web.deps import AnonymousClient, HeaderLanguage, container
 from kyvs.web.problems import problem_responses
+from kyvs.web.public_urls import public_url
 
 router = APIRouter(prefix="/api/v1/citizen", tags=["citizen"])
 
@@ -350,7 +351,7 @@ async def raise_correction(body: CorrectionIn, citizens: Citizens, token: Token)
 
 def share_out(request: Request, link: Any, now: dt.datetime) -> ShareOut:
     """A share link as the API shows it."""
-    page = str(request.url_for("shared_status", link_id=link.link_id))
+    page = public_url(request, "shared_status", link_id=link.link_id)
     return ShareOut(
         link_id=link.link_id,
         reference_id=link.beneficiary_ref,

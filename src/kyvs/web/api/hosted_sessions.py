@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kyvs.i18n import negotiate_language
 from kyvs.web.deps import CurrentProvider, container
 from kyvs.web.problems import problem_responses
+from kyvs.web.public_urls import public_url
 
 router = APIRouter(prefix="/api/v1/hosted-sessions", tags=["hosted flow"])
 
@@ -58,7 +59,7 @@ async def create_hosted_session(
         purpose=body.purpose,
         language=negotiate_language(body.language),
     )
-    url = str(request.url_for("hosted_page", session_id=session.session_id))
+    url = public_url(request, "hosted_page", session_id=session.session_id)
     return HostedSessionCreated(
         session_id=session.session_id,
         url=url,

@@ -25,6 +25,7 @@ from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import locale_of, render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
 from kyvs.web.problem_catalogue import http_status
+from kyvs.web.public_urls import public_url
 
 router = APIRouter(prefix="/me", include_in_schema=False)
 Field = Annotated[str, Form()]
@@ -116,7 +117,7 @@ async def me(request: Request, problem: str | None = None, message: str | None =
         links=[
             {
                 "link_id": link.link_id,
-                "url": str(request.url_for("shared_status", link_id=link.link_id)),
+                "url": public_url(request, "shared_status", link_id=link.link_id),
                 "person": names.get(link.beneficiary_ref, ""),
                 "expires": _date(link.expires_at.date(), language),
                 "live": link.live(now),
@@ -376,7 +377,7 @@ async def card(request: Request, link_id: str) -> Response:
         _, shared = await _citizens(request).public_share(link.link_id)
     except DomainError as error:
         return await me(request, problem=problem_text(error, language))
-    page = str(request.url_for("shared_status", link_id=link_id))
+    page = public_url(request, "shared_status", link_id=link_id)
     # Where the card cannot be drawn (fonts not installed) the page says so instead of showing a
     # broken picture; the link itself still works.
     drawable = container(request).card_renderer.can_draw(link.language)

@@ -17,6 +17,7 @@ from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
 from kyvs.web.pages.rendering import locale_of, render
 from kyvs.web.pages.security import secure_page
+from kyvs.web.public_urls import public_url
 
 router = APIRouter(include_in_schema=False)
 SIGNED_NOTE = "The status is signed by kyvs; anyone can check the signature with its public keys."
@@ -43,7 +44,7 @@ async def shared_status(request: Request, link_id: str) -> HTMLResponse:
     language = link.language
     words = translator(language)
     label = localized_status(shared["vaccination_status"], language)
-    page_url = str(request.url_for("shared_status", link_id=link_id))
+    page_url = public_url(request, "shared_status", link_id=link_id)
     as_of = format_date(dt.date.fromisoformat(shared["as_of"]), "long", locale=locale_of(language))
     expires = format_date(link.expires_at.date(), "long", locale=locale_of(language))
     response = render(
@@ -86,7 +87,7 @@ async def shared_card(
             dt.date.fromisoformat(shared["as_of"]), "long", locale=locale_of(link.language)
         ),
         language=link.language,
-        share_url=str(request.url_for("shared_status", link_id=link_id)),
+        share_url=public_url(request, "shared_status", link_id=link_id),
         size=size,
     )
     # Drawing a card takes tens of milliseconds of CPU: off the event loop, so it stalls no one.

@@ -28,7 +28,8 @@ def public_base_url(settings: Settings) -> str:
 def public_url(request: Request, route_name: str, **path_params: Any) -> str:
     """The absolute public URL of the named route."""
     settings: Settings = request.app.state.container.settings
-    return public_base_url(settings) + request.app.url_path_for(route_name, **path_params)
+    path: str = request.app.url_path_for(route_name, **path_params)
+    return public_base_url(settings) + path
 
 
 def _bracketed(host: str) -> str:

@@ -155,7 +155,10 @@ def test_the_log_is_json_lines_with_request_ids_and_no_personal_data(deployment)
         for e in access
     )
     assert not any("?" in e["path"] for e in access)
+    # A txn id opens its txn: the log names routes by their templates.
+    assert any(e["path"] == "/api/v1/verifications/{txn_id}/confirm" for e in access)
     text = d.log.read_text()
+    assert txn_id not in text
     for secret in [MOBILE, "91000 00042", *NAME.split(), *d.otps]:
         assert secret not in text, secret
 

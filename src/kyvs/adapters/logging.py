@@ -16,13 +16,14 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from kyvs.request_context import REQUEST_ID
+from kyvs.request_context import REQUEST_ID, ROUTE, UNMATCHED
 
 __all__ = ["REQUEST_ID", "JsonFormatter", "RedactFilter", "TextFormatter", "log_config", "redact"]
 
 # 10 digits starting 6-9, alone or after +91 / 91 / 0, written whole or as 5 + 5 digits.
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?91[ -]?|0)?[6-9]\d{4}[ -]?\d(\d{4})(?![0-9A-Za-z])")
 _OTP = re.compile(r"(otp\D{0,40}?)(?<!\d)\d{6}(?!\d)", re.IGNORECASE)
+_ID_SEGMENT = re.compile(r"[0-9A-Za-z_-]{16,}")
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
@@ -96,12 +97,14 @@ class JsonFormatter(logging.Formatter):
 
 def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
     # uvicorn's access record: args = (client address, method, path with query, HTTP version,
-    # status). The client address is left out, and so is the query.
+    # status). The client address is left out, and so is the query; the path is the route's
+    # template when a route answered, else the path with anything like an id taken out.
     args = record.args
     if not (isinstance(args, tuple) and len(args) == 5):
         return {}
     _client, method, full_path, http_version, status = args
-    path = str(full_path).split("?", 1)[0]
+    route = ROUTE.get()
+    path = route if route and route != UNMATCHED else _without_ids(str(full_path))
     return {
         "message": f"{method} {path} {status}",
         "method": method,
@@ -109,6 +112,13 @@ def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
         "status": status,
         "http_version": http_version,
     }
+
+
+def _without_ids(full_path: str) -> str:
+    """The path without its query and with every segment that could be an id (a UUID, a token:
+    16 or more letters, digits, `-` or `_`) written `{id}`."""
+    segments = full_path.split("?", 1)[0].split("/")
+    return "/".join("{id}" if _ID_SEGMENT.fullmatch(part) else part for part in segments)
 
 
 class TextFormatter(JsonFormatter):

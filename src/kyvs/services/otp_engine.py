@@ -55,6 +55,7 @@ from kyvs.ports import (
     VerificationMetrics,
     VerificationStore,
 )
+from kyvs.request_context import log_reference
 from kyvs.services.otp_limits import LimitGate, check_cap, mobile_limits
 from kyvs.services.sms_health import SmsHealth
 
@@ -386,8 +387,8 @@ class OtpEngine:
         try:
             await self.sms.send(message)
         except SmsNotDelivered as error:
-            # The txn id is not personal data; the number and the text never reach this log.
-            log.warning("OTP SMS of txn %s not delivered: %s", txn.txn_id, error)
+            # Neither the number, nor the text, nor the txn id (it opens the txn) reach this log.
+            log.warning("OTP SMS of txn %s not delivered: %s", log_reference(txn.txn_id), error)
             if error.carrier_failing:
                 await self.health.record(ok=False, started=started)
             await self._set_delivery(txn, Delivery.UNDELIVERED)

@@ -14,12 +14,12 @@ import datetime as dt
 import logging
 import time
 import uuid
-from typing import Any, Protocol
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kyvs.ports import AuditEntry, AuditTrail, BackgroundFailures
-from kyvs.request_context import REQUEST_ID
+from kyvs.request_context import REQUEST_ID, ROUTE, route_template
 
 log = logging.getLogger("kyvs.audit")
 MAX_QUEUED = 50_000
@@ -87,6 +87,7 @@ class AuditMiddleware:
             return
         request_id = str(uuid.uuid4())
         token = REQUEST_ID.set(request_id)  # background jobs started here inherit it
+        route_token = ROUTE.set(None)
         started = time.perf_counter()
         status = 500
 
@@ -94,6 +95,7 @@ class AuditMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                ROUTE.set(route_template(scope))  # for the server's access log line, written next
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
@@ -110,11 +112,11 @@ class AuditMiddleware:
                     method=entry.method, route=entry.route, status=status, seconds=seconds
                 )
             REQUEST_ID.reset(token)
+            ROUTE.reset(route_token)
 
 
 def _entry(scope: Scope, request_id: str, status: int, started: float) -> AuditEntry:
-    route: Any = scope.get("route")
-    template = getattr(route, "path", None) or "(unmatched)"
+    template = route_template(scope)
     state = scope.get("state") or {}
     return AuditEntry(
         at=dt.datetime.now(dt.UTC),

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from kyvs.domain.errors import ChallengeRequired, DomainError, InvalidOtp, RetryLater
 from kyvs.ports import Outages
+from kyvs.request_context import route_template
 from kyvs.web.pages.errors import error_page, wants_page
 from kyvs.web.problem_catalogue import http_status, slugs_by_status
 
@@ -131,9 +132,12 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    # Log the error class and path only: the message could hold personal data.
+    # Log the error class and route only: the message could hold personal data, the path ids.
     log.error(
-        "unexpected error %s on %s %s", type(error).__name__, request.method, request.url.path
+        "unexpected error %s on %s %s",
+        type(error).__name__,
+        request.method,
+        route_template(request.scope),
     )
     return problem_response(
         500, "internal-error", "Internal error", "Something went wrong on our side; try again."
@@ -156,7 +160,7 @@ def _unavailable(request: Request, error: Exception) -> Response:
         "backing service unavailable (%s) on %s %s",
         type(error).__name__,
         request.method,
-        request.url.path,
+        route_template(request.scope),
     )
     retry = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)}
     if wants_page(request):
@@ -164,7 +168,7 @@ def _unavailable(request: Request, error: Exception) -> Response:
         page.headers.update(retry)
         return page
     extra: dict[str, Any] = {"retry_after_s": UNAVAILABLE_RETRY_AFTER_S}
-    if request.url.path.startswith(COWIN_PREFIXES):  # CoWIN clients read `errorCode`
+    if route_template(request.scope).startswith(COWIN_PREFIXES):  # CoWIN clients read `errorCode`
         extra |= {"errorCode": "KYVS_SERVICE_UNAVAILABLE", "error": "Service unavailable"}
     return problem_response(
         503,

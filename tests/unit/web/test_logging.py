@@ -20,6 +20,7 @@ from kyvs.adapters.logging import (
     TextFormatter,
     redact,
 )
+from kyvs.request_context import ROUTE
 
 
 @pytest.mark.parametrize(
@@ -164,3 +165,37 @@ def test_the_server_configuration_writes_json_lines_through_the_filter():
         ("uvicorn.error", "Started server process"),
     ]
     assert done.stdout == ""
+
+
+def test_the_access_log_names_the_route_not_the_ids_in_the_path():
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("203.0.113.7:51000", "GET", "/hosted/6f1c2a9e-8d0b-4a57-9a36-1f3c5e7d9b20", "1.1", 200),
+        None,
+    )
+    token = ROUTE.set("/hosted/{session_id}")
+    try:
+        entry = json.loads(JsonFormatter(access=True).format(record))
+    finally:
+        ROUTE.reset(token)
+
+    assert entry["path"] == "/hosted/{session_id}"
+    assert "6f1c2a9e" not in entry["message"]
+
+
+def test_an_unmatched_path_keeps_its_words_but_not_what_looks_like_an_id():
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("203.0.113.7:51000", "GET", "/s/Zk3v9QpLm2Xc7RtY8wBn/cardx", "1.1", 404),
+        None,
+    )
+
+    assert json.loads(JsonFormatter(access=True).format(record))["path"] == "/s/{id}/cardx"

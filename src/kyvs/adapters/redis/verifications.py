@@ -35,6 +35,7 @@ from redis.asyncio import Redis, RedisCluster
 from kyvs.adapters.redis.client import ready, text
 from kyvs.domain.verification import Delivery, TxnState, VerificationTxn
 from kyvs.ports import AccessEntry, AccessLog
+from kyvs.request_context import log_reference
 
 log = logging.getLogger("kyvs.redis")
 
@@ -204,12 +205,16 @@ class RedisVerificationStore:
         try:
             await self.access_log.record(access)
         except Exception:  # the swap stands: the entry is safe in Redis until replayed
-            log.warning("access entry of txn %s kept for replay", txn_id, exc_info=True)
+            log.warning(
+                "access entry of txn %s kept for replay", log_reference(txn_id), exc_info=True
+            )
             return
         try:
             await self._settled(txn_id, entry)
         except Exception:  # logged already; the replay delivers it again, and the log keeps one
-            log.warning("access entry of txn %s logged, left in Redis", txn_id, exc_info=True)
+            log.warning(
+                "access entry of txn %s logged, left in Redis", log_reference(txn_id), exc_info=True
+            )
 
     async def _settled(self, txn_id: str, entry: str) -> None:
         """`entry` is in the SQL log: take it out of Redis, and the txn out of the index."""

@@ -58,8 +58,16 @@ def _done(notice: str) -> RedirectResponse:
 
 
 @router.get("", response_class=HTMLResponse)
-async def me(request: Request, problem: str | None = None, message: str | None = None) -> Response:
-    """The citizen's records, or the login form."""
+async def me(request: Request) -> Response:
+    """The citizen's records, or the login form (no text on it comes from the URL: a notice is
+    one of `_NOTICES` by name)."""
+    return await _records(request)
+
+
+async def _records(
+    request: Request, *, problem: str | None = None, message: str | None = None
+) -> Response:
+    """The citizen's records (or the login form), with a problem or message of kyvs's own."""
     token = request.session.get(TOKEN)
     language = page_language(request)
     words = translator(language)
@@ -167,16 +175,9 @@ async def login(
 
 
 @router.get("/otp", response_class=HTMLResponse)
-async def otp_page(
-    request: Request,
-    problem: str | None = None,
-    status_code: int = 200,
-    attempts_left: int | None = None,
-) -> Response:
+async def otp_page(request: Request) -> Response:
     """The OTP screen of a login."""
-    return await _otp_screen(
-        request, problem=problem, status_code=status_code, attempts_left=attempts_left
-    )
+    return await _otp_screen(request)
 
 
 async def _otp_screen(
@@ -299,7 +300,7 @@ async def _as_citizen(
     try:
         return await act(token)
     except DomainError as error:
-        return await me(request, problem=problem_text(error, page_language(request)))
+        return await _records(request, problem=problem_text(error, page_language(request)))
 
 
 @router.post("/blocks")
@@ -376,7 +377,7 @@ async def card(request: Request, link_id: str) -> Response:
         link = await _citizens(request).own_share_link(token, link_id)
         _, shared = await _citizens(request).public_share(link.link_id)
     except DomainError as error:
-        return await me(request, problem=problem_text(error, language))
+        return await _records(request, problem=problem_text(error, language))
     page = public_url(request, "shared_status", link_id=link_id)
     # Where the card cannot be drawn (fonts not installed) the page says so instead of showing a
     # broken picture; the link itself still works.

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from kyvs.cli.context import container
-from kyvs.cli.output import JsonFlag, console, fail, print_json, reports_errors
+from kyvs.cli.output import JsonFlag, console, fail, print_json, reports_errors, shown
 from kyvs.domain.attestations import ATTESTATION_LIFETIME
 from kyvs.domain.signing_keys import AttestationInvalid, KeyRecord, jwks_of
 from kyvs.ports import SigningKeyStore
@@ -153,7 +153,7 @@ def verify_command(
         if json_output:
             print_json({"valid": False, "reason": invalid.reason})
         else:
-            console.print(f"[bold red]invalid[/]: {invalid.reason}")
+            console.print(f"[bold red]invalid[/]: {shown(invalid.reason)}")
         raise typer.Exit(code=1) from None
     if json_output:
         print_json({"valid": True, "claims": claims})

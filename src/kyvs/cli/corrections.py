@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from kyvs.cli.context import container
-from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
+from kyvs.cli.output import JsonFlag, console, print_json, reports_errors, shown
 from kyvs.cli.views import status_data, status_text
 from kyvs.domain.citizen import Correction
 from kyvs.services import corrections as use_cases
@@ -52,9 +52,9 @@ def list_open(json_output: JsonFlag = False) -> None:
             c.beneficiary_ref,
             c.action.value,
             str(c.dose_number or "-"),
-            c.vaccine or "-",
+            shown(c.vaccine or "-"),
             c.date.isoformat() if c.date else "-",
-            c.note,
+            shown(c.note),
         )
     console.print(table)
 

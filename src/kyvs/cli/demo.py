@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from kyvs.cli.context import container
-from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
+from kyvs.cli.output import JsonFlag, console, print_json, reports_errors, shown
 from kyvs.cli.views import STATUS_TEXT, status_data
 from kyvs.domain.errors import InvalidInput
 from kyvs.domain.status import status_of
@@ -92,7 +92,7 @@ def people(json_output: JsonFlag = False) -> None:
         table.add_column(column)
     for p, ref, s in rows:
         label = STATUS_TEXT[s.code] + (" + precaution" if s.precaution else "")
-        table.add_row(p.full_name, p.mobile, ref, label)
+        table.add_row(shown(p.full_name), p.mobile, ref, label)
     console.print(table)
 
 

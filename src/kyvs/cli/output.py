@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
@@ -11,6 +12,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from kyvs.domain.errors import DomainError
 
@@ -25,6 +27,21 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 PROBLEM_BASE = "https://kyvs.dev/problems/"
+# C0 and C1 controls (an ESC starts a terminal escape sequence) and the bidirectional overrides
+# and isolates that can make a line read otherwise than it is. ZWJ and ZWNJ stay: Indic names
+# need them.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: object) -> str:
+    """`value` with its control characters replaced by U+FFFD, for a terminal."""
+    return _UNPRINTABLE.sub("\ufffd", str(value))
+
+
+def shown(value: object) -> str:
+    """`value` as Rich may print it: printable, and with brackets that Rich prints as they are
+    instead of reading them as markup (names, notes and texts come from outside)."""
+    return escape(printable(value))
 
 
 def print_json(data: Any) -> None:
@@ -59,5 +76,5 @@ def fail(slug: str, title: str, detail: str, *, json_mode: bool, code: int = 1) 
     if json_mode:
         print_json({"type": PROBLEM_BASE + slug, "title": title, "detail": detail})
     else:
-        errors.print(f"[bold red]Error:[/] {detail}", highlight=False)
+        errors.print(f"[bold red]Error:[/] {shown(detail)}", highlight=False)
     raise typer.Exit(code=code)

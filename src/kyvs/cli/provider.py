@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from kyvs.cli.context import container
-from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
+from kyvs.cli.output import JsonFlag, console, print_json, reports_errors, shown
 from kyvs.domain.providers import Provider
 from kyvs.ports import ApiKeyRecord
 from kyvs.services import providers as use_cases
@@ -91,7 +91,7 @@ def create(
     if json_output:
         print_json({**provider_data(provider), "api_key": key})
         return
-    console.print(f"Created provider [bold]{provider.name}[/] ({provider.provider_id}).")
+    console.print(f"Created provider [bold]{shown(provider.name)}[/] ({provider.provider_id}).")
     console.print(f"API key (shown only now, store it safely): [bold]{key}[/]")
 
 
@@ -109,8 +109,8 @@ def list_providers(json_output: JsonFlag = False) -> None:
     for p in found:
         table.add_row(
             p.provider_id,
-            p.name,
-            p.category,
+            shown(p.name),
+            shown(p.category),
             ",".join(sorted(p.scopes)),
             ",".join(sorted(p.purposes)),
             f"{p.daily_quota:,}",
@@ -127,7 +127,7 @@ def _set_active(provider_id: str, *, active: bool, json_output: bool) -> None:
     if json_output:
         print_json(provider_data(provider))
     else:
-        console.print(f"{provider.name} is now {'active' if active else 'suspended'}.")
+        console.print(f"{shown(provider.name)} is now {'active' if active else 'suspended'}.")
 
 
 @app.command()
@@ -232,4 +232,4 @@ def add_staff(
     if json_output:
         print_json({"username": account.username, "provider_id": account.provider_id})
     else:
-        console.print(f"Staff login {account.username} created for {provider_id}.")
+        console.print(f"Staff login {shown(account.username)} created for {provider_id}.")

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from kyvs.cli.context import container
 from kyvs.cli.loading import load_with_progress
-from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
+from kyvs.cli.output import JsonFlag, console, print_json, reports_errors, shown
 from kyvs.cli.views import (
     beneficiary_data,
     dose_data,
@@ -65,7 +65,7 @@ def add(
     if json_output:
         print_json(beneficiary_data(person))
     else:
-        console.print(f"Registered [bold]{person.full_name}[/] as {person.reference_id}.")
+        console.print(f"Registered [bold]{shown(person.full_name)}[/] as {person.reference_id}.")
 
 
 @app.command()
@@ -204,7 +204,7 @@ def _print_report(report: LoadReport, seconds: float, *, json_output: bool) -> N
         table.add_column("Where")
         table.add_column("Reason")
         for error in report.errors[:50]:
-            table.add_row(str(error.line), error.where, error.reason)
+            table.add_row(str(error.line), shown(error.where), shown(error.reason))
         console.print(table)
         if len(report.errors) > 50:
             console.print(f"... and {len(report.errors) - 50:,} more (use --json for all).")

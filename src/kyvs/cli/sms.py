@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from kyvs.cli.context import container
-from kyvs.cli.output import JsonFlag, console, print_json, reports_errors
+from kyvs.cli.output import JsonFlag, console, print_json, reports_errors, shown
 from kyvs.domain.errors import DomainError
 from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import OutboxEntry
@@ -73,5 +73,5 @@ def outbox_table(entries: list[OutboxEntry]) -> Table:
     for entry in entries:
         data = outbox_data(entry)
         sent = entry.sent_at.strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(sent, data["to"], entry.category, entry.language, entry.text)
+        table.add_row(sent, data["to"], entry.category, entry.language, shown(entry.text))
     return table

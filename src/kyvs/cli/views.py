@@ -8,6 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from kyvs.cli.output import printable, shown
 from kyvs.domain.doses import Dose
 from kyvs.domain.people import Beneficiary
 from kyvs.domain.status import Status, StatusCode
@@ -92,7 +93,7 @@ def person_view(person: Beneficiary, doses: tuple[Dose, ...], status: Status) ->
         ("Mobile", person.mobile.masked),
         ("Photo ID", f"{photo.kind.value} {photo.masked}" if photo else "-"),
     ):
-        details.add_row(label, value)
+        details.add_row(label, shown(value))
     details.add_row("Status", status_text(status))
     if status.precaution_due_on and not status.precaution:
         details.add_row("Precaution due", status.precaution_due_on.isoformat())
@@ -100,7 +101,9 @@ def person_view(person: Beneficiary, doses: tuple[Dose, ...], status: Status) ->
     if doses:
         parts.append(doses_table(doses))
     for warning in status.warnings:
-        parts.append(Text(f"! dose {warning.dose_number}: {warning.detail}", style="yellow"))
+        parts.append(
+            Text(printable(f"! dose {warning.dose_number}: {warning.detail}"), style="yellow")
+        )
     return Group(*parts)
 
 
@@ -111,6 +114,11 @@ def doses_table(doses: tuple[Dose, ...]) -> Table:
         table.add_column(column)
     for d in doses:
         table.add_row(
-            str(d.dose_number), d.vaccine, d.kind.value, d.date.isoformat(), d.centre, d.batch
+            str(d.dose_number),
+            shown(d.vaccine),
+            d.kind.value,
+            d.date.isoformat(),
+            shown(d.centre),
+            shown(d.batch),
         )
     return table

@@ -186,9 +186,16 @@ class RegistryReader(Protocol):
         """A person with their doses."""
 
 
+NOBODY = ""  # the access-log reference of a txn that matched no one (see AccessEntry)
+
+
 @dataclass(frozen=True, slots=True)
 class AccessEntry:
-    """One line of a citizen's access log: who asked, why, what was disclosed, and how it ended."""
+    """One line of a citizen's access log: who asked, why, what was disclosed, and how it ended.
+
+    `beneficiary_ref` is `NOBODY` for the lock of a txn that matched no one: written all the same,
+    so that a lock costs the same work whether the pair was registered or not, and shown to no
+    citizen (no person has that reference)."""
 
     beneficiary_ref: str
     provider_id: str

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kyvs.adapters.clock import FixedClock
 from kyvs.adapters.sms.outbox import latest_async
@@ -253,6 +253,18 @@ async def test_the_daily_quota_answers_429_until_midnight_utc(world):
     assert exhausted.value.retry_after_s == 14 * 3600
 
 
+async def test_a_resend_is_an_sms_and_counts_against_the_daily_quota(world):
+    started = await world.start(world.employer, name="Ravi Kumar", mobile="9000000002")
+    await world.container.dispatcher.drain()  # the SMS has left: the cooldown runs from then
+    world.later(30)
+    await world.container.verifier.resend(provider=world.employer, txn_id=started.txn_id)
+    await world.start(world.employer, mobile="9000000201")
+
+    with pytest.raises(RateLimited) as exhausted:
+        await world.start(world.employer, mobile="9000000202")
+    assert exhausted.value.slug == "quota-exhausted"
+
+
 async def test_the_per_key_rate_limit_answers_429_with_retry_after(world):
     common = {
         "store": world.container.provider_store,
@@ -284,3 +296,37 @@ async def test_a_verified_check_is_in_the_persons_access_log(world):
         ).all()
     assert ("requested", "Yatra Travels", "") in outcomes
     assert ("verified", "Yatra Travels", "status,vaccinations") in outcomes
+
+
+async def locking_statements(world, name: str, mobile: str) -> list[str]:
+    """The SQL statements of the third wrong OTP of a txn (the one that locks it)."""
+    started = await world.start(world.travel, name=name, mobile=mobile)
+    await world.container.dispatcher.drain()
+    for _ in range(2):
+        with pytest.raises(InvalidOtp):
+            await world.confirm(world.travel, started.txn_id, "000000")
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(statement.split()[0].upper())
+
+    engine = world.container.async_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with pytest.raises(TooManyAttempts):
+            await world.confirm(world.travel, started.txn_id, "000000")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return statements
+
+
+async def test_locking_a_txn_costs_the_same_statements_matched_or_not(world):
+    matched = await locking_statements(world, "Ravi Kumar", "9000000002")
+    unmatched = await locking_statements(world, "Nobody Known", "9000000009")
+
+    assert "INSERT" in matched
+    assert matched == unmatched
+    async with world.container.async_engine.connect() as db:
+        rows = (await db.execute(select(access_log.c.beneficiary_ref, access_log.c.outcome))).all()
+    # The unmatched lock's entry names nobody, so no citizen's log shows it.
+    assert ("", "locked") in [tuple(row) for row in rows]

@@ -25,7 +25,15 @@ from kyvs.domain.rules import RuleSet
 from kyvs.domain.signing_keys import ATTESTATION
 from kyvs.domain.status import status_of
 from kyvs.domain.verification import TxnState, VerificationTxn
-from kyvs.ports import AccessEntry, AccessLog, BlockList, RegistryReader, Signer, SmsMessage
+from kyvs.ports import (
+    NOBODY,
+    AccessEntry,
+    AccessLog,
+    BlockList,
+    RegistryReader,
+    Signer,
+    SmsMessage,
+)
 from kyvs.services.otp_engine import (
     Finished,
     OtpEngine,
@@ -111,7 +119,8 @@ class Verifier:
             return await self._disclose(provider, txn, now)
 
         def locked(txn: VerificationTxn, now: dt.datetime) -> AccessEntry | None:
-            return self._entry(provider, txn, "locked", now) if txn.beneficiary_ref else None
+            # Written for an unmatched txn too (naming nobody): a lock costs the same work.
+            return self._entry(provider, txn, "locked", now)
 
         return await self.engine.confirm(
             owner=provider.provider_id,
@@ -123,11 +132,13 @@ class Verifier:
         )
 
     async def resend(self, *, provider: Provider, txn_id: str) -> Started:
-        """Send a fresh OTP (replacing the old one) after the cooldown, at most `max_resends`."""
+        """Send a fresh OTP (replacing the old one) after the cooldown, at most `max_resends`;
+        it is an SMS like a start's, so it counts against the key rate and the daily quota."""
         return await self.engine.resend(
             owner=provider.provider_id,
             txn_id=txn_id,
             compose=lambda txn, number, otp: self._sms(provider, txn, number, otp),
+            limits=provider_limits(provider),
         )
 
     async def state(self, *, provider: Provider, txn_id: str) -> tuple[VerificationTxn, TxnState]:
@@ -188,10 +199,9 @@ class Verifier:
     def _entry(
         self, provider: Provider, txn: VerificationTxn, outcome: str, now: dt.datetime
     ) -> AccessEntry:
-        assert txn.beneficiary_ref is not None  # noqa: S101 - access entries name a person
         scopes = provider.scopes if outcome == "verified" else frozenset()
         return AccessEntry(
-            txn.beneficiary_ref,
+            txn.beneficiary_ref or NOBODY,
             provider.provider_id,
             provider.name,
             txn.purpose,

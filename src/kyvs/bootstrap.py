@@ -154,7 +154,7 @@ class Container:
         """Re-read the signing keys now and then, so a CLI rotation reaches this server."""
         from kyvs.adapters.signing import keep_refreshed
 
-        await keep_refreshed(self.key_ring)
+        await keep_refreshed(self.key_ring, every=self.settings.signing_key_refresh_s)
 
     @cached_property
     def sms(self) -> SmsSender:

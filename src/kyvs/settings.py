@@ -167,6 +167,13 @@ class Settings(BaseSettings):
         "the server answers for; any other Host header gets 400. Default: the public base URL's "
         "host, 127.0.0.1, localhost and ::1.",
     )
+    signing_key_refresh_s: float = Field(
+        default=30.0,
+        ge=0.5,
+        le=3600,
+        description="Seconds between a server's re-reads of the signing keys: a key rotated or "
+        "revoked with `kyvs attestation` reaches every running server within this time.",
+    )
     max_body_bytes: int = Field(
         default=64 * 1024,
         ge=1024,

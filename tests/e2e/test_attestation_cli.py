@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -17,6 +19,8 @@ from kyvs.adapters.sql.signing_keys import SqlSigningKeyStore
 from kyvs.domain.attestations import ATTESTATION_LIFETIME, attestation_claims
 from kyvs.domain.signing_keys import ATTESTATION
 from kyvs.settings import DEMO_SECRET
+from tests.e2e.conftest import Cli, environment, running_server
+from tests.e2e.deployments import Onboarding, Resident, onboard, register, upgrade
 
 
 def an_attestation(ring: KeyRing) -> str:
@@ -91,3 +95,57 @@ def test_a_jwks_file_without_the_signing_key_refuses_the_attestation(cli, server
 
     missing = cli.run("attestation", "verify", token, "--jwks", "missing.json", check=False)
     assert missing.returncode == 2
+
+
+def test_a_revoked_key_leaves_a_running_servers_jwks_and_the_server_signs_with_a_new_one(
+    tmp_path,
+):
+    """A compromised key, revoked with the CLI while `kyvs serve` runs (keys re-read every
+    second here): its attestations stop checking against the server's JWKS, and the server's
+    next attestation is signed by the new key."""
+    database_url = f"sqlite:///{tmp_path / 'kyvs.db'}"
+    cli = Cli(environment(database_url, KYVS_DEMO="1", KYVS_SIGNING_KEY_REFRESH_S="1"), tmp_path)
+    upgrade(database_url)
+    register(cli, [Resident("Asha Patel", "9300000081", ("2021-05-01", "2021-08-01"))])
+    key = onboard(database_url, [Onboarding("Yatra")])["Yatra"]["api_key"]
+    with running_server(cli.env, tmp_path) as base:
+        jwks = f"{base}/.well-known/jwks.json"
+        before = round_trip(cli, base, key)
+        compromised = jws_kid(before)
+        assert cli.json("attestation", "verify", before, "--jwks", jwks)["valid"] is True
+
+        revoked = cli.json("attestation", "revoke", compromised)
+
+        assert revoked["active_kid"] != compromised
+        deadline = time.monotonic() + 10
+        while compromised in {k["kid"] for k in httpx.get(jwks).json()["keys"]}:
+            assert time.monotonic() < deadline, "the revoked key is still published"
+            time.sleep(0.2)
+        checked = cli.run("attestation", "verify", before, "--jwks", jwks, "--json", check=False)
+        assert json.loads(checked.stdout) == {"valid": False, "reason": "unknown key"}
+        after = round_trip(cli, base, key)
+        assert jws_kid(after) == revoked["active_kid"]
+        assert cli.json("attestation", "verify", after, "--jwks", jwks)["valid"] is True
+
+
+def round_trip(cli: Cli, base: str, key: str) -> str:
+    """One verification of Asha through the server: its attestation."""
+    headers = {"X-Api-Key": key}
+    seen = cli.phones.count("9300000081")
+    started = httpx.post(
+        f"{base}/api/v1/verifications",
+        headers=headers,
+        json={"full_name": "Asha Patel", "mobile_number": "9300000081", "purpose": "travel"},
+    )
+    txn_id = started.json()["txn_id"]
+    otp = cli.phones.otp_after("9300000081", seen)
+    confirmed = httpx.post(
+        f"{base}/api/v1/verifications/{txn_id}/confirm", headers=headers, json={"otp": otp}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    return str(confirmed.json()["attestation"])
+
+
+def jws_kid(token: str) -> str:
+    header = token.split(".", maxsplit=1)[0]
+    return str(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"])

@@ -97,7 +97,7 @@ def revoke(
 ) -> None:
     """Revoke a compromised key: it leaves the JWKS at once and its attestations stop checking.
     Revoking the active key makes a new one first. Running servers re-read their keys within
-    30 seconds."""
+    KYVS_SIGNING_KEY_REFRESH_S (30 seconds)."""
     record = _store().revoke(kid, container().clock.now())
     if record is None:
         detail = f"No signing key {kid}; `kyvs attestation keys` lists them."

@@ -80,7 +80,7 @@ def dribbling(sock: socket.socket, data: bytes, every_s: float = 0.2) -> Iterato
 
 
 def test_headers_dribbled_a_byte_at_a_time_are_cut_off_while_others_are_served(base):
-    endless = b"GET /healthz HTTP/1.1\r\nHost: kyvs\r\n" + b"X-Slow: " + b"a" * 500
+    endless = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Slow: " + b"a" * 500
     began = time.monotonic()
     with contextlib.ExitStack() as stack:
         sockets = [stack.enter_context(connect(base)) for _ in range(20)]
@@ -105,7 +105,7 @@ def test_a_connection_that_sends_nothing_is_closed(base):
 
 def test_a_kept_alive_connection_that_starts_a_request_and_stalls_is_closed(base):
     with connect(base) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: kyvs\r\n\r\n")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         first = b""
         while not first.endswith(b"}"):  # the whole JSON answer, the connection kept alive
             first += sock.recv(65536)
@@ -120,7 +120,7 @@ def test_a_kept_alive_connection_that_starts_a_request_and_stalls_is_closed(base
 def test_a_body_that_never_finishes_gets_408_problem_json(base):
     with connect(base) as sock:
         head = (
-            b"POST /api/v1/verifications HTTP/1.1\r\nHost: kyvs\r\nX-Api-Key: k\r\n"
+            b"POST /api/v1/verifications HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Api-Key: k\r\n"
             b"Content-Type: application/json\r\nContent-Length: 400\r\n\r\n"
         )
         sock.sendall(head)
@@ -138,7 +138,7 @@ def test_a_declared_length_over_the_cap_is_refused_without_sending_the_body(base
     with connect(base) as sock:
         # A gigabyte announced, not one byte of it sent.
         sock.sendall(
-            b"POST /api/v1/verifications HTTP/1.1\r\nHost: kyvs\r\n"
+            b"POST /api/v1/verifications HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n"
         )
         answer = read_until_closed(sock)

@@ -17,7 +17,7 @@ from kyvs.domain.otp import mobile_key, otp_digest
 from kyvs.domain.providers import Provider
 from kyvs.domain.verification import TxnState, VerificationTxn
 from kyvs.i18n.catalogs import SUPPORTED_LANGUAGES
-from kyvs.ports import AccessEntry
+from kyvs.ports import NOBODY, AccessEntry
 from kyvs.services.verification import Started
 from tests.factories.people import a_dose, a_registration, fully_vaccinated
 from tests.factories.providers import a_provider
@@ -286,7 +286,8 @@ async def test_an_unmatched_txn_leaves_nothing_in_anyones_access_log(world):
         with pytest.raises((InvalidOtp, TooManyAttempts)):
             await confirm(world, YATRA, started.txn_id, SOME_WRONG_DIGEST)
     assert world.txns.txns[started.txn_id].state is TxnState.LOCKED
-    assert world.access_log == []
+    # Its lock is written as a matched txn's is (the same work), naming nobody.
+    assert [(e.beneficiary_ref, e.outcome) for e in world.access_log] == [(NOBODY, "locked")]
 
 
 # --- the attestation -----------------------------------------------------------------------------

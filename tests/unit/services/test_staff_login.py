@@ -58,9 +58,7 @@ class Office:
         """As `change_staff` does: what is given, and one more session version."""
         account = self.accounts[username]
         version = account.session_version + 1
-        self.accounts[username] = dataclasses.replace(
-            account, session_version=version, **changes
-        )
+        self.accounts[username] = dataclasses.replace(account, session_version=version, **changes)
 
     def staff(self, username: str) -> StaffAccount | None:
         return self.accounts.get(username)

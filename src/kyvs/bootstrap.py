@@ -385,7 +385,6 @@ class Container:
         """Console logins (a per-client limit, then argon2id) and the check of their sessions."""
         return StaffLogin(
             self.rate_limiter,
-            self.provider_store,
             self.provider_directory,
             self.password_hasher.login_matches,
             self.clock,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from kyvs.domain.clients import QUARTER_HOUR_S, Client
 from kyvs.domain.limits import Limit
 from kyvs.domain.providers import Provider
-from kyvs.ports import Clock, ProviderDirectory, ProviderStore, RateLimiter, StaffAccount
+from kyvs.ports import Clock, ProviderDirectory, RateLimiter, StaffAccount
 
 LOGIN_LIMIT = 10  # login attempts (right or wrong) per client per 15 minutes
 LOGIN_WINDOW_S = QUARTER_HOUR_S
@@ -37,7 +37,6 @@ class StaffLogin:
     """Staff login for the console, and the check of its sessions."""
 
     limiter: RateLimiter
-    accounts: ProviderStore
     directory: ProviderDirectory
     # (typed password, stored hash or None for no account) -> whether they match
     password_matches: Callable[[str, str | None], bool]
@@ -49,7 +48,8 @@ class StaffLogin:
         denied = await self.limiter.acquire(
             [login_limit(client)], now_s=self.clock.now().timestamp()
         )
-        account = await asyncio.to_thread(self.accounts.staff, login_name)
+        found = await self.directory.by_username(login_name)
+        account = found[1] if found else None
         usable = account is not None and not account.disabled
         stored = account.password_hash if usable and account is not None else None
         matches = await asyncio.to_thread(self.password_matches, password, stored)

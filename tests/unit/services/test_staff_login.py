@@ -43,7 +43,7 @@ class PlainPasswords:
 
 
 class Office:
-    """Providers and staff accounts in dictionaries: the store's and the directory's reads."""
+    """Providers and staff accounts in dictionaries: the directory's read."""
 
     def __init__(self, *providers: Provider) -> None:
         self.providers = {p.provider_id: p for p in providers}
@@ -59,9 +59,6 @@ class Office:
         account = self.accounts[username]
         version = account.session_version + 1
         self.accounts[username] = dataclasses.replace(account, session_version=version, **changes)
-
-    def staff(self, username: str) -> StaffAccount | None:
-        return self.accounts.get(username)
 
     async def by_username(self, username: str) -> tuple[Provider, StaffAccount] | None:
         account = self.accounts.get(username)
@@ -90,7 +87,6 @@ def world() -> World:
         Settings(database_url="sqlite:///:memory:", secret_key=SECRET.decode()),
         clock=clock,
         rate_limiter=MemoryRateLimiter(),
-        provider_store=office,
         provider_directory=office,
         password_hasher=passwords,
     )

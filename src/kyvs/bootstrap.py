@@ -382,9 +382,12 @@ class Container:
 
     @cached_property
     def staff_login(self) -> StaffLogin:
-        """Console logins: a per-username limit, then argon2id."""
+        """Console logins (a per-client limit, then argon2id) and the check of their sessions."""
         return StaffLogin(
-            self.rate_limiter, self.provider_store, self.password_hasher.login_matches, self.clock
+            self.rate_limiter,
+            self.provider_directory,
+            self.password_hasher.login_matches,
+            self.clock,
         )
 
     @cached_property

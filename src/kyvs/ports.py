@@ -133,6 +133,9 @@ class StaffAccount:
     provider_id: str
     password_hash: str
     disabled: bool
+    # Raised by every change that must end the account's console sessions (disable, enable, a
+    # new password); a session remembers the version it logged in with.
+    session_version: int = 0
 
 
 class ProviderStore(Protocol):
@@ -165,6 +168,15 @@ class ProviderStore(Protocol):
     def staff(self, username: str) -> StaffAccount | None:
         """A staff account by username."""
 
+    def staff_accounts(self, provider_id: str | None = None) -> list[StaffAccount]:
+        """Every staff account (or one provider's), by username."""
+
+    def change_staff(
+        self, username: str, *, disabled: bool | None = None, password_hash: str | None = None
+    ) -> StaffAccount | None:
+        """Set what is given and raise the session version in one write (ending the account's
+        console sessions); the changed account, or None when there is no such username."""
+
 
 class ProviderDirectory(Protocol):
     """The web's fast, asynchronous view of providers and keys."""
@@ -174,6 +186,9 @@ class ProviderDirectory(Protocol):
 
     async def provider(self, provider_id: str) -> Provider | None:
         """A provider by id."""
+
+    async def by_username(self, username: str) -> tuple[Provider, StaffAccount] | None:
+        """A staff account and its provider, by username (disabled accounts included)."""
 
 
 class RegistryReader(Protocol):

@@ -30,11 +30,14 @@ class Cli:
     env: dict[str, str]
     cwd: Path
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [KYVS, *args],
             env=self.env,
             cwd=self.cwd,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=300,
@@ -51,8 +54,8 @@ class Cli:
         """The phones of the people in this CLI's database (the demo SMS outbox)."""
         return Phones(self.env["KYVS_DATABASE_URL"])
 
-    def json(self, *args: str, check: bool = True) -> Any:
-        return json.loads(self.run(*args, "--json", check=check).stdout)
+    def json(self, *args: str, check: bool = True, stdin: str | None = None) -> Any:
+        return json.loads(self.run(*args, "--json", check=check, stdin=stdin).stdout)
 
 
 def environment(database_url: str, **extra: str) -> dict[str, str]:

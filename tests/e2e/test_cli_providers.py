@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from typing import Any
 
@@ -163,6 +164,98 @@ def test_staff_logins_are_added_without_a_prompt(cli):
     )
     assert short["type"] == PROBLEMS + "invalid-input"
     assert "at least 10 characters" in short["detail"]
+
+
+def stored_staff(cli: Cli, username: str) -> tuple[str, int, int]:
+    """(password hash, disabled, session version) of a staff login, read from the database."""
+    with database(cli) as connection:
+        [row] = connection.execute(
+            "SELECT password_hash, disabled, session_version FROM staff_accounts "
+            "WHERE username = ?",
+            (username,),
+        ).fetchall()
+    connection.close()
+    return row
+
+
+def add(cli: Cli, provider_id: str, username: str) -> None:
+    cli.run("provider", "staff", "add", provider_id, "--username", username, "--password", "x" * 12)
+
+
+def test_staff_logins_are_listed_for_everyone_or_one_provider(cli):
+    yatra = create(cli, "Yatra Travels")["provider_id"]
+    sagar = create(cli, "Hotel Sagar")["provider_id"]
+    add(cli, yatra, "desk.two")
+    add(cli, sagar, "front")
+    add(cli, yatra, "desk.one")
+    cli.run("provider", "staff", "disable", "desk.two")
+
+    assert cli.json("provider", "staff", "list", yatra) == [
+        {"username": "desk.one", "provider_id": yatra, "disabled": False},
+        {"username": "desk.two", "provider_id": yatra, "disabled": True},
+    ]
+    assert [a["username"] for a in cli.json("staff", "list")] == ["desk.one", "desk.two", "front"]
+    table = cli.run("provider", "staff", "list").stdout
+    assert re.search(rf"desk\.two\s+.*{yatra}\s+.*DISABLED", table)
+    assert re.search(rf"front\s+.*{sagar}\s+.*active", table)
+    assert "argon2" not in table + cli.run("staff", "list", "--json").stdout
+
+
+def test_disable_enable_and_reset_password_each_raise_the_session_version(cli):
+    provider_id = create(cli, "Yatra Travels")["provider_id"]
+    add(cli, provider_id, "desk.one")
+    assert stored_staff(cli, "desk.one")[1:] == (0, 0)
+
+    disabled = cli.json("provider", "staff", "disable", "Desk.One")
+    assert disabled == {"username": "desk.one", "provider_id": provider_id, "disabled": True}
+    assert stored_staff(cli, "desk.one")[1:] == (1, 1)
+    enabled = cli.run("staff", "enable", "desk.one").stdout
+    assert "desk.one enabled; its console sessions have ended." in enabled
+    assert stored_staff(cli, "desk.one")[1:] == (0, 2)
+
+    generated = cli.json("provider", "staff", "reset-password", "desk.one")
+    password = generated.pop("password")
+    assert generated == {"username": "desk.one", "provider_id": provider_id, "disabled": False}
+    assert len(password) >= 24
+    stored, _, version = stored_staff(cli, "desk.one")
+    assert (password_matches(password, stored), version) == (True, 3)
+
+    shown = cli.run("provider", "staff", "reset-password", "desk.one").stdout
+    assert "(shown only now)" in shown
+    assert password_matches(shown.split(": ")[1].split()[0], stored_staff(cli, "desk.one")[0])
+
+
+def test_a_new_password_can_be_read_from_standard_input(cli):
+    provider_id = create(cli, "Yatra Travels")["provider_id"]
+    add(cli, provider_id, "desk.one")
+    read = cli.json(
+        "staff", "reset-password", "desk.one", "--password-stdin", stdin="my own long one\n"
+    )
+    assert "password" not in read
+    assert password_matches("my own long one", stored_staff(cli, "desk.one")[0])
+
+    short = cli.run(
+        "staff", "reset-password", "desk.one", "--password-stdin", stdin="short\n", check=False
+    )
+    assert (short.returncode, short.stderr.strip()) == (
+        1,
+        "Error: A staff password has at least 10 characters.",
+    )
+    assert password_matches("my own long one", stored_staff(cli, "desk.one")[0])
+
+
+def test_an_unknown_staff_login_is_named_in_the_error(cli):
+    for command in ("disable", "enable", "reset-password"):
+        missing = cli.run("provider", "staff", command, "nobody", check=False)
+        assert (missing.returncode, missing.stderr.strip()) == (
+            1,
+            "Error: No staff login has username 'nobody'.",
+        )
+    problem = cli.json("staff", "disable", "nobody", check=False)
+    assert problem["type"] == PROBLEMS + "invalid-input"
+    unknown = cli.run("staff", "list", "prv_0000000000000000", check=False)
+    assert unknown.returncode == 1
+    assert "No provider has id 'prv_0000000000000000'" in unknown.stderr
 
 
 def test_mistakes_exit_1_with_a_clear_message(cli):

@@ -14,9 +14,11 @@ from sqlalchemy import insert, select, text
 
 from kyvs.adapters.sql import migrate
 from kyvs.adapters.sql.engine import make_engine
+from kyvs.adapters.sql.providers import SqlProviderStore
 from kyvs.adapters.sql.registry import SqlRegistry
-from kyvs.adapters.sql.tables import access_log, metadata
+from kyvs.adapters.sql.tables import access_log, metadata, staff_accounts
 from tests.factories.people import fully_vaccinated
+from tests.factories.providers import a_provider
 
 
 def test_upgrading_twice_changes_nothing(engine):
@@ -114,3 +116,29 @@ def test_access_entries_logged_twice_before_0009_are_kept_once(database_url):
         ).all()
     fresh.dispose()
     assert [tuple(r) for r in kept] == [(1, "requested"), (2, "verified")]
+
+
+def test_staff_accounts_made_before_0012_start_at_session_version_0(database_url):
+    fresh = make_engine(database_url)
+    migrate.upgrade(fresh, "0011")
+    store = SqlProviderStore(fresh)
+    store.add(a_provider(provider_id="prv_a"), created_at=dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
+    with fresh.begin() as connection:
+        connection.execute(
+            insert(staff_accounts),
+            {
+                "username": "desk-1",
+                "provider_id": "prv_a",
+                "password_hash": "$argon2id$...",
+                "disabled": False,
+                "created_at": dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+            },
+        )
+    migrate.upgrade(fresh)
+    before = store.staff("desk-1")
+    changed = store.change_staff("desk-1", disabled=True)
+    fresh.dispose()
+    assert before is not None
+    assert before.session_version == 0
+    assert changed is not None
+    assert changed.session_version == 1

@@ -273,6 +273,77 @@ def test_an_unknown_username_reads_as_none(store):
     assert store.staff("nobody") is None
 
 
+def test_staff_logins_are_listed_by_username_for_everyone_or_one_provider(store):
+    yatra, _ = create(store)
+    sagar, _ = create(store, name="Hotel Sagar")
+    for provider, username in ((yatra, "desk-2"), (sagar, "front"), (yatra, "desk-1")):
+        add_staff(store, provider.provider_id, username, "long enough password")
+    everyone = onboarding.list_staff(store=store)
+    assert [(a.username, a.provider_id) for a in everyone] == [
+        ("desk-1", yatra.provider_id),
+        ("desk-2", yatra.provider_id),
+        ("front", sagar.provider_id),
+    ]
+    mine = onboarding.list_staff(store=store, provider_id=f" {yatra.provider_id} ")
+    assert [a.username for a in mine] == ["desk-1", "desk-2"]
+    with pytest.raises(ProviderNotFound):
+        onboarding.list_staff(store=store, provider_id="prv_0000000000000000")
+
+
+def test_disabling_enabling_and_a_new_password_each_raise_the_session_version(store):
+    provider, _ = create(store)
+    other, _ = create(store, name="Hotel Sagar")
+    add_staff(store, provider.provider_id, "desk-1", "long enough password")
+    add_staff(store, other.provider_id, "front", "long enough password")
+    assert store.staff("desk-1").session_version == 0
+
+    disabled = onboarding.set_staff_disabled(store=store, username=" DESK-1 ", disabled=True)
+    assert (disabled.disabled, disabled.session_version) == (True, 1)
+    enabled = onboarding.set_staff_disabled(store=store, username="desk-1", disabled=False)
+    assert (enabled.disabled, enabled.session_version) == (False, 2)
+    reset, password = onboarding.reset_staff_password(
+        store=store, username="desk-1", hash_password=hash_password
+    )
+    assert reset.session_version == 3
+    assert store.staff("desk-1") == reset
+    assert password_matches(password, reset.password_hash)
+    assert not password_matches("long enough password", reset.password_hash)
+    assert store.staff("front").session_version == 0  # nobody else's sessions end
+
+
+def test_a_new_password_is_random_and_long_unless_one_is_given(store):
+    provider, _ = create(store)
+    add_staff(store, provider.provider_id, "desk-1", "long enough password")
+    passwords = {
+        onboarding.reset_staff_password(
+            store=store, username="desk-1", hash_password=hash_password
+        )[1]
+        for _ in range(3)
+    }
+    assert len(passwords) == 3
+    assert all(len(p) >= 24 for p in passwords)
+    chosen, given = onboarding.reset_staff_password(
+        store=store, username="desk-1", hash_password=hash_password, password="my own long one"
+    )
+    assert given == "my own long one"
+    assert password_matches("my own long one", chosen.password_hash)
+
+
+def test_a_short_new_password_or_an_unknown_username_changes_nothing(store):
+    provider, _ = create(store)
+    before = add_staff(store, provider.provider_id, "desk-1", "long enough password")
+    with pytest.raises(InvalidInput, match="at least 10 characters"):
+        onboarding.reset_staff_password(
+            store=store, username="desk-1", hash_password=hash_password, password="short"
+        )
+    with pytest.raises(InvalidInput, match="No staff login has username 'nobody'"):
+        onboarding.set_staff_disabled(store=store, username="Nobody", disabled=True)
+    with pytest.raises(InvalidInput, match="No staff login has username 'nobody'"):
+        onboarding.reset_staff_password(store=store, username="nobody", hash_password=hash_password)
+    assert store.staff("desk-1") == before
+    assert store.staff("nobody") is None
+
+
 # --- hosted-flow return URLs and embed origins ----------------------------------------------------
 
 
@@ -379,3 +450,19 @@ async def test_the_directory_sees_revocations_and_suspensions(store, directory):
 async def test_the_directory_answers_none_for_unknown_ids(directory):
     assert await directory.by_key_id("0123456789ab") is None
     assert await directory.provider("prv_0000000000000000") is None
+
+
+@pytest.mark.anyio
+async def test_the_directory_reads_a_staff_account_with_its_provider(store, directory):
+    provider, _ = create(store)
+    add_staff(store, provider.provider_id, "desk-1", "long enough password")
+    onboarding.set_staff_disabled(store=store, username="desk-1", disabled=True)
+    onboarding.set_active(store=store, provider_id=provider.provider_id, active=False)
+    found = await directory.by_username("desk-1")
+    assert found is not None
+    seen, account = found
+    assert seen == store.get(provider.provider_id)
+    assert not seen.active
+    assert account == store.staff("desk-1")
+    assert (account.disabled, account.session_version) == (True, 1)
+    assert await directory.by_username("nobody") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kyvs.cli import attestation, corrections, db, demo, provider, registry, sms
+from kyvs.cli import attestation, corrections, db, demo, provider, registry, sms, staff
 from kyvs.cli.serve import serve
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(registry.app, name="registry")
 app.add_typer(provider.app, name="provider")
+app.add_typer(staff.app, name="staff")  # the same commands as `kyvs provider staff`
 app.add_typer(sms.app, name="sms")
 app.add_typer(attestation.app, name="attestation")
 app.add_typer(corrections.app, name="corrections")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from kyvs.cli import staff
 from kyvs.cli.context import container
 from kyvs.cli.output import JsonFlag, console, print_json, reports_errors, shown
 from kyvs.domain.providers import Provider
@@ -15,11 +16,8 @@ from kyvs.services import providers as use_cases
 
 app = typer.Typer(help="Providers: onboarding, API keys, staff logins.", no_args_is_help=True)
 key_app = typer.Typer(help="A provider's API keys.", no_args_is_help=True)
-staff_app = typer.Typer(
-    help="A provider's staff logins for the hosted console.", no_args_is_help=True
-)
 app.add_typer(key_app, name="key")
-app.add_typer(staff_app, name="staff")
+app.add_typer(staff.app, name="staff")
 
 ProviderId = Annotated[str, typer.Argument(help="The provider id (prv_...).")]
 
@@ -200,36 +198,3 @@ def rotate_key(provider_id: ProviderId, json_output: JsonFlag = False) -> None:
         print_json({"provider_id": provider_id, "api_key": key})
     else:
         console.print(f"New API key (shown only now): [bold]{key}[/]; older keys are revoked.")
-
-
-@staff_app.command("add")
-@reports_errors
-def add_staff(
-    provider_id: ProviderId,
-    username: Annotated[str, typer.Option("--username")],
-    password: Annotated[
-        str,
-        typer.Option(
-            "--password",
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            help="At least 10 characters; asked for when not given.",
-        ),
-    ],
-    json_output: JsonFlag = False,
-) -> None:
-    """Create a console login for the provider's front-desk staff."""
-    c = container()
-    account = use_cases.add_staff(
-        store=c.provider_store,
-        provider_id=provider_id,
-        username=username,
-        password=password,
-        hash_password=c.password_hasher.hash,
-        now=c.clock.now(),
-    )
-    if json_output:
-        print_json({"username": account.username, "provider_id": account.provider_id})
-    else:
-        console.print(f"Staff login {shown(account.username)} created for {provider_id}.")

@@ -1,4 +1,5 @@
-"""Provider onboarding: create, suspend, keys (issue, list, revoke, rotate) and staff logins."""
+"""Provider onboarding: create, suspend, keys (issue, list, revoke, rotate) and staff logins
+(add, list, disable, enable, reset the password)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kyvs.ports import ApiKeyRecord, ProviderStore, StaffAccount
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 MIN_PASSWORD = 10
+GENERATED_PASSWORD_BYTES = 18  # 24 URL-safe characters, 144 random bits
 
 
 def create_provider(
@@ -108,13 +110,57 @@ def add_staff(
 ) -> StaffAccount:
     """Create a console login for the provider's staff (argon2id-hashed password)."""
     get_provider(store, provider_id)
-    login = username.strip().lower()
+    login = _login_name(username)
     if not _USERNAME.match(login):
         raise InvalidInput("A username has 3 to 60 letters, digits, dots, dashes or underscores.")
+    account = StaffAccount(login, provider_id, hash_password(_check_password(password)), False)
+    store.add_staff(account, created_at=now)
+    return account
+
+
+def list_staff(*, store: ProviderStore, provider_id: str | None = None) -> list[StaffAccount]:
+    """Every staff login by username, or one provider's (`ProviderNotFound` if there is none)."""
+    if provider_id is None:
+        return store.staff_accounts()
+    return store.staff_accounts(get_provider(store, provider_id).provider_id)
+
+
+def set_staff_disabled(*, store: ProviderStore, username: str, disabled: bool) -> StaffAccount:
+    """Disable (or enable again) a staff login; either way its console sessions end at once."""
+    return _changed(store.change_staff(_login_name(username), disabled=disabled), username)
+
+
+def reset_staff_password(
+    *,
+    store: ProviderStore,
+    username: str,
+    hash_password: Callable[[str], str],
+    password: str | None = None,
+) -> tuple[StaffAccount, str]:
+    """Give a staff login a new password (a random one unless `password` is given), ending its
+    console sessions at once; returns the account and the password, to be shown only once."""
+    chosen = _check_password(password) if password is not None else _random_password()
+    changed = store.change_staff(_login_name(username), password_hash=hash_password(chosen))
+    return _changed(changed, username), chosen
+
+
+def _login_name(typed: str) -> str:
+    return typed.strip().lower()
+
+
+def _check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"A staff password has at least {MIN_PASSWORD} characters.")
-    account = StaffAccount(login, provider_id, hash_password(password), disabled=False)
-    store.add_staff(account, created_at=now)
+    return password
+
+
+def _random_password() -> str:
+    return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+
+
+def _changed(account: StaffAccount | None, username: str) -> StaffAccount:
+    if account is None:
+        raise InvalidInput(f"No staff login has username {_login_name(username)!r}.")
     return account
 
 

@@ -67,6 +67,9 @@ class FakeDirectory:
     async def provider(self, provider_id: str) -> Provider | None:
         return self.providers.get(provider_id)
 
+    async def by_username(self, username: str) -> None:
+        return None  # no staff here: only API keys are looked up
+
 
 @pytest.fixture
 def directory() -> FakeDirectory:

@@ -61,6 +61,16 @@ def _to_key(row: Mapping[Any, Any], created_at: str = "created_at") -> ApiKeyRec
     )
 
 
+def _to_staff(row: Mapping[Any, Any]) -> StaffAccount:
+    return StaffAccount(
+        username=row["username"],
+        provider_id=row["provider_id"],
+        password_hash=row["password_hash"],
+        disabled=bool(row["disabled"]),
+        session_version=row["session_version"],
+    )
+
+
 class SqlProviderStore:
     """The operator's view: onboarding, keys and staff (synchronous, for the CLI)."""
 
@@ -144,6 +154,7 @@ class SqlProviderStore:
                         "provider_id": account.provider_id,
                         "password_hash": account.password_hash,
                         "disabled": account.disabled,
+                        "session_version": account.session_version,
                         "created_at": created_at,
                     },
                 )
@@ -155,15 +166,34 @@ class SqlProviderStore:
         query = select(staff_accounts).where(staff_accounts.c.username == username)
         with self.engine.connect() as connection:
             row = connection.execute(query).mappings().first()
-        if row is None:
-            return None
-        return StaffAccount(
-            row["username"], row["provider_id"], row["password_hash"], bool(row["disabled"])
-        )
+        return _to_staff(row) if row else None
+
+    def staff_accounts(self, provider_id: str | None = None) -> list[StaffAccount]:
+        """Every staff account (or one provider's), by username."""
+        query = select(staff_accounts).order_by(staff_accounts.c.username)
+        if provider_id is not None:
+            query = query.where(staff_accounts.c.provider_id == provider_id)
+        with self.engine.connect() as connection:
+            return [_to_staff(row) for row in connection.execute(query).mappings()]
+
+    def change_staff(
+        self, username: str, *, disabled: bool | None = None, password_hash: str | None = None
+    ) -> StaffAccount | None:
+        """Set what is given and raise the session version, in one transaction."""
+        changes: dict[str, Any] = {"session_version": staff_accounts.c.session_version + 1}
+        if disabled is not None:
+            changes["disabled"] = disabled
+        if password_hash is not None:
+            changes["password_hash"] = password_hash
+        mine = staff_accounts.c.username == username
+        with self.engine.begin() as connection:
+            connection.execute(update(staff_accounts).where(mine).values(changes))
+            row = connection.execute(select(staff_accounts).where(mine)).mappings().first()
+        return _to_staff(row) if row else None
 
 
 class SqlProviderDirectory:
-    """The web's asynchronous lookups of keys and providers."""
+    """The web's asynchronous lookups of keys, providers and staff accounts."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -193,3 +223,20 @@ class SqlProviderDirectory:
         async with self.engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
         return _to_provider(row) if row else None
+
+    async def by_username(self, username: str) -> tuple[Provider, StaffAccount] | None:
+        """A staff account and its provider, in one query (every console request asks)."""
+        query = (
+            select(
+                providers,
+                staff_accounts.c.username,
+                staff_accounts.c.password_hash,
+                staff_accounts.c.disabled,
+                staff_accounts.c.session_version,
+            )
+            .join(providers, providers.c.provider_id == staff_accounts.c.provider_id)
+            .where(staff_accounts.c.username == username)
+        )
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return (_to_provider(row), _to_staff(row)) if row else None

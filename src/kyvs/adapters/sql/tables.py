@@ -135,6 +135,8 @@ staff_accounts = Table(
     Column("password_hash", Text, nullable=False),  # argon2id
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("disabled", Boolean, nullable=False),
+    # Raised by disable, enable and a new password; a console session holding another ends.
+    Column("session_version", Integer, nullable=False, server_default="0"),
 )
 
 verifications = Table(

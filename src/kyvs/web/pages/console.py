@@ -18,8 +18,8 @@ from kyvs.domain.otp import otp_digest
 from kyvs.domain.providers import Provider
 from kyvs.domain.verification import TxnState
 from kyvs.i18n import SUPPORTED_LANGUAGES, localized_status, translator
-from kyvs.services.staff_login import normalised_username
-from kyvs.web.deps import container
+from kyvs.services.staff_login import StaffSession, normalised_username
+from kyvs.web.deps import client_of, container
 from kyvs.web.pages.language import page_language
 from kyvs.web.pages.messages import problem_text, slug_text
 from kyvs.web.pages.otp_screen import otp_screen_context
@@ -30,6 +30,9 @@ from kyvs.web.problem_catalogue import http_status
 router = APIRouter(prefix="/console", include_in_schema=False)
 Field = Annotated[str, Form()]
 OptionalField = Annotated[str | None, Form()]
+# The session's keys: who logged in, and their account's session version at the time.
+STAFF = "staff"
+STAFF_VERSION = "staff_version"
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -37,13 +40,20 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
 
 
 async def _staff_provider(request: Request) -> Provider | None:
-    provider_id = request.session.get("provider_id")
-    if not isinstance(provider_id, str):
+    """The logged-in staff member's provider, their account re-read on every request: the
+    session ends as soon as the account is disabled or given a new password, or the provider is
+    suspended."""
+    username = request.session.get(STAFF)
+    if not isinstance(username, str):
         return None
-    provider = await container(request).provider_directory.provider(provider_id)
-    if provider is None or not provider.active:
+    version = request.session.get(STAFF_VERSION)
+    provider = (
+        await container(request).staff_login.provider_of(StaffSession(username, version))
+        if isinstance(version, int)
+        else None
+    )
+    if provider is None:
         request.session.clear()
-        return None
     return provider
 
 
@@ -78,7 +88,7 @@ def _verify_form(
         status_code=400 if problem else 200,
         title=words.gettext("Check a vaccination status"),
         provider=provider,
-        username=request.session.get("staff"),
+        username=request.session.get(STAFF),
         purposes=purposes,
         problem=problem,
         **values,
@@ -92,7 +102,7 @@ async def login(
     """Check a staff login (argon2id, in a worker thread) and start a session."""
     check_csrf(request, csrf)
     language = page_language(request)
-    account = await container(request).staff_login.login(username, password)
+    account = await container(request).staff_login.login(username, password, client_of(request))
     if account is None:
         words = translator(language)
         return _page(
@@ -104,7 +114,7 @@ async def login(
             problem=words.gettext("Wrong username or password."),
         )
     request.session.clear()
-    request.session.update({"staff": account.username, "provider_id": account.provider_id})
+    request.session.update({STAFF: account.username, STAFF_VERSION: account.session_version})
     csrf_token(request)
     return _to_login()
 

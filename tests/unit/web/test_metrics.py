@@ -266,6 +266,13 @@ class FailingTrail:
         raise ConnectionError("database gone while writing for 9876543210")
 
 
+def listening(logger: logging.Logger, handler: logging.Handler) -> None:
+    """Attach `handler`, with the logger on whatever an earlier test's logging set-up did (a
+    `dictConfig` disables the loggers it does not name: import-linter's run does)."""
+    logger.disabled = False
+    logger.addHandler(handler)
+
+
 def redacting_handler() -> tuple[logging.Handler, list[str]]:
     """A handler like the server's: the redaction filter, then the formatted line."""
     lines: list[str] = []
@@ -283,7 +290,7 @@ async def test_a_failed_background_job_logs_its_redacted_traceback_and_is_counte
     metrics = PrometheusMetrics()
     dispatcher = TaskDispatcher(metrics)
     handler, lines = redacting_handler()
-    logging.getLogger("kyvs.dispatch").addHandler(handler)
+    listening(logging.getLogger("kyvs.dispatch"), handler)
 
     async def send_sms() -> None:
         raise RuntimeError("carrier refused OTP 482913 for 9876543210")
@@ -304,7 +311,7 @@ async def test_a_failed_audit_flush_logs_its_traceback_and_is_counted():
     metrics = PrometheusMetrics()
     queue = AuditQueue(FailingTrail(), metrics)
     handler, lines = redacting_handler()
-    logging.getLogger("kyvs.audit").addHandler(handler)
+    listening(logging.getLogger("kyvs.audit"), handler)
     at = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
     queue.put(AuditEntry(at, "req-1", "GET", "/healthz", 200, None, 1))
     try:

@@ -29,6 +29,7 @@ from kyvs.ports import (
     BlockList,
     Clock,
     CorrectionDesk,
+    HostedSessionStore,
     Outages,
     OutboxReader,
     PasswordHasher,
@@ -405,13 +406,16 @@ class Container:
         )
 
     @cached_property
-    def hosted_flow(self) -> HostedFlow:
-        """The hosted website flow."""
+    def hosted_session_store(self) -> HostedSessionStore:
+        """Where hosted sessions are kept."""
         from kyvs.adapters.sql.hosted import SqlHostedSessionStore
 
-        return HostedFlow(
-            SqlHostedSessionStore(self.async_engine), self.provider_directory, self.verifier
-        )
+        return SqlHostedSessionStore(self.async_engine)
+
+    @cached_property
+    def hosted_flow(self) -> HostedFlow:
+        """The hosted website flow."""
+        return HostedFlow(self.hosted_session_store, self.provider_directory, self.verifier)
 
     @cached_property
     def citizen_store(self) -> SqlCitizenStore:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,34 +27,10 @@ from kyvs.adapters.secret_keys import SecretKeys
 from kyvs.services.demo import demo_api_key
 from kyvs.settings import DEMO_SECRET
 from tests.e2e.conftest import Cli, environment, free_port, running_server
+from tests.e2e.forms import form_to
 
 SERVER = Path(__file__).parents[2] / "examples" / "provider_site" / "server.py"
 MOBILE = "9000000001"
-
-
-class Forms(HTMLParser):
-    """Every form of a page: its action and its named inputs' values."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form":
-            self.forms.append((values.get("action") or "", {}))
-        elif tag == "input" and self.forms and values.get("name"):
-            self.forms[-1][1][values["name"] or ""] = values.get("value") or ""
-
-
-def form_to(page: httpx.Response, suffix: str) -> tuple[str, dict[str, str]]:
-    """The absolute action and the hidden fields of the page's form posting to `.../suffix`."""
-    parser = Forms()
-    parser.feed(page.text)
-    for action, fields in parser.forms:
-        if urlsplit(action).path.endswith(suffix):
-            return urljoin(str(page.url), action), fields
-    raise AssertionError(f"no form posting to {suffix} in:\n{page.text}")
 
 
 @pytest.fixture(scope="module")
@@ -128,29 +103,36 @@ def otp_sent(cli: Cli, after: int) -> str:
     return cli.phones.otp_after(MOBILE, after)
 
 
-def start_on_site(deployment) -> httpx.Response:
+@pytest.fixture
+def visitor() -> Iterator[httpx.Client]:
+    """The visitor's browser: it keeps its cookies (kyvs binds the check to this browser)."""
+    with httpx.Client() as browser:
+        yield browser
+
+
+def start_on_site(deployment, visitor: httpx.Client) -> httpx.Response:
     """The visitor presses the button; the site redirects to the kyvs page, which we open."""
-    pressed = httpx.post(f"{deployment['site']}/start")
+    pressed = visitor.post(f"{deployment['site']}/start")
     assert pressed.status_code == 303, pressed.text
     location = pressed.headers["location"]
     assert location.startswith(f"{deployment['base']}/hosted/")
-    page = httpx.get(location)
+    page = visitor.get(location)
     assert page.status_code == 200
     return page
 
 
-def run_check(deployment, page: httpx.Response) -> httpx.Response:
+def run_check(deployment, visitor: httpx.Client, page: httpx.Response) -> httpx.Response:
     """Details, then the OTP from the outbox: the kyvs done page with the form back to the site."""
     cli = deployment["cli"]
     before = sms_count(cli)
     action, fields = form_to(page, "/details")
-    sent = httpx.post(action, data={**fields, "full_name": "Asha Patel", "mobile_number": MOBILE})
+    sent = visitor.post(action, data={**fields, "full_name": "Asha Patel", "mobile_number": MOBILE})
     assert sent.status_code == 303, sent.text
-    otp_page = httpx.get(urljoin(action, sent.headers["location"]))
+    otp_page = visitor.get(urljoin(action, sent.headers["location"]))
     action, fields = form_to(otp_page, "/otp")
-    confirmed = httpx.post(action, data={**fields, "otp": otp_sent(cli, before)})
+    confirmed = visitor.post(action, data={**fields, "otp": otp_sent(cli, before)})
     assert confirmed.status_code == 303, confirmed.text
-    done = httpx.get(urljoin(action, confirmed.headers["location"]))
+    done = visitor.get(urljoin(action, confirmed.headers["location"]))
     assert done.status_code == 200
     return done
 
@@ -162,11 +144,18 @@ def returned_form(deployment, done: httpx.Response) -> dict[str, str]:
     return fields
 
 
-def test_a_visitor_is_verified_and_the_site_shows_the_status(deployment):
+def checked_on_site(deployment, visitor: httpx.Client) -> dict[str, str]:
+    """A whole check from the site's button: the fields kyvs's page posts back to the site."""
+    return returned_form(
+        deployment, run_check(deployment, visitor, start_on_site(deployment, visitor))
+    )
+
+
+def test_a_visitor_is_verified_and_the_site_shows_the_status(deployment, visitor):
     home = httpx.get(deployment["site"])
     assert home.status_code == 200
     assert "Book your trip — verify your vaccination status" in home.text
-    done = run_check(deployment, start_on_site(deployment))
+    done = run_check(deployment, visitor, start_on_site(deployment, visitor))
     fields = returned_form(deployment, done)
 
     thanks = httpx.post(f"{deployment['site']}/kyvs/return", data=fields)
@@ -194,9 +183,9 @@ def forged(result: str, **claims: object) -> str:
     return f"{signing_input}.{_b64(Ed25519PrivateKey.generate().sign(signing_input.encode()))}"
 
 
-def test_forged_or_tampered_results_are_rejected(deployment):
+def test_forged_or_tampered_results_are_rejected(deployment, visitor):
     site = deployment["site"]
-    fields = returned_form(deployment, run_check(deployment, start_on_site(deployment)))
+    fields = checked_on_site(deployment, visitor)
     session_id, result = fields["session_id"], fields["result"]
     header, payload, signature = result.split(".")
     claims = json.loads(_unb64(payload))
@@ -222,7 +211,7 @@ def test_forged_or_tampered_results_are_rejected(deployment):
     assert httpx.post(f"{site}/kyvs/return", data=fields).status_code == 200
 
 
-def test_a_result_of_another_providers_session_is_rejected(deployment):
+def test_a_result_of_another_providers_session_is_rejected(deployment, visitor):
     """The demo provider's session, completed on kyvs, posted to this provider's site."""
     base = deployment["base"]
     created = httpx.post(
@@ -231,7 +220,7 @@ def test_a_result_of_another_providers_session_is_rejected(deployment):
         json={"return_url": "http://127.0.0.1:8001/kyvs/return", "purpose": "travel"},
     )
     assert created.status_code == 201, created.text
-    done = run_check(deployment, httpx.get(created.json()["url"]))
+    done = run_check(deployment, visitor, visitor.get(created.json()["url"]))
     _, fields = form_to(done, "/kyvs/return")
 
     answer = httpx.post(f"{deployment['site']}/kyvs/return", data=fields)
@@ -240,10 +229,10 @@ def test_a_result_of_another_providers_session_is_rejected(deployment):
     assert "Fully vaccinated" not in answer.text
 
 
-def test_cancel_brings_the_visitor_back(deployment):
-    page = start_on_site(deployment)
+def test_cancel_brings_the_visitor_back(deployment, visitor):
+    page = start_on_site(deployment, visitor)
     action, fields = form_to(page, "/cancel")
-    cancelled = httpx.post(action, data=fields)
+    cancelled = visitor.post(action, data=fields)
     assert cancelled.status_code == 303
     back = cancelled.headers["location"]
     assert back.startswith(f"{deployment['site']}/kyvs/return?")
@@ -307,9 +296,9 @@ def example_module() -> ModuleType:
     return module
 
 
-def test_the_site_checks_signature_key_and_audience_itself(deployment, monkeypatch):
+def test_the_site_checks_signature_key_and_audience_itself(deployment, visitor, monkeypatch):
     """Even if kyvs's answer agreed with a forged result, the JWS checks would refuse it."""
-    fields = returned_form(deployment, run_check(deployment, start_on_site(deployment)))
+    fields = checked_on_site(deployment, visitor)
     session_id, result = fields["session_id"], fields["result"]
     site = example_module()
     jwks = httpx.get(f"{deployment['base']}/.well-known/jwks.json").json()

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kyvs.adapters.clock import FixedClock
 from kyvs.adapters.memory.registry import MemoryRegistry
@@ -114,12 +115,14 @@ def build_verifier(
     circuit: HealthPolicy | None = None,
     metrics: PrometheusMetrics | None = None,
     abuse: AbusePolicy | None = None,
+    **overrides: Any,
 ) -> VerifierWorld:
     """kyvs wired by `bootstrap`, as the server is, over an in-memory registry holding
     `registrations` and in-memory stores, carrier and clock.
 
     `wrap_store` puts a wrapper (a race simulator, say) between the engine and the store;
-    `sender` replaces the in-memory SMS carrier (the HTTP gateway adapter, say).
+    `sender` replaces the in-memory SMS carrier (the HTTP gateway adapter, say); `overrides`
+    go to `bootstrap` as they are (a hosted-session store, a provider directory...).
     """
     clock = FixedClock(now)
     registry = MemoryRegistry(registrations)
@@ -148,6 +151,7 @@ def build_verifier(
         sms_health=SmsHealth(health_log, clock, circuit or HealthPolicy()),
         metrics=metrics or PrometheusMetrics(),
         abuse_policy=abuse or AbusePolicy(),
+        **overrides,
     )
     return VerifierWorld(
         container, clock, registry, txns, sms, dispatcher, ring, health_log, blocks, limiter

@@ -12,6 +12,9 @@ ATTESTATION_LIFETIME = timedelta(days=30)
 
 # The private claim that holds the disclosed fields, beside the registered JWT claims.
 DISCLOSED_CLAIM = "kyvs"
+# Claims that bind an attestation to the provider's own record of the check: the hosted
+# session's id, and the nonce the provider's server chose when it opened the session.
+BINDING_CLAIMS = frozenset({"hosted_session", "nonce"})
 
 
 def attestation_claims(
@@ -22,18 +25,24 @@ def attestation_claims(
     issued_at: datetime,
     lifetime: timedelta,
     issuer: str,
+    bound_to: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The JWT claims of an attestation: `iss`, `iat`, `exp` (whole seconds since the epoch),
-    `jti` (the txn id), `aud` (the provider) and `kyvs` (a copy of the disclosed fields).
+    `jti` (the txn id), `aud` (the provider) and `kyvs` (a copy of the disclosed fields), plus
+    `bound_to`'s claims (a hosted check's `hosted_session` and the provider's `nonce`).
 
-    Raises ValueError for a naive `issued_at` or a lifetime that is not positive.
+    Raises ValueError for a naive `issued_at`, a lifetime that is not positive, or a `bound_to`
+    claim that is not one of `BINDING_CLAIMS`.
     """
     if issued_at.tzinfo is None:
         raise ValueError("issued_at must be timezone-aware")
     if lifetime <= timedelta(0):
         raise ValueError("an attestation's lifetime must be positive")
+    binding = dict(bound_to or {})
+    if not binding.keys() <= BINDING_CLAIMS:
+        raise ValueError(f"not binding claims: {sorted(binding.keys() - BINDING_CLAIMS)}")
     issued = int(issued_at.timestamp())
-    return {
+    return binding | {
         "iss": issuer,
         "iat": issued,
         "exp": issued + int(lifetime.total_seconds()),

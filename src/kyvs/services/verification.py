@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,13 +110,21 @@ class Verifier:
             outcome = "requested" if delivered else "undelivered"
             await self.access_log.record(self._entry(provider, armed, outcome, txn.created_at))
 
-    async def confirm(self, *, provider: Provider, txn_id: str, otp_digest: str) -> dict[str, Any]:
-        """Check the OTP (given as its SHA-256 hex); on success disclose by scope and sign."""
+    async def confirm(
+        self,
+        *,
+        provider: Provider,
+        txn_id: str,
+        otp_digest: str,
+        bound_to: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Check the OTP (given as its SHA-256 hex); on success disclose by scope and sign,
+        with `bound_to`'s claims (a hosted session's) in the attestation."""
 
         async def disclose(
             txn: VerificationTxn, now: dt.datetime
         ) -> Finished[dict[str, Any]] | None:
-            return await self._disclose(provider, txn, now)
+            return await self._disclose(provider, txn, now, bound_to)
 
         def locked(txn: VerificationTxn, now: dt.datetime) -> AccessEntry | None:
             # Written for an unmatched txn too (naming nobody): a lock costs the same work.
@@ -166,7 +174,11 @@ class Verifier:
         return result
 
     async def _disclose(
-        self, provider: Provider, txn: VerificationTxn, now: dt.datetime
+        self,
+        provider: Provider,
+        txn: VerificationTxn,
+        now: dt.datetime,
+        bound_to: Mapping[str, str] | None = None,
     ) -> Finished[dict[str, Any]] | None:
         assert txn.beneficiary_ref is not None  # noqa: S101 - only matched txns get here
         registration = await self.registry.registration(txn.beneficiary_ref)
@@ -188,6 +200,7 @@ class Verifier:
             issued_at=now,
             lifetime=self.attestation_lifetime,
             issuer=self.issuer,
+            bound_to=bound_to,
         )
         result = {**fields, "attestation": self.signer.sign(claims)}
         return Finished(

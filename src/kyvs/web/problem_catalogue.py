@@ -128,6 +128,18 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ),
     ProblemType("duplicate-dose", 409, "That dose is already recorded.", documented=False),
     ProblemType(
+        "hosted-session-exhausted",
+        409,
+        "This check was started too many times. Go back to the website and start again.",
+        documented=False,  # the hosted pages only
+    ),
+    ProblemType(
+        "hosted-otp-pending",
+        409,
+        "An OTP was already sent for this check. Enter it, or change the name or mobile first.",
+        documented=False,  # the hosted pages only
+    ),
+    ProblemType(
         "otp-expired",
         410,
         "The OTP has expired. Start a new check.",

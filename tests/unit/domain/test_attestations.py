@@ -54,3 +54,14 @@ def test_the_disclosed_fields_are_copied():
 def test_a_naive_time_or_an_empty_lifetime_is_refused(overrides):
     with pytest.raises(ValueError):
         claims(**overrides)
+
+
+def test_a_hosted_check_adds_its_session_and_the_providers_nonce():
+    bound = claims(bound_to={"hosted_session": "s-1", "nonce": "n-1"})
+    assert (bound["hosted_session"], bound["nonce"]) == ("s-1", "n-1")
+    assert {k: v for k, v in bound.items() if k not in {"hosted_session", "nonce"}} == claims()
+
+
+def test_binding_claims_cannot_replace_the_registered_ones():
+    with pytest.raises(ValueError, match="binding claims"):
+        claims(bound_to={"aud": "someone-else"})

@@ -191,7 +191,11 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             if full
             else [],
         },
-        "hosted/details.html": {**hosted, "purpose_label": purposes[0][1]},
+        "hosted/details.html": {
+            **hosted,
+            "purpose_label": purposes[0][1],
+            "starts_left": 2 if full else 0,
+        },
         "hosted/otp.html": {**hosted, **otp_form},
         "hosted/done.html": {
             **hosted,
@@ -201,6 +205,7 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             "attestation": "header.payload.signature",
         },
         "hosted/gone.html": {},
+        "hosted/sent.html": hosted,
         "me/login.html": {
             "challenge": '{"challenge": "0"}' if full else None,
             "mobile": "9876543210" if full else "",

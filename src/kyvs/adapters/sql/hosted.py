@@ -33,6 +33,8 @@ class SqlHostedSessionStore:
         values = dict(row)
         values["created_at"] = as_utc(values["created_at"])
         values["expires_at"] = as_utc(values["expires_at"])
+        if values["result_shown_at"] is not None:
+            values["result_shown_at"] = as_utc(values["result_shown_at"])
         return HostedSession(**values)
 
     async def replace(self, session: HostedSession, *, expected_version: int) -> bool:

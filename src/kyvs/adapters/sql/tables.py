@@ -233,6 +233,10 @@ hosted_sessions = Table(
     Column("txn_id", String(36)),
     Column("result", Text),  # the attestation (compact JWS) once verified
     Column("version", Integer, nullable=False),
+    Column("starts", Integer, nullable=False, server_default="0"),
+    Column("browser_digest", String(64)),  # SHA-256 hex of the bound browser's cookie secret
+    Column("result_shown_at", DateTime(timezone=True)),
+    Column("nonce", String(128)),  # the provider's, echoed in the attestation
 )
 
 # A citizen's block of a provider: that provider's checks of that person then fail like an

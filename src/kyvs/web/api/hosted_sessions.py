@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from kyvs.domain.hosted import NONCE_PATTERN
 from kyvs.i18n import negotiate_language
 from kyvs.web.deps import CurrentProvider, container
 from kyvs.web.problems import problem_responses
@@ -23,6 +24,14 @@ class CreateHostedSession(BaseModel):
     return_url: str = Field(max_length=500, examples=["https://shop.example.com/kyvs/return"])
     purpose: str = Field(max_length=40, examples=["travel"])
     language: str | None = Field(default=None, max_length=16, examples=["gu"])
+    nonce: str | None = Field(
+        default=None,
+        pattern=NONCE_PATTERN,
+        examples=["booking-4711-Yx2f"],
+        description="Your server's value for this check (1 to 128 of A-Z a-z 0-9 - _), signed "
+        "into the attestation as `nonce` beside `hosted_session`, so you can bind a posted "
+        "result to your own session.",
+    )
 
 
 class HostedSessionCreated(BaseModel):
@@ -32,6 +41,7 @@ class HostedSessionCreated(BaseModel):
     url: str
     embed_url: str
     expires_at: dt.datetime
+    nonce: str | None = None
 
 
 class HostedSessionState(BaseModel):
@@ -41,6 +51,7 @@ class HostedSessionState(BaseModel):
     step: Literal["details", "otp", "done"]
     expires_at: dt.datetime
     result: str | None = None
+    nonce: str | None = None
 
 
 @router.post(
@@ -48,6 +59,7 @@ class HostedSessionState(BaseModel):
     status_code=status.HTTP_201_CREATED,
     summary="Open a hosted check for a website",
     responses=problem_responses(400, 401, 403, 422),
+    response_model_exclude_none=True,
 )
 async def create_hosted_session(
     body: CreateHostedSession, provider: CurrentProvider, request: Request
@@ -58,6 +70,7 @@ async def create_hosted_session(
         return_url=body.return_url,
         purpose=body.purpose,
         language=negotiate_language(body.language),
+        nonce=body.nonce,
     )
     url = public_url(request, "hosted_page", session_id=session.session_id)
     return HostedSessionCreated(
@@ -65,6 +78,7 @@ async def create_hosted_session(
         url=url,
         embed_url=f"{url}?embed=1",
         expires_at=session.expires_at,
+        nonce=session.nonce,
     )
 
 
@@ -84,4 +98,5 @@ async def hosted_session_state(
         step=session.step.value,
         expires_at=session.expires_at,
         result=session.result,
+        nonce=session.nonce,
     )

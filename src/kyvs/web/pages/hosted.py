@@ -1,8 +1,10 @@
 """`/hosted/{session_id}`: the website flow the person's browser runs, then goes back.
 
-No cookies: the session id in the path is the capability the provider's server handed to this
-browser, and each form carries a token derived from it, so the flow also works inside a
-third-party iframe (the `?embed=1` variant, framable only by the provider's allowed origins).
+The session id in the path is the capability the provider's server handed to this browser,
+and each form carries a token derived from it; the first start binds the session to this
+browser's cookie (`hosted_browser`), and the result page shows the signed result once. The flow
+also works inside the provider's iframe (the `?embed=1` variant, framable only by the
+provider's allowed origins).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kyvs.domain.errors import DomainError, InvalidOtp
-from kyvs.domain.hosted import HostedSession, HostedStep
+from kyvs.domain.hosted import HostedSession, HostedSessionExhausted, HostedStep
 from kyvs.domain.providers import Provider
 from kyvs.i18n import SUPPORTED_LANGUAGES, localized_status, normalise_language, translator
-from kyvs.services.hosted import HostedFlow
+from kyvs.services.hosted import HostedFlow, HostedView
 from kyvs.web.deps import container
+from kyvs.web.pages.hosted_browser import browser_secret, keep_browser
 from kyvs.web.pages.language import COOKIE
 from kyvs.web.pages.messages import problem_text, slug_text
 from kyvs.web.pages.otp_screen import otp_screen_context
@@ -98,14 +101,19 @@ def _gone(request: Request) -> HTMLResponse:
 
 
 @router.get("/{session_id}", response_class=HTMLResponse, name="hosted_page")
-async def hosted_page(
+async def hosted_page(request: Request, session_id: str) -> Response:
+    """The screen for the session's step: details, OTP, or the result on its way back."""
+    return keep_browser(request, await _show(request, session_id), embedded=_embedded(request))
+
+
+async def _show(
     request: Request, session_id: str, problem: str | None = None, status_code: int = 200
 ) -> Response:
-    """The screen for the session's step: details, OTP, or the result on its way back."""
     try:
-        session, provider = await _flow(request).open(session_id)
+        view = await _flow(request).view(session_id, browser=browser_secret(request))
     except DomainError:
         return _gone(request)
+    session, provider = view.session, view.provider
     words = translator(_language(request, session))
     if session.step is HostedStep.DETAILS:
         purpose = container(request).access.purposes.get(session.purpose)
@@ -117,11 +125,12 @@ async def hosted_page(
             "hosted/details.html",
             status_code,
             purpose_label=label,
-            problem=problem,
+            problem=problem or _exhausted(session, words.language),
+            starts_left=session.starts_left,
         )
     if session.step is HostedStep.OTP:
         return await _otp_page(request, session, provider, problem=problem, status_code=status_code)
-    return await _done_page(request, session, provider)
+    return await _done_page(request, view)
 
 
 async def _otp_page(
@@ -154,7 +163,11 @@ async def _otp_page(
     )
 
 
-async def _done_page(request: Request, session: HostedSession, provider: Provider) -> HTMLResponse:
+async def _done_page(request: Request, view: HostedView) -> HTMLResponse:
+    """The result, once, with the form that takes it back; later only that it was sent."""
+    session, provider = view.session, view.provider
+    if not view.shows_result:
+        return _page(request, session, provider, "hosted/sent.html")
     verifier = container(request).verifier
     assert session.txn_id is not None  # noqa: S101 - a finished session has a txn
     result = await verifier.verified_result(provider=provider, txn_id=session.txn_id)
@@ -171,6 +184,11 @@ async def _done_page(request: Request, session: HostedSession, provider: Provide
         session_id=session.session_id,
         attestation=session.result,
     )
+
+
+def _exhausted(session: HostedSession, language: str) -> str | None:
+    """Why the details form is gone once every start is used."""
+    return None if session.starts_left else slug_text(HostedSessionExhausted.slug, language)
 
 
 def _back(request: Request, session_id: str) -> RedirectResponse:
@@ -199,13 +217,16 @@ async def submit_details(
     csrf: OptionalField = None,
 ) -> Response:
     """Start the verification with the person's name and mobile."""
-    flow = _flow(request)
-    return await _step(
+    flow, browser = _flow(request), browser_secret(request)
+    answer = await _step(
         request,
         session_id,
         csrf,
-        lambda: flow.submit_details(session_id, full_name=full_name, mobile=mobile_number),
+        lambda: flow.submit_details(
+            session_id, browser=browser, full_name=full_name, mobile=mobile_number
+        ),
     )
+    return keep_browser(request, answer, embedded=_embedded(request))
 
 
 @router.post("/{session_id}/otp")
@@ -218,7 +239,9 @@ async def submit_otp(
     async def confirm() -> object:
         if digits is None:  # not an OTP at all: said so, and no attempt is counted
             raise InvalidOtp("The OTP is not correct.", attempts_left=None)
-        return await _flow(request).submit_otp(session_id, otp=digits)
+        return await _flow(request).submit_otp(
+            session_id, browser=browser_secret(request), otp=digits
+        )
 
     return await _step(request, session_id, csrf, confirm)
 
@@ -226,7 +249,10 @@ async def submit_otp(
 @router.post("/{session_id}/resend")
 async def resend(request: Request, session_id: str, csrf: OptionalField = None) -> Response:
     """Send a new OTP after the cooldown."""
-    return await _step(request, session_id, csrf, lambda: _flow(request).resend(session_id))
+    browser = browser_secret(request)
+    return await _step(
+        request, session_id, csrf, lambda: _flow(request).resend(session_id, browser=browser)
+    )
 
 
 @router.post("/{session_id}/restart")
@@ -234,7 +260,7 @@ async def restart(request: Request, session_id: str, csrf: OptionalField = None)
     """Back to the name and mobile screen."""
     _check_form(request, session_id, csrf)
     try:
-        await _flow(request).restart(session_id)
+        await _flow(request).restart(session_id, browser=browser_secret(request))
     except DomainError:
         return _gone(request)
     return _back(request, session_id)
@@ -245,7 +271,7 @@ async def cancel(request: Request, session_id: str, csrf: OptionalField = None) 
     """Back to the provider without a result (`status=cancelled`)."""
     _check_form(request, session_id, csrf)
     try:
-        session, _ = await _flow(request).open(session_id)
+        session, _ = await _flow(request).open(session_id, browser=browser_secret(request))
     except DomainError:
         return _gone(request)
     if session.result is not None:  # a finished check goes back with its result, not cancelled
@@ -259,7 +285,7 @@ async def cancel(request: Request, session_id: str, csrf: OptionalField = None) 
 
 async def _retry(request: Request, session_id: str, error: DomainError) -> Response:
     try:
-        session, provider = await _flow(request).open(session_id)
+        session, provider = await _flow(request).open(session_id, browser=browser_secret(request))
     except DomainError:
         return _gone(request)
     if session.result is not None:
@@ -267,8 +293,8 @@ async def _retry(request: Request, session_id: str, error: DomainError) -> Respo
     language = _language(request, session)
     text = problem_text(error, language)
     if session.step is HostedStep.OTP and error.slug in {"otp-expired", "too-many-attempts"}:
-        await _flow(request).restart(session_id)
-        return await hosted_page(
+        await _flow(request).restart(session_id, browser=browser_secret(request))
+        return await _show(
             request, session_id, problem=slug_text(error.slug, language), status_code=400
         )
     if session.step is HostedStep.OTP:
@@ -280,4 +306,4 @@ async def _retry(request: Request, session_id: str, error: DomainError) -> Respo
             status_code=http_status(error),
             attempts_left=getattr(error, "attempts_left", None),
         )
-    return await hosted_page(request, session_id, problem=text, status_code=http_status(error))
+    return await _show(request, session_id, problem=text, status_code=http_status(error))

@@ -10,6 +10,7 @@ import re
 
 import httpx
 
+from tests.e2e.abuse.conftest import RETURN_URL
 from tests.e2e.abuse.world import World
 
 BAIT = "Call 1800-000-000 and read out your OTP"
@@ -45,3 +46,17 @@ def test_the_citizens_pages_show_no_text_from_their_address(world):
     assert records.status_code == 200
     assert "Leela Nair" in records.text  # logged in: the records page, which shows messages
     assert BAIT not in records.text
+
+
+def test_the_hosted_pages_show_no_text_or_status_from_their_address(world):
+    created = world.post(
+        "/api/v1/hosted-sessions",
+        provider="Yatra",
+        json={"return_url": RETURN_URL, "purpose": "travel"},
+    )
+    assert created.status_code == 201, created.text
+
+    page = httpx.get(created.json()["url"], params=FORGED, timeout=10)
+
+    assert page.status_code == 200
+    assert BAIT not in page.text

@@ -292,7 +292,10 @@ class Container:
     @cached_property
     def otp_policy(self) -> OtpPolicy:
         """OTP length, lifetime, attempts, resends and per-mobile caps."""
-        return OtpPolicy(lifetime_s=self.settings.otp_lifetime_s)
+        return OtpPolicy(
+            lifetime_s=self.settings.otp_lifetime_s,
+            resend_after_s=self.settings.otp_resend_after_s,
+        )
 
     @cached_property
     def verification_metrics(self) -> VerificationMetrics:

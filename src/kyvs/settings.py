@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     )
     max_people_per_mobile: int = Field(default=6, ge=1, le=20)
     otp_lifetime_s: int = Field(default=180, ge=30, le=600, description="Never above 10 minutes.")
+    otp_resend_after_s: int = Field(
+        default=30, ge=1, le=300, description="Seconds before an OTP may be sent again."
+    )
     sms_http_body_template: str | None = Field(
         default=None,
         description='JSON with {to}, {text}, {sender}; default {"to","text","sender"}.',

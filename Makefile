@@ -13,7 +13,7 @@ PIP_QUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 BROWSER_PACKAGES := chromium fonts-noto-core libfribidi0
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-long test-fast lint typecheck unit install browser-deps clean help bench fuzz-long audit soak
+.PHONY: run test test-long test-fast lint typecheck unit install browser-deps clean help bench bench-deps fuzz-long audit soak
 
 help:
 	@echo "make run   - install, create the SQLite database with demo data, serve on http://127.0.0.1:8000"
@@ -97,7 +97,16 @@ $(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev,bench]' 2>&1 | $(PIP_QUIET)
 	@touch $@
 
-bench: $(BENCH_STAMP)
+# wrk (Debian's compiled HTTP load generator) drives /healthz and the bare FastAPI app for the CPU
+# figures; best effort, like browser-deps: without it those figures are skipped with a message.
+bench-deps:
+	@if ! command -v wrk >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; } \
+			|| echo "Could not install wrk; the CPU-per-request figures will be skipped."; \
+	fi
+	@command -v wrk >/dev/null || echo "wrk is not installed (apt-get install wrk): no CPU-per-request figures."
+
+bench: $(BENCH_STAMP) bench-deps
 	$(BIN)/python bench/run.py
 
 # The API fuzzer of `make test`, longer: inputs per operation and stateful scenarios.

@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+import cpu
 from common import (
     Cli,
     CpuMeter,
@@ -57,6 +58,9 @@ from common import (
 
 SQLITE_TARGET = 0.25
 POSTGRES_TARGET = 0.20
+SQLITE_CPU_TARGET = 20.0  # server CPU per round trip / bare FastAPI CPU per request, at most
+POSTGRES_CPU_TARGET = 25.0  # the same with 2 workers on PostgreSQL + Redis
+HEALTHZ_CPU_TARGET = 1.5  # kyvs /healthz CPU per request / bare FastAPI CPU per request
 RSS_TARGET_MB = 250.0
 FLAT_TARGET_MB_PER_MIN = 1.0
 OTP_TIMEOUT_S = 5.0
@@ -105,6 +109,11 @@ class Phase:
     cpu_cores: dict[str, float]  # server, client, db_and_redis, machine, others
     windows: list[tuple[float, float]]  # timed slices, in seconds since the sampler began
     failed_examples: list[str] = field(default_factory=list)
+    # over the whole metered slices, warm-ups included (the CPU is metered over them too)
+    finished: int = 0  # operations that succeeded
+    server_cpu_s: float = 0.0  # kyvs workers
+    db_cpu_s: float = 0.0  # PostgreSQL and Redis
+    sql: dict[str, int] | None = None  # statements, commits, rollbacks (the bench hook)
 
 
 # --- where OTPs are read --------------------------------------------------------------------------
@@ -227,22 +236,26 @@ async def drive(
     warmup: float,
     *,
     one: Callable[[httpx.AsyncClient], Awaitable[Sample]],
-) -> tuple[list[Sample], float, float]:
-    """`clients` loops of `one` for `warmup + seconds`; the samples inside the timed window."""
+) -> tuple[list[Sample], float, float, int]:
+    """`clients` loops of `one` for `warmup + seconds`; the samples inside the timed window,
+    and how many succeeded in all (warm-up included)."""
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
         begin = time.monotonic()
         window_start, window_end = begin + warmup, begin + warmup + seconds
         kept: list[Sample] = []
+        finished = 0
 
         async def loop() -> None:
+            nonlocal finished
             while time.monotonic() < window_end:
                 sample = await one(client)
+                finished += sample.ok
                 if sample.started >= window_start and sample.ended <= window_end:
                     kept.append(sample)
 
         await asyncio.gather(*(loop() for _ in range(clients)))
-    return kept, window_start, window_end
+    return kept, window_start, window_end, finished
 
 
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -250,15 +263,17 @@ HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 async def drive_raw_healthz(
     base: str, clients: int, seconds: float, warmup: float
-) -> tuple[list[Sample], float, float]:
+) -> tuple[list[Sample], float, float, int]:
     """`/healthz` over `clients` keep-alive sockets written and read by hand: a client cheap
     enough (a few tens of µs a request) that the server, not the client, sets the pace."""
     host, port = base.removeprefix("http://").split(":")
     begin = time.monotonic()
     window_start, window_end = begin + warmup, begin + warmup + seconds
     kept: list[Sample] = []
+    finished = 0
 
     async def loop() -> None:
+        nonlocal finished
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
             while time.monotonic() < window_end:
@@ -272,6 +287,7 @@ async def drive_raw_healthz(
                 await reader.readexactly(length)
                 ended = time.monotonic()
                 ok = head[9:12] == b"200"
+                finished += ok
                 if started >= window_start and ended <= window_end:
                     reason = "" if ok else f"healthz {head[9:12].decode()}"
                     kept.append(Sample(started, ended, ok, reason, {"request": ended - started}))
@@ -279,7 +295,7 @@ async def drive_raw_healthz(
             writer.close()
 
     await asyncio.gather(*(loop() for _ in range(clients)))
-    return kept, window_start, window_end
+    return kept, window_start, window_end, finished
 
 
 async def healthz(client: httpx.AsyncClient) -> Sample:
@@ -354,6 +370,8 @@ class Slice:
     cores: dict[str, float]
     wall: float
     window: tuple[float, float]
+    finished: int = 0
+    sql: dict[str, int] | None = None
 
 
 def summarise(name: str, slices: Sequence[Slice], clients: int) -> Phase:
@@ -369,6 +387,10 @@ def summarise(name: str, slices: Sequence[Slice], clients: int) -> Phase:
         latency[step] = {"p50": p50, "p95": p95, "p99": p99}
     wall = sum(s.wall for s in slices)
     cores = {k: round(sum(s.cores[k] * s.wall for s in slices) / wall, 3) for k in slices[0].cores}
+    counted = [s.sql for s in slices]
+    sql = None
+    if counted and all(c is not None for c in counted):
+        sql = {key: sum(c[key] for c in counted if c is not None) for key in cpu.SQL_KEYS}
     phase = Phase(
         name,
         clients,
@@ -380,6 +402,10 @@ def summarise(name: str, slices: Sequence[Slice], clients: int) -> Phase:
         cores,
         [s.window for s in slices],
         [s.reason for s in samples if not s.ok][:20],
+        sum(s.finished for s in slices),
+        round(sum(s.cores["server"] * s.wall for s in slices), 4),
+        round(sum(s.cores["db_and_redis"] * s.wall for s in slices), 4),
+        sql,
     )
     log(
         f"  {name}: {phase.per_second:,.1f}/s, {phase.completed:,} ok, "
@@ -389,18 +415,39 @@ def summarise(name: str, slices: Sequence[Slice], clients: int) -> Phase:
     return phase
 
 
-Driver = Callable[[float], Awaitable[tuple[list[Sample], float, float]]]
+Driver = Callable[[float], Awaitable[tuple[list[Sample], float, float, int]]]
 
 
-async def run_slice(driver: Driver, warmup: float, server: Server, sampler: MemorySampler) -> Slice:
-    """Run `driver` (given its warm-up) and measure where the CPU went over the same time."""
-    meter = CpuMeter(server.worker_pids())
+async def run_slice(
+    driver: Driver,
+    warmup: float,
+    server: Server,
+    sampler: MemorySampler,
+    counts: Path | None = None,
+) -> Slice:
+    """Run `driver` (given its warm-up) and measure where the CPU went over the same time; with
+    `counts` (the SQL hook's prefix), the statements and transactions too."""
+    pids = server.worker_pids()
+    before = None
+    if counts is not None:
+        before = await asyncio.to_thread(cpu.read_counts, counts, pids, fresh_after=time.time())
+    meter = CpuMeter(pids)
     sampled_from = sampler.seconds()
     meter.start()
-    samples, start, end = await driver(warmup)
+    samples, start, end, finished = await driver(warmup)
     cores = meter.stop()
+    sql = None
+    if counts is not None and before is not None:
+        after = await asyncio.to_thread(cpu.read_counts, counts, pids, fresh_after=time.time())
+        sql = cpu.difference(after, before)
     return Slice(
-        samples, end - start, cores, meter.wall, (sampled_from + warmup, sampler.seconds())
+        samples,
+        end - start,
+        cores,
+        meter.wall,
+        (sampled_from + warmup, sampler.seconds()),
+        finished,
+        sql,
     )
 
 
@@ -484,11 +531,23 @@ async def _measure(
     pairs: Iterator[tuple[str, str]],
     clients: int,
     seconds: float,
-) -> list[Phase]:
+    bare: Server | None = None,
+    counts: Path | None = None,
+) -> tuple[list[Phase], list[cpu.WrkPhase]]:
     """healthz through raw sockets, healthz through httpx and verifications, in alternating
-    slices of `SLICE_S`, so that other work on the machine weighs on each kind alike."""
+    slices of `SLICE_S`, so that other work on the machine weighs on each kind alike; with
+    `bare` (and wrk), also wrk on `/healthz` and on the bare app, in the same rotation."""
     length = min(seconds, SLICE_S)
     rounds = max(1, round(seconds / length))
+    targets: dict[str, tuple[str, list[int]]] = {}
+    if bare is not None:
+        targets = {
+            "healthz_wrk": (f"{server.base}/healthz", server.worker_pids()),
+            "bare_wrk": (f"{bare.base}/", bare.worker_pids()),
+        }
+        for url, _ in targets.values():
+            await asyncio.to_thread(cpu.warm_up, url, clients)
+    runs: dict[str, list[cpu.WrkRun]] = {name: [] for name in targets}
     async with watching(config) as watcher:
         flow = verification(api_key, pairs, watcher)
         drivers = {
@@ -500,8 +559,16 @@ async def _measure(
         for number in range(rounds):
             for name, driver in drivers.items():
                 warmup = min(WARMUP_S, seconds / 5) if number == 0 else SLICE_WARMUP_S
-                slices[name].append(await run_slice(driver, warmup, server, sampler))
-    return [summarise(name, found, clients) for name, found in slices.items()]
+                sql = counts if name == "verification" else None
+                slices[name].append(await run_slice(driver, warmup, server, sampler, sql))
+            for name, (url, pids) in targets.items():
+                wrk_s = max(1, round(length))
+                runs[name].append(await asyncio.to_thread(cpu.wrk, url, clients, wrk_s, pids))
+    phases = [summarise(name, found, clients) for name, found in slices.items()]
+    wrk_phases = [
+        cpu.summarise_wrk(name, targets[name][0], clients, found) for name, found in runs.items()
+    ]
+    return phases, wrk_phases
 
 
 def profile_start(server: Server, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
@@ -556,9 +623,15 @@ def measure_config(
 ) -> dict[str, Any]:
     log(f"load {config.label}: {clients} clients, {seconds:g} s per phase")
     extra = {"KYVS_REDIS_URL": config.redis_url} if config.redis_url else {}
-    env = environment(config.database_url, **extra)
+    counts = work / f"sql-counts-{config.label}"
+    env = cpu.hooked_environment(environment(config.database_url, **extra), counts)
     profile_file = results / f"profile-{config.label}.txt"
-    with running_server(env, work, config.workers) as server, MemorySampler(server) as sampler:
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(running_server(env, work, config.workers))
+        sampler = stack.enter_context(MemorySampler(server))
+        bare = stack.enter_context(cpu.bare_server(work)) if cpu.wrk_path() else None
+        if bare is None:
+            log("  wrk is not installed (apt-get install wrk): no CPU-per-request figures")
         measure = functools.partial(
             _measure,
             config,
@@ -567,8 +640,10 @@ def measure_config(
             api_key=api_key,
             pairs=pairs,
             clients=clients,
+            bare=bare,
+            counts=counts,
         )
-        phases = asyncio.run(measure(seconds=seconds))
+        phases, wrk_phases = asyncio.run(measure(seconds=seconds))
         samples = list(sampler.samples)
         if profile and (spy := profile_start(server, seconds + WARMUP_S, profile_file)):
             log(f"  profiling {seconds:g} s of verifications (py-spy, not in the figures)")
@@ -603,6 +678,32 @@ def measure_config(
         "rss": rss_summary(under_load),
         "rss_samples": samples,
         "profile": top_frames(profile_file) if profile else {},
+        "cpu": cpu_figures(verify, {p.name: p for p in wrk_phases}),
+    }
+
+
+def cpu_figures(verify: Phase, wrk: dict[str, cpu.WrkPhase]) -> dict[str, Any]:
+    """CPU per round trip and per request against the bare app's; SQL work per round trip."""
+    done = verify.finished
+    per_rt = verify.server_cpu_s * 1000 / done if done else None
+    bare, health = wrk.get("bare_wrk"), wrk.get("healthz_wrk")
+    bare_ms = bare.cpu_ms_per_request if bare else None
+    healthz_ms = health.cpu_ms_per_request if health else None
+    sql = verify.sql
+    return {
+        "round_trips": done,
+        "round_trip_failures": sum(verify.failed.values()),
+        "server_cpu_ms_per_round_trip": per_rt,
+        "db_and_redis_cpu_ms_per_round_trip": verify.db_cpu_s * 1000 / done if done else None,
+        "bare_cpu_ms_per_request": bare_ms,
+        "healthz_cpu_ms_per_request": healthz_ms,
+        "round_trip_over_bare": ratio_of(per_rt, bare_ms),
+        "healthz_over_bare": ratio_of(healthz_ms, bare_ms),
+        "sql": sql,
+        "statements_per_round_trip": sql["statements"] / done if sql and done else None,
+        "commits_per_round_trip": sql["commits"] / done if sql and done else None,
+        "rollbacks_per_round_trip": sql["rollbacks"] / done if sql and done else None,
+        "wrk": {name: asdict(phase) for name, phase in wrk.items()},
     }
 
 
@@ -693,6 +794,7 @@ def config_metrics(config: Config, found: dict[str, Any]) -> list[Metric]:
             note="CPU cost: kyvs workers + PostgreSQL + Redis; independent of the client's speed",
         ),
     ]
+    rows += cpu_metrics(config, found["cpu"])
     for step in ("round_trip", "start", "otp_wait", "confirm"):
         p = verify["latency_ms"].get(step)
         if p:
@@ -715,6 +817,74 @@ def config_metrics(config: Config, found: dict[str, Any]) -> list[Metric]:
             note=f"slope {found['rss']['max_slope_mb_per_min']} MiB/min over the run",
         )
     )
+    return rows
+
+
+def cpu_metrics(config: Config, figures: dict[str, Any]) -> list[Metric]:
+    """Server CPU per round trip and per /healthz request against the bare FastAPI app's, and
+    the SQL statements and transactions per round trip."""
+    name = f"cpu {config.label}"
+    bare = figures["bare_cpu_ms_per_request"]
+    bare_label = "bare FastAPI ms/request (wrk)"
+    if config.backend == "sqlite":
+        target: float | None = SQLITE_CPU_TARGET
+    elif config.workers >= 2 and config.redis_url:
+        target = POSTGRES_CPU_TARGET
+    else:
+        target = None
+    ratio = figures["round_trip_over_bare"]
+    db = figures["db_and_redis_cpu_ms_per_round_trip"]
+    note = f"{figures['round_trips']:,} round trips, all workers"
+    if config.backend != "sqlite" and db is not None:
+        note += f"; PostgreSQL + Redis beside it: {db:.3f} ms per round trip"
+    if figures["round_trip_failures"]:
+        note += f"; {figures['round_trip_failures']} failed round trips not counted"
+    rows = [
+        Metric(
+            f"{name}: server CPU per round trip",
+            figures["server_cpu_ms_per_round_trip"],
+            "ms",
+            bare,
+            bare_label,
+            ratio,
+            f"<= {target:g}x" if target is not None else "",
+            at_most(ratio, target) if target is not None else None,
+            note,
+        )
+    ]
+    health = figures["wrk"].get("healthz_wrk")
+    if health is not None:
+        healthz_ratio = figures["healthz_over_bare"]
+        rows.append(
+            Metric(
+                f"{name}: /healthz CPU per request (wrk)",
+                figures["healthz_cpu_ms_per_request"],
+                "ms",
+                bare,
+                bare_label,
+                healthz_ratio,
+                f"<= {HEALTHZ_CPU_TARGET:g}x",
+                at_most(healthz_ratio, HEALTHZ_CPU_TARGET),
+                f"{health['per_second']:,.0f} req/s, p50 {health['latency_ms'].get('p50', 0):.2f} "
+                f"/ p99 {health['latency_ms'].get('p99', 0):.2f} ms; bare app "
+                f"{figures['wrk']['bare_wrk']['per_second']:,.0f} req/s",
+            )
+        )
+    for key, label in (("statements", "SQL statements"), ("commits", "transactions")):
+        per = figures[f"{key}_per_round_trip"]
+        if per is not None:
+            extra = ""
+            if key == "commits" and figures["rollbacks_per_round_trip"]:
+                extra = f"; rollbacks {figures['rollbacks_per_round_trip']:.2f} per round trip"
+            rows.append(
+                Metric(
+                    f"sql {config.label}: {label} per round trip",
+                    per,
+                    "",
+                    note=f"engine event hook ({'commit' if key == 'commits' else 'execute'})"
+                    + extra,
+                )
+            )
     return rows
 
 

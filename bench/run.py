@@ -82,6 +82,11 @@ def arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--soak", type=float, default=0.0, help="seconds of a memory soak run")
     parser.add_argument("--profile", action="store_true", help="py-spy the servers under load")
+    parser.add_argument(
+        "--configs",
+        default="",
+        help="load configurations whose label contains one of these (comma-separated: sqlite, 2w)",
+    )
     options = parser.parse_args(argv)
     if options.quick:
         options.people = min(options.people, 2000)
@@ -219,6 +224,8 @@ def measure_all(
                 load.Config(f"{label}-{n}w", "postgresql", n, postgres.url, redis_url)
                 for n in (1, 2)
             ]
+        if wanted := [w for w in options.configs.split(",") if w]:
+            configs = [c for c in configs if any(w in c.label for w in wanted)]
         api_keys = {c.database_url: load.onboard(c, work) for c in configs}
         found, load_data = load.run(
             configs,

@@ -12,6 +12,7 @@ import httpx
 from kyvs.adapters.passwords import password_matches
 from kyvs.domain import api_keys
 from tests.e2e.conftest import Cli, running_server
+from tests.e2e.deployments import Onboarding, add_staff_login, onboard
 
 PROBLEMS = "https://kyvs.dev/problems/"
 
@@ -178,13 +179,19 @@ def stored_staff(cli: Cli, username: str) -> tuple[str, int, int]:
     return row
 
 
+def onboarded(cli: Cli, name: str) -> str:
+    """A provider's id, onboarded in the test process (`provider create` is tested above)."""
+    made = onboard(cli.env["KYVS_DATABASE_URL"], [Onboarding(name, scopes=("vaccinations",))])
+    return str(made[name]["provider_id"])
+
+
 def add(cli: Cli, provider_id: str, username: str) -> None:
-    cli.run("provider", "staff", "add", provider_id, "--username", username, "--password", "x" * 12)
+    """A staff login, added in the test process (`provider staff add` is tested above)."""
+    add_staff_login(cli.env["KYVS_DATABASE_URL"], provider_id, username, "x" * 12)
 
 
 def test_staff_logins_are_listed_for_everyone_or_one_provider(cli):
-    yatra = create(cli, "Yatra Travels")["provider_id"]
-    sagar = create(cli, "Hotel Sagar")["provider_id"]
+    yatra, sagar = onboarded(cli, "Yatra Travels"), onboarded(cli, "Hotel Sagar")
     add(cli, yatra, "desk.two")
     add(cli, sagar, "front")
     add(cli, yatra, "desk.one")
@@ -202,7 +209,7 @@ def test_staff_logins_are_listed_for_everyone_or_one_provider(cli):
 
 
 def test_disable_enable_and_reset_password_each_raise_the_session_version(cli):
-    provider_id = create(cli, "Yatra Travels")["provider_id"]
+    provider_id = onboarded(cli, "Yatra Travels")
     add(cli, provider_id, "desk.one")
     assert stored_staff(cli, "desk.one")[1:] == (0, 0)
 
@@ -226,7 +233,7 @@ def test_disable_enable_and_reset_password_each_raise_the_session_version(cli):
 
 
 def test_a_new_password_can_be_read_from_standard_input(cli):
-    provider_id = create(cli, "Yatra Travels")["provider_id"]
+    provider_id = onboarded(cli, "Yatra Travels")
     add(cli, provider_id, "desk.one")
     read = cli.json(
         "staff", "reset-password", "desk.one", "--password-stdin", stdin="my own long one\n"

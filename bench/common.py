@@ -305,18 +305,30 @@ def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
 def running_server(env: dict[str, str], folder: Path, workers: int = 1) -> Iterator[Server]:
     """Start `kyvs serve` with `env`, wait until healthy, yield it, stop it afterwards."""
     port = free_port()
-    log_path = folder / f"server-{port}.log"
+    args = [KYVS, "serve", "--port", str(port), "--workers", str(workers)]
+    with serving(args, env, folder, port=port, workers=workers, ready_path="/healthz") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving(
+    args: Sequence[str],
+    env: dict[str, str],
+    folder: Path,
+    *,
+    port: int,
+    workers: int,
+    ready_path: str,
+    log_name: str = "server",
+) -> Iterator[Server]:
+    """Run the HTTP server `args` (listening on `port`) until `ready_path` answers 200 with every
+    worker up; yield it; stop it afterwards."""
+    log_path = folder / f"{log_name}-{port}.log"
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [KYVS, "serve", "--port", str(port), "--workers", str(workers)],
-            env=env,
-            cwd=folder,
-            stdout=log_file,
-            stderr=log_file,
-        )
+        process = subprocess.Popen(args, env=env, cwd=folder, stdout=log_file, stderr=log_file)
     server = Server(f"http://127.0.0.1:{port}", process, workers, log_path)
     try:
-        _wait_until_ready(server)
+        _wait_until_ready(server, ready_path)
         yield server
     finally:
         process.terminate()
@@ -327,13 +339,13 @@ def running_server(env: dict[str, str], folder: Path, workers: int = 1) -> Itera
             process.wait(timeout=10)
 
 
-def _wait_until_ready(server: Server) -> None:
+def _wait_until_ready(server: Server, ready_path: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"server exited:\n{server.log.read_text()}")
         try:
-            healthy = httpx.get(f"{server.base}/healthz", timeout=1).status_code == 200
+            healthy = httpx.get(f"{server.base}{ready_path}", timeout=1).status_code == 200
         except httpx.TransportError:
             healthy = False
         if healthy and len(server.worker_pids()) == server.workers:

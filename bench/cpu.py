@@ -30,9 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from common import BENCH, CpuMeter, Server, free_port, log
+from common import BENCH, CpuMeter, Server, free_port, log, serving
 
 HOOKS = BENCH / "hooks"
 SQL_COUNTS_ENV = "KYVS_BENCH_SQL_COUNTS"
@@ -167,33 +165,12 @@ def summarise_wrk(name: str, url: str, connections: int, runs: Sequence[WrkRun])
 def bare_server(folder: Path) -> Iterator[Server]:
     """`bare_app.py` under uvicorn (this virtualenv, 1 worker, no access log) on a free port."""
     port = free_port()
-    log_path = folder / f"bare-{port}.log"
     args = [sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(BENCH)]
     args += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     args += ["--no-access-log", "--log-level", "warning"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KYVS_")}
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(args, env=env, cwd=folder, stdout=log_file, stderr=log_file)
-    server = Server(f"http://127.0.0.1:{port}", process, 1, log_path)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the bare app exited:\n{log_path.read_text()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{server.base}/", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the bare app did not start in 30 s:\n{log_path.read_text()}")
-            time.sleep(0.1)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with serving(args, env, folder, port=port, workers=1, ready_path="/", log_name="bare") as bare:
+        yield bare
 
 
 # --- SQL counts ----------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
     return secure_page(render(request, template, status_code=status_code, **context))
 
 
-def _home(message: str | None = None) -> RedirectResponse:
+def _home() -> RedirectResponse:
     return RedirectResponse("/me", status_code=303)
 
 
@@ -64,16 +64,13 @@ async def me(request: Request) -> Response:
     return await _records(request)
 
 
-async def _records(
-    request: Request, *, problem: str | None = None, message: str | None = None
-) -> Response:
-    """The citizen's records (or the login form), with a problem or message of kyvs's own."""
+async def _records(request: Request, *, problem: str | None = None) -> Response:
+    """The citizen's records (or the login form), with a problem of kyvs's own."""
     token = request.session.get(TOKEN)
     language = page_language(request)
     words = translator(language)
     notice = request.query_params.get("notice")
-    if message is None and notice in _NOTICES:
-        message = words.gettext(_NOTICES[notice])
+    message = words.gettext(_NOTICES[notice]) if notice in _NOTICES else None
     if not isinstance(token, str):
         return _page(request, "me/login.html", title=words.gettext("Your vaccination records"))
     citizens = _citizens(request)

@@ -3,7 +3,7 @@ that size, on SQLite and PostgreSQL.
 
 Each lookup is timed alone, after a warm-up, alternating between the two registries compared, so
 that whatever else the machine does slows both alike:
-  kyvs   `SqlRegistryReader.names_on_mobile`, the verification hot path (async engine);
+  kyvs   `SqlRegistryReader.names_on_mobile`, the verification hot path (its units of work);
   raw    the same indexed SELECT straight through the driver (sqlite3 / psycopg).
 
 The target compares p99 at 10M people with p99 at 1M (<= 1.5x); 10M is built only with `--big`
@@ -45,7 +45,7 @@ from import_rate import (
     raw_load,
     sqlite_path,
 )
-from kyvs.adapters.sql.engine import make_async_engine
+from kyvs.adapters.sql.units import make_units
 from kyvs.adapters.sql.verifications import SqlRegistryReader
 from kyvs.domain.mobile import MobileNumber
 
@@ -82,8 +82,8 @@ def sample_mobiles(people: Iterable[tuple[Any, ...]], count: int, seed: int = 11
 
 async def _kyvs_lookups(registries: Sequence[Registry], warmup: int) -> list[list[float]]:
     """`names_on_mobile` on each registry in turn, lookup by lookup: noise hits all alike."""
-    engines = [make_async_engine(r.url) for r in registries]
-    readers = [SqlRegistryReader(engine) for engine in engines]
+    engines = [make_units(r.url) for r in registries]
+    readers = [SqlRegistryReader(units) for units in engines]
     numbers = [[MobileNumber(m) for m in r.mobiles] for r in registries]
     times: list[list[float]] = [[] for _ in registries]
     try:
@@ -98,7 +98,7 @@ async def _kyvs_lookups(registries: Sequence[Registry], warmup: int) -> list[lis
         return times
     finally:
         for engine in engines:
-            await engine.dispose()
+            await engine.aclose()
 
 
 def _raw_lookups(registries: Sequence[Registry], warmup: int) -> list[list[float]]:

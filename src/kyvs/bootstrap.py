@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from kyvs.adapters.secret_keys import SecretKeys
     from kyvs.adapters.signing import KeyRing
     from kyvs.adapters.sql.citizen import SqlCitizenStore
+    from kyvs.adapters.sql.units import SqlUnits
     from kyvs.adapters.sql.verifications import SqlAccessLog
 
 __all__ = ["Container", "bootstrap", "localized_status", "metrics_directory", "server_log_config"]
@@ -102,6 +103,16 @@ class Container:
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
         )
+
+    @cached_property
+    def sql_units(self) -> SqlUnits:
+        """The hot path's units of database work: SQLite's run whole on a thread each (its
+        own connections to the file), PostgreSQL's on the async engine."""
+        from kyvs.adapters.sql.units import AsyncEngineUnits, ThreadedSqliteUnits
+
+        if self.settings.database_url.startswith("sqlite"):
+            return ThreadedSqliteUnits(self.settings.database_url)
+        return AsyncEngineUnits(self.async_engine)
 
     @cached_property
     def registry(self) -> Registry:
@@ -172,7 +183,7 @@ class Container:
             )
         from kyvs.adapters.sms.outbox import OutboxSms
 
-        return OutboxSms(self.async_engine, clock=self.clock)
+        return OutboxSms(self.sql_units, clock=self.clock)
 
     @cached_property
     def metrics(self) -> PrometheusMetrics:
@@ -193,7 +204,7 @@ class Container:
         """The web's asynchronous view of providers and keys."""
         from kyvs.adapters.sql.providers import SqlProviderDirectory
 
-        return SqlProviderDirectory(self.async_engine)
+        return SqlProviderDirectory(self.sql_units)
 
     @cached_property
     def authenticator(self) -> ProviderAuthenticator:
@@ -218,7 +229,7 @@ class Container:
         """The citizens' access log (always in the database)."""
         from kyvs.adapters.sql.verifications import SqlAccessLog
 
-        return SqlAccessLog(self.async_engine)
+        return SqlAccessLog(self.sql_units)
 
     @cached_property
     def verification_store(self) -> VerificationStore:
@@ -229,7 +240,7 @@ class Container:
             return RedisVerificationStore(self.redis, access_log=self.access_log)
         from kyvs.adapters.sql.verifications import SqlVerificationStore
 
-        return SqlVerificationStore(self.async_engine)
+        return SqlVerificationStore(self.sql_units)
 
     @cached_property
     def sms_health_log(self) -> SmsHealthLog:
@@ -241,7 +252,7 @@ class Container:
             return RedisSmsHealthLog(self.redis)
         from kyvs.adapters.sql.sms_health import SqlSmsHealthLog
 
-        return SqlSmsHealthLog(self.async_engine)
+        return SqlSmsHealthLog(self.sql_units)
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
@@ -252,7 +263,7 @@ class Container:
             return RedisRateLimiter(self.redis)
         from kyvs.adapters.sql.verifications import SqlRateLimiter
 
-        return SqlRateLimiter(self.async_engine)
+        return SqlRateLimiter(self.sql_units)
 
     async def replay_access_log(self) -> None:
         """Record access entries a crash left in Redis's outbox (a no-op without Redis)."""
@@ -277,7 +288,7 @@ class Container:
         """The registry as the hot path reads it (async)."""
         from kyvs.adapters.sql.verifications import SqlRegistryReader
 
-        return SqlRegistryReader(self.async_engine)
+        return SqlRegistryReader(self.sql_units)
 
     @cached_property
     def block_list(self) -> BlockList:
@@ -413,7 +424,7 @@ class Container:
         """Where hosted sessions are kept."""
         from kyvs.adapters.sql.hosted import SqlHostedSessionStore
 
-        return SqlHostedSessionStore(self.async_engine)
+        return SqlHostedSessionStore(self.sql_units)
 
     @cached_property
     def hosted_flow(self) -> HostedFlow:
@@ -425,7 +436,7 @@ class Container:
         """Citizens' blocks, corrections, share links and access log."""
         from kyvs.adapters.sql.citizen import SqlCitizenStore
 
-        return SqlCitizenStore(self.async_engine)
+        return SqlCitizenStore(self.sql_units)
 
     @cached_property
     def citizens(self) -> CitizenService:
@@ -483,7 +494,7 @@ class Container:
         """Where the API audit entries go (the database)."""
         from kyvs.adapters.sql.audit import SqlAuditTrail
 
-        return SqlAuditTrail(self.async_engine)
+        return SqlAuditTrail(self.sql_units)
 
     @cached_property
     def outbox_reader(self) -> OutboxReader:
@@ -497,7 +508,7 @@ class Container:
         """The demo/dev SMS outbox, for the `/dev/outbox` page."""
         from kyvs.adapters.sms.outbox import AsyncOutboxReader as SqlAsyncOutboxReader
 
-        return SqlAsyncOutboxReader(self.async_engine)
+        return SqlAsyncOutboxReader(self.sql_units)
 
     @cached_property
     def outages(self) -> Outages:
@@ -541,6 +552,8 @@ class Container:
         client = self.__dict__.get("redis")
         if client is not None:
             await client.aclose()
+        if "sql_units" in self.__dict__:
+            await self.sql_units.aclose()
         if "async_engine" in self.__dict__:
             await self.async_engine.dispose()
         self.close()

@@ -23,7 +23,8 @@ import redis
 from kyvs.adapters.redis.client import make_redis
 from kyvs.adapters.redis.verifications import RedisVerificationStore
 from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.engine import make_engine
+from kyvs.adapters.sql.units import make_units
 from kyvs.adapters.sql.verifications import SqlAccessLog
 from tests.e2e.conftest import Cli, environment, running_server
 from tests.e2e.faults import private_postgres, private_redis, ready, wait_for
@@ -224,7 +225,7 @@ async def test_an_access_entry_in_the_redis_outbox_survives_a_redis_crash(tmp_pa
     engine = make_engine(sqlite_url)
     migrate.upgrade(engine)
     engine.dispose()
-    database = make_async_engine(sqlite_url)
+    database = make_units(sqlite_url)
     log = SqlAccessLog(database)
     with private_redis(tmp_path) as redis_server:
         client = make_redis(redis_server.url)
@@ -243,4 +244,4 @@ async def test_an_access_entry_in_the_redis_outbox_survives_a_redis_crash(tmp_pa
         assert await store.replay_access(now=later) == 0
         await client.aclose()
     assert verified_entries(sqlite_url, txn.txn_id) == 1
-    await database.dispose()
+    await database.aclose()

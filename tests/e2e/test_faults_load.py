@@ -28,7 +28,7 @@ import redis
 
 from kyvs.adapters.redis.client import make_redis
 from kyvs.adapters.redis.verifications import RedisVerificationStore
-from kyvs.adapters.sql.engine import make_async_engine
+from kyvs.adapters.sql.units import make_units
 from kyvs.adapters.sql.verifications import SqlAccessLog
 from tests.e2e.conftest import Cli, environment, running_server
 from tests.e2e.faults import kill_a_worker, people_csv, private_redis, wait_for
@@ -174,15 +174,15 @@ def verified_txns(database_url: str, redis_url: str | None) -> set[str]:
 
 async def replay(database_url: str, redis_url: str) -> int:
     """What the periodic job does 5 minutes later: record entries a kill left in Redis."""
-    engine = make_async_engine(database_url)
+    units = make_units(database_url)
     client = make_redis(redis_url)
-    store = RedisVerificationStore(client, access_log=SqlAccessLog(engine))
+    store = RedisVerificationStore(client, access_log=SqlAccessLog(units))
     try:
         now = dt.datetime.now(dt.UTC)
         return await store.replay_access(now=now, older_than=dt.timedelta(0))
     finally:
         await client.aclose()
-        await engine.dispose()
+        await units.aclose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql+redis", marks=pytest.mark.postgres)])

@@ -39,11 +39,10 @@ async def sql_limiter(request) -> AsyncIterator[SqlRateLimiter]:
 
 
 async def counters(wired) -> int:
-    """Rows in `rate_counters` (`wired`: anything with an `async_engine` or `engine`)."""
-    engine = getattr(wired, "async_engine", None) or wired.engine
-    async with engine.connect() as connection:
-        query = select(func.count()).select_from(rate_counters)
-        return int((await connection.execute(query)).scalar_one())
+    """Rows in `rate_counters` (`wired`: anything with `units` or `sql_units`)."""
+    units = getattr(wired, "sql_units", None) or wired.units
+    query = select(func.count()).select_from(rate_counters)
+    return int(await units.read(lambda connection: connection.execute(query).scalar_one()))
 
 
 async def test_purging_deletes_only_counters_no_limit_reads_any_more(sql_limiter):

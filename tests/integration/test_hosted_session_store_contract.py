@@ -12,8 +12,9 @@ import pytest
 
 from kyvs.adapters.memory.hosted import MemoryHostedSessionStore
 from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.hosted import SqlHostedSessionStore
+from kyvs.adapters.sql.units import make_units
 from kyvs.domain.hosted import HostedSession
 from kyvs.ports import HostedSessionStore
 
@@ -32,9 +33,9 @@ async def store(request) -> AsyncIterator[HostedSessionStore]:
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    async_engine = make_async_engine(url)
-    yield SqlHostedSessionStore(async_engine)
-    await async_engine.dispose()
+    units = make_units(url)
+    yield SqlHostedSessionStore(units)
+    await units.aclose()
 
 
 def a_session(**changes: object) -> HostedSession:

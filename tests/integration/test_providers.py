@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from kyvs.adapters.passwords import hash_password, password_matches
-from kyvs.adapters.sql.engine import make_async_engine
 from kyvs.adapters.sql.providers import SqlProviderDirectory, SqlProviderStore
+from kyvs.adapters.sql.units import make_units
 from kyvs.domain import api_keys
 from kyvs.domain.errors import InvalidInput
 from kyvs.domain.providers import Provider, ProviderNotFound, RateLimit
@@ -413,9 +413,9 @@ def test_an_origin_with_a_path_or_no_host_is_refused(store, origin):
 
 @pytest.fixture
 async def directory(engine, database_url):
-    async_engine = make_async_engine(database_url)
-    yield SqlProviderDirectory(async_engine)
-    await async_engine.dispose()
+    units = make_units(database_url)
+    yield SqlProviderDirectory(units)
+    await units.aclose()
 
 
 @pytest.mark.anyio

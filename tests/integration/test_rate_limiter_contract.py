@@ -14,7 +14,8 @@ import pytest
 
 from kyvs.adapters.memory.verification import MemoryRateLimiter
 from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.engine import make_engine
+from kyvs.adapters.sql.units import make_units
 from kyvs.adapters.sql.verifications import SqlRateLimiter
 from kyvs.domain.limits import Limit
 from kyvs.ports import Denied, RateLimiter
@@ -31,11 +32,11 @@ async def migrated_sql_limiter(url: str) -> AsyncIterator[SqlRateLimiter]:
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    async_engine = make_async_engine(url)
+    units = make_units(url)
     try:
-        yield SqlRateLimiter(async_engine)
+        yield SqlRateLimiter(units)
     finally:
-        await async_engine.dispose()
+        await units.aclose()
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -34,7 +34,8 @@ from kyvs.adapters.redis.verifications import (
     TxnExists,
 )
 from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.engine import make_engine
+from kyvs.adapters.sql.units import make_units
 from kyvs.adapters.sql.verifications import SqlAccessLog
 from kyvs.domain.limits import Limit
 from kyvs.ports import AccessEntry
@@ -193,16 +194,16 @@ async def sql_log(sqlite_url) -> AsyncIterator[SqlAccessLog]:
     engine = make_engine(sqlite_url)
     migrate.upgrade(engine)
     engine.dispose()
-    async_engine = make_async_engine(sqlite_url)
-    yield SqlAccessLog(async_engine)
-    await async_engine.dispose()
+    units = make_units(sqlite_url)
+    yield SqlAccessLog(units)
+    await units.aclose()
 
 
 @pytest.fixture(params=KINDS)
 async def adapters(request, sql_log) -> AsyncIterator[Adapters]:
     async for client, prefix in _client(request, request.param):
         store = RedisVerificationStore(client, access_log=sql_log, prefix=prefix)
-        yield Adapters(store, sql_log, sql_entries(sql_log.engine))
+        yield Adapters(store, sql_log, sql_entries(sql_log.units))
 
 
 @pytest.fixture

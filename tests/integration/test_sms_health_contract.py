@@ -11,8 +11,9 @@ import pytest
 from kyvs.adapters.memory.sms_health import MemorySmsHealthLog
 from kyvs.adapters.redis.sms_health import RedisSmsHealthLog
 from kyvs.adapters.sql import migrate
-from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.sms_health import SqlSmsHealthLog
+from kyvs.adapters.sql.units import make_units
 from kyvs.domain.sms_health import HealthView, SmsOutcome
 from kyvs.ports import SmsHealthLog
 from tests.integration.test_redis_adapters import _client
@@ -42,9 +43,9 @@ async def health_log(request) -> AsyncIterator[SmsHealthLog]:
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    async_engine = make_async_engine(url)
-    yield SqlSmsHealthLog(async_engine, keep=KEEP)
-    await async_engine.dispose()
+    units = make_units(url)
+    yield SqlSmsHealthLog(units, keep=KEEP)
+    await units.aclose()
 
 
 async def test_an_empty_log_knows_nothing(health_log):

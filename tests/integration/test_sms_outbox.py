@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kyvs.adapters.clock import FixedClock
 from kyvs.adapters.sms.outbox import OutboxReader, OutboxSms, latest_async
-from kyvs.adapters.sql.engine import make_async_engine
+from kyvs.adapters.sql.units import make_units
 from kyvs.cli import sms as sms_cli
 from kyvs.cli.context import container
 from kyvs.domain.mobile import MobileNumber
@@ -32,10 +32,10 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def async_engine(engine, database_url):
-    """The async engine of the migrated database the `engine` fixture made."""
-    created = make_async_engine(database_url)
+    """The hot path's units on the migrated database the `engine` fixture made."""
+    created = make_units(database_url)
     yield created
-    await created.dispose()
+    await created.aclose()
 
 
 def a_message(to: MobileNumber, text: str, language: str = "en") -> SmsMessage:

@@ -49,7 +49,7 @@ class World:
 
     async def last_otp(self, mobile: str) -> str:
         await self.container.dispatcher.drain()
-        entries = await latest_async(self.container.async_engine, 50)
+        entries = await latest_async(self.container.sql_units, 50)
         texts = [e.text for e in entries if e.to_mobile == mobile]
         assert texts, f"no SMS to {mobile}"
         found = re.search(r"\b(\d{6})\b", texts[0])
@@ -58,7 +58,7 @@ class World:
 
     async def sms_count(self) -> int:
         await self.container.dispatcher.drain()
-        return len(await latest_async(self.container.async_engine, 1000))
+        return len(await latest_async(self.container.sql_units, 1000))
 
     async def start(self, provider: Provider, name: str = "Asha Patel", mobile: str = "9000000001"):
         return await self.container.verifier.start(
@@ -134,7 +134,7 @@ async def test_demographics_scope_discloses_the_person_but_no_doses(world):
 async def test_the_sms_names_the_provider_and_the_purpose(world):
     await world.start(world.travel)
     await world.container.dispatcher.drain()
-    text = (await latest_async(world.container.async_engine, 1))[0].text
+    text = (await latest_async(world.container.sql_units, 1))[0].text
     assert "Yatra Travels" in text
     assert "travel" in text
     assert "Share it only if you agree" in text
@@ -310,7 +310,7 @@ async def locking_statements(world, name: str, mobile: str) -> list[str]:
     def note(_conn, _cursor, statement, _params, _context, _many) -> None:
         statements.append(statement.split()[0].upper())
 
-    engine = world.container.async_engine.sync_engine
+    engine = world.container.sql_units.sync_engine
     event.listen(engine, "before_cursor_execute", note)
     try:
         with pytest.raises(TooManyAttempts):
@@ -326,7 +326,7 @@ async def test_locking_a_txn_costs_the_same_statements_matched_or_not(world):
 
     assert "INSERT" in matched
     assert matched == unmatched
-    async with world.container.async_engine.connect() as db:
-        rows = (await db.execute(select(access_log.c.beneficiary_ref, access_log.c.outcome))).all()
+    query = select(access_log.c.beneficiary_ref, access_log.c.outcome)
+    rows = await world.container.sql_units.read(lambda db: db.execute(query).all())
     # The unmatched lock's entry names nobody, so no citizen's log shows it.
     assert ("", "locked") in [tuple(row) for row in rows]

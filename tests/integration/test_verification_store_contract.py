@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kyvs.adapters.memory.verification import MemoryAccessLog, MemoryVerificationStore
 from kyvs.adapters.sql import migrate, rows
-from kyvs.adapters.sql.engine import make_async_engine, make_engine
+from kyvs.adapters.sql.engine import make_engine
 from kyvs.adapters.sql.tables import access_log
+from kyvs.adapters.sql.units import SqlUnits, all_rows, make_units
 from kyvs.adapters.sql.verifications import SqlAccessLog, SqlVerificationStore
 from kyvs.domain.verification import Delivery, TxnState, VerificationTxn
 from kyvs.ports import AccessEntry, AccessLog, VerificationStore
@@ -33,23 +33,23 @@ class Adapters:
     entries: Callable[[], Awaitable[list[AccessEntry]]]  # the access log as stored
 
 
-def sql_entries(engine: AsyncEngine) -> Callable[[], Awaitable[list[AccessEntry]]]:
+def sql_entries(units: SqlUnits) -> Callable[[], Awaitable[list[AccessEntry]]]:
     async def read() -> list[AccessEntry]:
-        async with engine.connect() as connection:
-            found = await connection.execute(select(access_log).order_by(access_log.c.entry_id))
-            return [
-                AccessEntry(
-                    beneficiary_ref=row["beneficiary_ref"],
-                    provider_id=row["provider_id"],
-                    provider_name=row["provider_name"],
-                    purpose=row["purpose"],
-                    scopes=frozenset(row["scopes"].split(",")),
-                    outcome=row["outcome"],
-                    txn_id=row["txn_id"],
-                    at=rows.as_utc(row["at"]),
-                )
-                for row in found.mappings()
-            ]
+        query = select(access_log).order_by(access_log.c.entry_id)
+        found = await all_rows(units, query)
+        return [
+            AccessEntry(
+                beneficiary_ref=row["beneficiary_ref"],
+                provider_id=row["provider_id"],
+                provider_name=row["provider_name"],
+                purpose=row["purpose"],
+                scopes=frozenset(row["scopes"].split(",")),
+                outcome=row["outcome"],
+                txn_id=row["txn_id"],
+                at=rows.as_utc(row["at"]),
+            )
+            for row in found
+        ]
 
     return read
 
@@ -68,11 +68,9 @@ async def adapters(request) -> AsyncIterator[Adapters]:
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    async_engine = make_async_engine(url)
-    yield Adapters(
-        SqlVerificationStore(async_engine), SqlAccessLog(async_engine), sql_entries(async_engine)
-    )
-    await async_engine.dispose()
+    units = make_units(url)
+    yield Adapters(SqlVerificationStore(units), SqlAccessLog(units), sql_entries(units))
+    await units.aclose()
 
 
 def a_txn(**changes: object) -> VerificationTxn:

@@ -38,10 +38,12 @@ class Readiness(BaseModel):
 
 
 async def database_check(wired: Container) -> str:
-    """`SELECT 1` through the web's async engine."""
-    async with wired.async_engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+    """`SELECT 1` the way the hot path reaches the database (its units of work)."""
+    await wired.sql_units.read(lambda connection: connection.execute(_SELECT_ONE))
     return OK
+
+
+_SELECT_ONE = text("SELECT 1")
 
 
 async def redis_check(wired: Container) -> str:

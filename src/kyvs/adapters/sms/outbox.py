@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, Select, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kyvs.adapters.clock import SystemClock
 from kyvs.adapters.sql.tables import sms_outbox
+from kyvs.adapters.sql.units import SqlUnits
 from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import Clock, OutboxEntry, SmsMessage
 
@@ -20,8 +20,8 @@ __all__ = ["AsyncOutboxReader", "OutboxEntry", "OutboxReader", "OutboxSms", "lat
 class OutboxSms:
     """An `SmsSender` that stores every message in the outbox table (never fails to deliver)."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock | None = None) -> None:
-        self._engine = engine
+    def __init__(self, units: SqlUnits, *, clock: Clock | None = None) -> None:
+        self._units = units
         self._clock = clock or SystemClock()
 
     async def send(self, message: SmsMessage) -> None:
@@ -33,8 +33,7 @@ class OutboxSms:
             "language": message.language,
             "sent_at": self._clock.now().astimezone(dt.UTC),
         }
-        async with self._engine.begin() as connection:
-            await connection.execute(insert(sms_outbox).values(row))
+        await self._units.write(lambda connection: connection.execute(_INSERT, row))
 
 
 class OutboxReader:
@@ -51,24 +50,26 @@ class OutboxReader:
 
 
 async def latest_async(
-    engine: AsyncEngine, limit: int = 20, *, mobile: MobileNumber | None = None
+    units: SqlUnits, limit: int = 20, *, mobile: MobileNumber | None = None
 ) -> list[OutboxEntry]:
     """The newest `limit` messages, newest first, optionally only those to `mobile`."""
-    async with engine.connect() as connection:
-        result = await connection.execute(_latest_query(limit, mobile))
-        rows = result.mappings().all()
+    query = _latest_query(limit, mobile)
+    rows = await units.read(lambda connection: connection.execute(query).mappings().all())
     return [_entry(row) for row in rows]
 
 
 class AsyncOutboxReader:
-    """Reads the outbox for the demo's `/dev/outbox` page (async engine)."""
+    """Reads the outbox for the demo's `/dev/outbox` page."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, units: SqlUnits) -> None:
+        self._units = units
 
     async def latest(self, limit: int) -> list[OutboxEntry]:
         """The newest `limit` messages, newest first."""
-        return await latest_async(self._engine, limit)
+        return await latest_async(self._units, limit)
+
+
+_INSERT = insert(sms_outbox)
 
 
 def _latest_query(limit: int, mobile: MobileNumber | None) -> Select[Any]:

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kyvs.adapters.sql import rows
 from kyvs.adapters.sql.tables import access_log, blocks, corrections, doses, share_links
+from kyvs.adapters.sql.units import SqlUnits, all_rows, written
 from kyvs.domain.citizen import (
     Correction,
     CorrectionAction,
@@ -76,16 +76,14 @@ def _to_link(row: Mapping[Any, Any]) -> ShareLink:
 class SqlCitizenStore:
     """The citizen tables, asynchronously."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, units: SqlUnits) -> None:
+        self.units = units
 
     async def _rows(self, query: Any) -> list[Mapping[Any, Any]]:
-        async with self.engine.connect() as connection:
-            return list((await connection.execute(query)).mappings())
+        return list(await all_rows(self.units, query))
 
     async def _run(self, statement: Any, params: Any = None) -> None:
-        async with self.engine.begin() as connection:
-            await connection.execute(statement, params)
+        await written(self.units, statement, params)
 
     async def blocked(self, beneficiary_ref: str, provider_id: str) -> bool:
         """True when the person blocked the provider."""
@@ -96,14 +94,13 @@ class SqlCitizenStore:
 
     async def block(self, entry: Block) -> None:
         """Record a block (a repeat changes nothing)."""
-        async with self.engine.begin() as connection:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            statement = dialect.insert(blocks).values(
-                beneficiary_ref=entry.beneficiary_ref,
-                provider_id=entry.provider_id,
-                created_at=entry.created_at,
-            )
-            await connection.execute(statement.on_conflict_do_nothing())
+        dialect = postgresql if self.units.dialect == "postgresql" else sqlite
+        statement = dialect.insert(blocks).values(
+            beneficiary_ref=entry.beneficiary_ref,
+            provider_id=entry.provider_id,
+            created_at=entry.created_at,
+        )
+        await self._run(statement.on_conflict_do_nothing())
 
     async def unblock(self, beneficiary_ref: str, provider_id: str) -> None:
         """Lift a block."""

@@ -24,7 +24,7 @@ def make_engine(url: str, *, timeout_s: int | None = None, **kwargs: Any) -> Eng
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, **kwargs)
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", sqlite_pragmas)
     return engine
 
 
@@ -35,7 +35,7 @@ def _bounded(timeout_s: int | None) -> dict[str, Any]:
     return {"pool_timeout": timeout_s, "connect_args": {"connect_timeout": timeout_s}}
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     # NORMAL is durable in WAL mode across application crashes (only power loss can drop
@@ -91,5 +91,5 @@ def make_async_engine(
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(parsed, **kwargs)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     return engine

@@ -1,33 +1,31 @@
-"""Hosted sessions in SQL (async), compare-and-set on `version`."""
+"""Hosted sessions in SQL, compare-and-set on `version`."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kyvs.adapters.sql.rows import as_utc
 from kyvs.adapters.sql.tables import hosted_sessions
+from kyvs.adapters.sql.units import SqlUnits, first_row, written
 from kyvs.domain.hosted import HostedSession
 
 
 class SqlHostedSessionStore:
     """The `hosted_sessions` table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, units: SqlUnits) -> None:
+        self.units = units
 
     async def create(self, session: HostedSession) -> None:
         """Store a new session."""
-        async with self.engine.begin() as connection:
-            await connection.execute(insert(hosted_sessions), asdict(session))
+        await written(self.units, insert(hosted_sessions), asdict(session))
 
     async def get(self, session_id: str) -> HostedSession | None:
         """A session by id."""
         query = select(hosted_sessions).where(hosted_sessions.c.session_id == session_id)
-        async with self.engine.connect() as connection:
-            row = (await connection.execute(query)).mappings().first()
+        row = await first_row(self.units, query)
         if row is None:
             return None
         values = dict(row)
@@ -47,5 +45,4 @@ class SqlHostedSessionStore:
             )
             .values(asdict(session))
         )
-        async with self.engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+        return await written(self.units, statement) == 1

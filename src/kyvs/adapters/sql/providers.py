@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kyvs.adapters.sql import rows
 from kyvs.adapters.sql.tables import api_keys, providers, staff_accounts
+from kyvs.adapters.sql.units import SqlUnits, first_row
 from kyvs.domain.errors import InvalidInput
 from kyvs.domain.providers import Provider, RateLimit
 from kyvs.ports import ApiKeyRecord, StaffAccount
@@ -195,8 +195,8 @@ class SqlProviderStore:
 class SqlProviderDirectory:
     """The web's asynchronous lookups of keys, providers and staff accounts."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, units: SqlUnits) -> None:
+        self.units = units
 
     async def by_key_id(self, key_id: str) -> tuple[Provider, ApiKeyRecord] | None:
         """The provider and key record for a key id."""
@@ -211,8 +211,7 @@ class SqlProviderDirectory:
             .join(providers, providers.c.provider_id == api_keys.c.provider_id)
             .where(api_keys.c.key_id == key_id)
         )
-        async with self.engine.connect() as connection:
-            row = (await connection.execute(query)).mappings().first()
+        row = await first_row(self.units, query)
         if row is None:
             return None
         return _to_provider(row), _to_key(row, created_at="key_created_at")
@@ -220,8 +219,7 @@ class SqlProviderDirectory:
     async def provider(self, provider_id: str) -> Provider | None:
         """A provider by id."""
         query = select(providers).where(providers.c.provider_id == provider_id)
-        async with self.engine.connect() as connection:
-            row = (await connection.execute(query)).mappings().first()
+        row = await first_row(self.units, query)
         return _to_provider(row) if row else None
 
     async def by_username(self, username: str) -> tuple[Provider, StaffAccount] | None:
@@ -237,6 +235,5 @@ class SqlProviderDirectory:
             .join(providers, providers.c.provider_id == staff_accounts.c.provider_id)
             .where(staff_accounts.c.username == username)
         )
-        async with self.engine.connect() as connection:
-            row = (await connection.execute(query)).mappings().first()
+        row = await first_row(self.units, query)
         return (_to_provider(row), _to_staff(row)) if row else None

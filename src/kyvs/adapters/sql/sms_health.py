@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, delete, func, insert, select
 
 from kyvs.adapters.sql import rows
 from kyvs.adapters.sql.tables import sms_outcomes
+from kyvs.adapters.sql.units import SqlUnits
 from kyvs.domain.sms_health import HealthView, SmsOutcome
 
 KEEP = dt.timedelta(hours=1)
@@ -17,8 +19,8 @@ KEEP = dt.timedelta(hours=1)
 class SqlSmsHealthLog:
     """One row per delivery outcome; rows older than `keep` are deleted as new ones come."""
 
-    def __init__(self, engine: AsyncEngine, *, keep: dt.timedelta = KEEP) -> None:
-        self.engine = engine
+    def __init__(self, units: SqlUnits, *, keep: dt.timedelta = KEEP) -> None:
+        self.units = units
         self.keep = keep
 
     async def record(self, outcome: SmsOutcome) -> None:
@@ -29,11 +31,13 @@ class SqlSmsHealthLog:
             "echo": outcome.echo,
             "duration_ms": round(outcome.duration_s * 1000),
         }
-        async with self.engine.begin() as connection:
-            await connection.execute(insert(sms_outcomes), row)
-            await connection.execute(
-                delete(sms_outcomes).where(sms_outcomes.c.at < outcome.at - self.keep)
-            )
+        expired = delete(sms_outcomes).where(sms_outcomes.c.at < outcome.at - self.keep)
+
+        def write(connection: Connection) -> None:
+            connection.execute(insert(sms_outcomes), row)
+            connection.execute(expired)
+
+        await self.units.write(write)
 
     async def view(self, *, since: dt.datetime, limit: int) -> HealthView:
         """The latest success and real outcome, and the newest `limit` failures since `since`."""
@@ -48,10 +52,15 @@ class SqlSmsHealthLog:
         failures = (
             select(o.at).where(o.ok.is_(False), o.at >= since).order_by(o.at.desc()).limit(limit)
         )
-        async with self.engine.connect() as connection:
-            success_at = (await connection.execute(last_success)).scalar()
-            real = (await connection.execute(last_real)).first()
-            failed = (await connection.execute(failures)).scalars().all()
+
+        def read(connection: Connection) -> tuple[Any, Any, Sequence[Any]]:
+            return (
+                connection.execute(last_success).scalar(),
+                connection.execute(last_real).first(),
+                connection.execute(failures).scalars().all(),
+            )
+
+        success_at, real, failed = await self.units.read(read)
         return HealthView(
             last_success_at=rows.as_utc(success_at) if success_at is not None else None,
             last_real=(
@@ -66,5 +75,6 @@ class SqlSmsHealthLog:
         """True when a failure was recorded from `start` to `end`."""
         o = sms_outcomes.c
         query = select(o.outcome_id).where(o.ok.is_(False), o.at >= start, o.at <= end).limit(1)
-        async with self.engine.connect() as connection:
-            return (await connection.execute(query)).first() is not None
+        return await self.units.read(
+            lambda connection: connection.execute(query).first() is not None
+        )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kyvs.adapters.sql import rows
 from kyvs.adapters.sql.tables import (
@@ -17,6 +16,7 @@ from kyvs.adapters.sql.tables import (
     rate_counters,
     verifications,
 )
+from kyvs.adapters.sql.units import SqlUnits
 from kyvs.domain.limits import Limit, estimated, retry_after_s
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.people import Registration
@@ -70,20 +70,22 @@ def _access_row(entry: AccessEntry) -> dict[str, Any]:
 class SqlVerificationStore:
     """Txns in the `verifications` table; compare-and-set on `version`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, units: SqlUnits) -> None:
+        self.units = units
 
     async def create(self, txn: VerificationTxn) -> None:
         """Store a new txn."""
-        async with self.engine.begin() as connection:
-            await connection.execute(insert(verifications), _txn_row(txn))
+        row = _txn_row(txn)
+        await self.units.write(lambda connection: connection.execute(_INSERT_TXN, row))
 
     async def get(self, txn_id: str) -> VerificationTxn | None:
         """A txn by id."""
-        query = select(verifications).where(verifications.c.txn_id == txn_id)
-        async with self.engine.connect() as connection:
-            row = (await connection.execute(query)).mappings().first()
-        return _to_txn(row) if row else None
+
+        def read(connection: Connection) -> VerificationTxn | None:
+            row = connection.execute(_TXN_BY_ID, {"id": txn_id}).mappings().first()
+            return _to_txn(row) if row else None
+
+        return await self.units.read(read)
 
     async def recent(self, provider_id: str, limit: int) -> list[VerificationTxn]:
         """A provider's latest txns, newest first (uses the provider/created index)."""
@@ -93,46 +95,56 @@ class SqlVerificationStore:
             .order_by(verifications.c.created_at.desc())
             .limit(limit)
         )
-        async with self.engine.connect() as connection:
-            return [_to_txn(row) for row in (await connection.execute(query)).mappings()]
+        return await self.units.read(
+            lambda connection: [_to_txn(row) for row in connection.execute(query).mappings()]
+        )
 
     async def replace(
         self, txn: VerificationTxn, *, expected_version: int, access: AccessEntry | None = None
     ) -> bool:
         """Compare-and-set the txn, and record `access` in the same database transaction."""
-        statement = (
-            update(verifications)
-            .where(
-                verifications.c.txn_id == txn.txn_id,
-                verifications.c.version == expected_version,
-            )
-            .values(_txn_row(txn))
-        )
-        async with self.engine.begin() as connection:
-            done = await connection.execute(statement)
-            if done.rowcount != 1:
+        row = _txn_row(txn) | {"expected_txn_id": txn.txn_id, "expected_version": expected_version}
+        access_row = _access_row(access) if access is not None else None
+
+        def write(connection: Connection) -> bool:
+            if connection.execute(_REPLACE_TXN, row).rowcount != 1:
                 return False
-            if access is not None:
-                await connection.execute(_insert_once(connection), _access_row(access))
-        return True
+            if access_row is not None:
+                connection.execute(_insert_once(connection), access_row)
+            return True
+
+        return await self.units.write(write)
 
 
 class SqlAccessLog:
     """The citizens' access log table."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, units: SqlUnits) -> None:
+        self.units = units
 
     async def record(self, entry: AccessEntry) -> None:
         """Append one entry; an entry of the same txn and outcome is recorded once only."""
-        async with self.engine.begin() as connection:
-            await connection.execute(_insert_once(connection), _access_row(entry))
+        row = _access_row(entry)
+        await self.units.write(lambda connection: connection.execute(_insert_once(connection), row))
 
 
-def _insert_once(connection: AsyncConnection) -> Any:
+# Built once: SQLAlchemy compiles a statement object once and finds it in its cache after.
+_INSERT_TXN = insert(verifications)
+_TXN_BY_ID = select(verifications).where(verifications.c.txn_id == bindparam("id"))
+# SET takes every column the parameters name (all of them: `_txn_row`).
+_REPLACE_TXN = update(verifications).where(
+    verifications.c.txn_id == bindparam("expected_txn_id"),
+    verifications.c.version == bindparam("expected_version"),
+)
+_ACCESS_ONCE = {
+    name: dialect.insert(access_log).on_conflict_do_nothing(index_elements=["txn_id", "outcome"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _insert_once(connection: Connection) -> Any:
     """An access-log insert that skips an entry already there (same txn, same outcome)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(access_log).on_conflict_do_nothing(index_elements=["txn_id", "outcome"])
+    return _ACCESS_ONCE["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
 
 
 class SqlRateLimiter:
@@ -142,24 +154,27 @@ class SqlRateLimiter:
     current window, one select reads the sliding limits' previous windows.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, units: SqlUnits) -> None:
+        self.units = units
 
     async def acquire(self, limits: Sequence[Limit], *, now_s: float) -> Denied | None:
         """Count one event against every limit, or roll back if any is full."""
         if not limits:
             return None
-        async with self.engine.connect() as connection:
-            transaction = await connection.begin()
-            current = await self._increment(connection, limits, now_s)
-            previous = await self._previous(connection, limits, now_s)
+
+        def count(connection: Connection) -> Denied | None:
+            current = self._increment(connection, limits, now_s)
+            previous = self._previous(connection, limits, now_s)
             for limit in limits:
                 here, before = current[limit.key], previous.get(limit.key, 0)
                 if estimated(limit, now_s, here, before) > limit.count:
-                    await transaction.rollback()
-                    return Denied(limit, retry_after_s(limit, now_s, here - 1, before))
-            await transaction.commit()
-        return None
+                    raise _Refused(Denied(limit, retry_after_s(limit, now_s, here - 1, before)))
+            return None
+
+        try:
+            return await self.units.write(count)
+        except _Refused as refused:  # raised inside the unit: its transaction rolled back
+            return refused.denied
 
     async def full(self, limit: Limit, *, now_s: float) -> bool:
         """Whether one more event would be refused (reads the two windows, counts nothing)."""
@@ -168,8 +183,8 @@ class SqlRateLimiter:
             rate_counters.c.key == limit.key,
             rate_counters.c.window_start.in_([start, start - limit.window_s]),
         )
-        async with self.engine.connect() as connection:
-            counts = {int(at): int(count) for at, count in await connection.execute(query)}
+        found = await self.units.read(lambda connection: list(connection.execute(query)))
+        counts = {int(at): int(count) for at, count in found}
         previous = counts.get(start - limit.window_s, 0) if limit.sliding else 0
         return estimated(limit, now_s, counts.get(start, 0) + 1, previous) > limit.count
 
@@ -178,15 +193,11 @@ class SqlRateLimiter:
 
         Without it the table keeps two rows per mobile ever checked, forever."""
         expired = delete(rate_counters).where(rate_counters.c.expires_at < int(now_s))
-        async with self.engine.begin() as connection:
-            return int((await connection.execute(expired)).rowcount)
+        return await self.units.write(lambda connection: int(connection.execute(expired).rowcount))
 
     @staticmethod
-    async def _increment(
-        connection: AsyncConnection, limits: Sequence[Limit], now_s: float
-    ) -> dict[str, int]:
+    def _increment(connection: Connection, limits: Sequence[Limit], now_s: float) -> dict[str, int]:
         """Add one to each limit's current window; the new counts by key."""
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         values = [
             {
                 "key": limit.key,
@@ -196,17 +207,16 @@ class SqlRateLimiter:
             }
             for limit in limits
         ]
-        upsert = dialect.insert(rate_counters).values(values)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"count": rate_counters.c.count + 1},
-        ).returning(rate_counters.c.key, rate_counters.c.count)
-        return {key: int(count) for key, count in await connection.execute(upsert)}
+        # One statement for all limits: the driver's "insertmanyvalues" batches the rows into
+        # one multi-row upsert (a statement built with those rows in it would be compiled anew
+        # every time: SQLAlchemy caches no multi-row VALUES).
+        upsert = _COUNT_UPSERT[
+            "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
+        ]
+        return {key: int(count) for key, count in connection.execute(upsert, values)}
 
     @staticmethod
-    async def _previous(
-        connection: AsyncConnection, limits: Sequence[Limit], now_s: float
-    ) -> dict[str, int]:
+    def _previous(connection: Connection, limits: Sequence[Limit], now_s: float) -> dict[str, int]:
         """The previous window's count of each sliding limit (absent: 0)."""
         windows = [
             (limit.key, limit.window_start(now_s) - limit.window_s)
@@ -218,41 +228,59 @@ class SqlRateLimiter:
         query = select(rate_counters.c.key, rate_counters.c.count).where(
             tuple_(rate_counters.c.key, rate_counters.c.window_start).in_(windows)
         )
-        return {key: int(count) for key, count in await connection.execute(query)}
+        return {key: int(count) for key, count in connection.execute(query)}
+
+
+_COUNT_UPSERT = {
+    name: dialect.insert(rate_counters)
+    .on_conflict_do_update(
+        index_elements=["key", "window_start"], set_={"count": rate_counters.c.count + 1}
+    )
+    .returning(rate_counters.c.key, rate_counters.c.count)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+class _Refused(Exception):
+    """A limit was full: the counting unit rolls back and the refusal is answered."""
+
+    def __init__(self, denied: Denied) -> None:
+        super().__init__(denied.limit.key)
+        self.denied = denied
 
 
 class SqlRegistryReader:
     """Asynchronous registry reads for the verification hot path."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, units: SqlUnits) -> None:
+        self.units = units
 
     async def names_on_mobile(self, mobile: MobileNumber) -> list[tuple[str, str]]:
         """(reference id, full name) of everyone on a mobile (uses the mobile index)."""
-        query = select(beneficiaries.c.reference_id, beneficiaries.c.full_name).where(
-            beneficiaries.c.mobile == mobile.national
+        params = {"mobile": mobile.national}
+        return await self.units.read(
+            lambda connection: [
+                (ref, name) for ref, name in connection.execute(_NAMES_ON_MOBILE, params)
+            ]
         )
-        async with self.engine.connect() as connection:
-            return [(ref, name) for ref, name in await connection.execute(query)]
 
     async def registration(self, reference_id: str) -> Registration | None:
         """A person with their doses."""
-        async with self.engine.connect() as connection:
-            person = (
-                (
-                    await connection.execute(
-                        select(beneficiaries).where(beneficiaries.c.reference_id == reference_id)
-                    )
-                )
-                .mappings()
-                .first()
-            )
+
+        def read(connection: Connection) -> Registration | None:
+            params = {"ref": reference_id}
+            person = connection.execute(_PERSON, params).mappings().first()
             if person is None:
                 return None
-            found = await connection.execute(
-                select(doses)
-                .where(doses.c.reference_id == reference_id)
-                .order_by(doses.c.dose_number)
-            )
-            given = tuple(rows.to_dose(row) for row in found.mappings())
-        return Registration(rows.to_beneficiary(person), given)
+            found = connection.execute(_DOSES, params).mappings()
+            given = tuple(rows.to_dose(row) for row in found)
+            return Registration(rows.to_beneficiary(person), given)
+
+        return await self.units.read(read)
+
+
+_NAMES_ON_MOBILE = select(beneficiaries.c.reference_id, beneficiaries.c.full_name).where(
+    beneficiaries.c.mobile == bindparam("mobile")
+)
+_PERSON = select(beneficiaries).where(beneficiaries.c.reference_id == bindparam("ref"))
+_DOSES = select(doses).where(doses.c.reference_id == bindparam("ref")).order_by(doses.c.dose_number)

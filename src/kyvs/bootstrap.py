@@ -106,12 +106,13 @@ class Container:
 
     @cached_property
     def sql_units(self) -> SqlUnits:
-        """The hot path's units of database work: SQLite's run whole on a thread each (its
-        own connections to the file), PostgreSQL's on the async engine."""
-        from kyvs.adapters.sql.units import AsyncEngineUnits, ThreadedSqliteUnits
+        """The hot path's units of database work: SQLite's run whole on the event loop, or on
+        a thread when they meet a lock (their own connections to the file); PostgreSQL's on
+        the async engine."""
+        from kyvs.adapters.sql.units import AsyncEngineUnits, SqliteUnits
 
         if self.settings.database_url.startswith("sqlite"):
-            return ThreadedSqliteUnits(self.settings.database_url)
+            return SqliteUnits(self.settings.database_url)
         return AsyncEngineUnits(self.async_engine)
 
     @cached_property

@@ -310,13 +310,15 @@ async def locking_statements(world, name: str, mobile: str) -> list[str]:
     def note(_conn, _cursor, statement, _params, _context, _many) -> None:
         statements.append(statement.split()[0].upper())
 
-    engine = world.container.sql_units.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
+    engines = world.container.sql_units.engines
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
     try:
         with pytest.raises(TooManyAttempts):
             await world.confirm(world.travel, started.txn_id, "000000")
     finally:
-        event.remove(engine, "before_cursor_execute", note)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note)
     return statements
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kyvs.adapters.sql import rows
@@ -225,10 +226,25 @@ class SqlRateLimiter:
         ]
         if not windows:
             return {}
-        query = select(rate_counters.c.key, rate_counters.c.count).where(
-            tuple_(rate_counters.c.key, rate_counters.c.window_start).in_(windows)
-        )
-        return {key: int(count) for key, count in connection.execute(query)}
+        params = {
+            f"{part}_{i}": value
+            for i, pair in enumerate(windows)
+            for part, value in zip(("key", "start"), pair, strict=True)
+        }
+        query = _previous_windows(len(windows))
+        return {key: int(count) for key, count in connection.execute(query, params)}
+
+
+@functools.cache
+def _previous_windows(count: int) -> Any:
+    """The select of `count` (key, window) counters, built once per count: a tuple IN over
+    expanding parameters is re-rendered on every call."""
+    c = rate_counters.c
+    pairs = [
+        and_(c.key == bindparam(f"key_{i}"), c.window_start == bindparam(f"start_{i}"))
+        for i in range(count)
+    ]
+    return select(c.key, c.count).where(or_(*pairs))
 
 
 _COUNT_UPSERT = {

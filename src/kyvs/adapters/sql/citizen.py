@@ -7,7 +7,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kyvs.adapters.sql import rows
@@ -73,6 +73,12 @@ def _to_link(row: Mapping[Any, Any]) -> ShareLink:
     )
 
 
+# Asked before every OTP is sent: built once (SQLAlchemy then finds it compiled).
+_BLOCKED = select(blocks.c.provider_id).where(
+    blocks.c.beneficiary_ref == bindparam("ref"), blocks.c.provider_id == bindparam("provider")
+)
+
+
 class SqlCitizenStore:
     """The citizen tables, asynchronously."""
 
@@ -87,10 +93,8 @@ class SqlCitizenStore:
 
     async def blocked(self, beneficiary_ref: str, provider_id: str) -> bool:
         """True when the person blocked the provider."""
-        query = select(blocks.c.provider_id).where(
-            blocks.c.beneficiary_ref == beneficiary_ref, blocks.c.provider_id == provider_id
-        )
-        return bool(await self._rows(query))
+        params = {"ref": beneficiary_ref, "provider": provider_id}
+        return bool(await all_rows(self.units, _BLOCKED, params))
 
     async def block(self, entry: Block) -> None:
         """Record a block (a repeat changes nothing)."""

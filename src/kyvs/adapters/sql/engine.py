@@ -71,8 +71,9 @@ def make_async_engine(
     max_overflow: int = 10,
     **kwargs: Any,
 ) -> AsyncEngine:
-    """An async engine for the web's hot path; the same pragmas (SQLite) or pings and bounds
-    (PostgreSQL) as the sync engine.
+    """An async engine for the web's hot path; the same pragmas (SQLite) or bounds (PostgreSQL)
+    as the sync engine, but no ping before each checkout: `units.AsyncEngineUnits` runs a
+    unit again on a fresh connection when the database had dropped the pooled one.
 
     A PostgreSQL pool as large as the requests a worker serves at once: connections that
     overflow a small pool are closed on return, and opening a new PostgreSQL session per
@@ -82,7 +83,6 @@ def make_async_engine(
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(
             parsed,
-            pool_pre_ping=True,
             pool_size=pool_size,
             max_overflow=max_overflow,
             **_bounded(timeout_s),

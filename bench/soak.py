@@ -88,6 +88,10 @@ class Target:
 
     def env(self) -> dict[str, str]:
         extra = {"KYVS_REDIS_URL": self.config.redis_url} if self.config.redis_url else {}
+        # Citizens log in from many addresses, as behind the deployment's proxy: the soak's
+        # client is that proxy (`X-Forwarded-For`), so the per-client abuse limits count each
+        # citizen's address, not the one address every soak request comes from.
+        extra["KYVS_FORWARDED_ALLOW_IPS"] = "127.0.0.1"
         return environment(self.config.database_url, **extra)
 
 

@@ -31,7 +31,7 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def async_engine(engine, database_url):
+async def units(engine, database_url):
     """The hot path's units on the migrated database the `engine` fixture made."""
     created = make_units(database_url)
     yield created
@@ -42,9 +42,9 @@ def a_message(to: MobileNumber, text: str, language: str = "en") -> SmsMessage:
     return SmsMessage(to=to, text=text, category="verification-otp", language=language)
 
 
-async def test_sent_messages_read_back_newest_first(engine, async_engine):
+async def test_sent_messages_read_back_newest_first(engine, units):
     clock = FixedClock(NOON)
-    outbox: SmsSender = OutboxSms(async_engine, clock=clock)
+    outbox: SmsSender = OutboxSms(units, clock=clock)
     for minute, (to, text) in enumerate([(ASHA, "one"), (RAVI, "two"), (ASHA, "three")]):
         clock.moment = NOON + dt.timedelta(minutes=minute)
         await outbox.send(a_message(to, text))
@@ -55,27 +55,27 @@ async def test_sent_messages_read_back_newest_first(engine, async_engine):
     assert latest[0].sent_at == NOON + dt.timedelta(minutes=2)
     assert latest[0].sent_at.tzinfo is not None
     assert latest[0].category == "verification-otp"
-    assert await latest_async(async_engine, 10) == latest
+    assert await latest_async(units, 10) == latest
 
 
-async def test_the_limit_and_the_mobile_filter(engine, async_engine):
-    outbox = OutboxSms(async_engine)
+async def test_the_limit_and_the_mobile_filter(engine, units):
+    outbox = OutboxSms(units)
     for n in range(5):
         await outbox.send(a_message(ASHA if n % 2 == 0 else RAVI, f"message {n}"))
 
     reader = OutboxReader(engine)
     assert [e.text for e in reader.latest(2)] == ["message 4", "message 3"]
     assert [e.text for e in reader.latest(10, mobile=RAVI)] == ["message 3", "message 1"]
-    only_asha = await latest_async(async_engine, 2, mobile=ASHA)
+    only_asha = await latest_async(units, 2, mobile=ASHA)
     assert [e.text for e in only_asha] == ["message 4", "message 2"]
     assert reader.latest(0) == []
     assert reader.latest(5, mobile=MobileNumber("7000000001")) == []
 
 
-async def test_sent_at_is_stored_in_utc_and_indic_text_round_trips(engine, async_engine):
+async def test_sent_at_is_stored_in_utc_and_indic_text_round_trips(engine, units):
     text = "IndiGo મુસાફરી માટે તમારી રસીકરણની સ્થિતિ માંગે છે. OTP 042719."
     at_ist = dt.datetime(2026, 11, 23, 17, 30, tzinfo=IST)
-    await OutboxSms(async_engine, clock=FixedClock(at_ist)).send(a_message(ASHA, text, "gu"))
+    await OutboxSms(units, clock=FixedClock(at_ist)).send(a_message(ASHA, text, "gu"))
 
     (entry,) = OutboxReader(engine).latest(1)
     assert entry.text == text
@@ -107,8 +107,8 @@ def cli(database_url, engine, monkeypatch):
     container.cache_clear()
 
 
-async def test_the_cli_lists_the_outbox_as_json(cli, async_engine):
-    outbox = OutboxSms(async_engine, clock=FixedClock(NOON))
+async def test_the_cli_lists_the_outbox_as_json(cli, units):
+    outbox = OutboxSms(units, clock=FixedClock(NOON))
     await outbox.send(a_message(ASHA, "first"))
     await outbox.send(a_message(RAVI, "second", "hi"))
 
@@ -135,8 +135,8 @@ async def test_the_cli_lists_the_outbox_as_json(cli, async_engine):
     assert len(json.loads(cli("outbox", "--json", "--last", "1").stdout)) == 1
 
 
-async def test_the_cli_table_shows_the_full_number_and_text(cli, async_engine):
-    await OutboxSms(async_engine).send(a_message(ASHA, "OTP 042719"))
+async def test_the_cli_table_shows_the_full_number_and_text(cli, units):
+    await OutboxSms(units).send(a_message(ASHA, "OTP 042719"))
     result = cli("outbox")
     assert result.exit_code == 0, result.output
     assert "+919876543210" in result.stdout

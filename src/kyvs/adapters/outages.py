@@ -1,6 +1,6 @@
 """Which errors mean "a backing service is unreachable for now", not "a bug".
 
-The database (SQLAlchemy over psycopg or aiosqlite) and Redis fail in their own words when
+The database (SQLAlchemy over psycopg or sqlite3) and Redis fail in their own words when
 they are down, restarting, loading their data or out of time. The web answers these with
 `503` and `Retry-After`, a client retries later, and nothing was half-written: every write
 of a verification is one database transaction or one Redis script.

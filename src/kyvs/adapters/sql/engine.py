@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -52,17 +52,6 @@ def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def async_url(url: str) -> URL:
-    """The async-driver form of a database URL (aiosqlite, psycopg async)."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite")
-    if backend == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
 def make_async_engine(
     url: str,
     *,
@@ -71,25 +60,22 @@ def make_async_engine(
     max_overflow: int = 10,
     **kwargs: Any,
 ) -> AsyncEngine:
-    """An async engine for the web's hot path; the same pragmas (SQLite) or bounds (PostgreSQL)
-    as the sync engine, but no ping before each checkout: `units.AsyncEngineUnits` runs a
-    unit again on a fresh connection when the database had dropped the pooled one.
+    """A PostgreSQL engine on psycopg's async connections for the web's hot path; the bounds of
+    the sync engine, but no ping before each checkout: `units.AsyncEngineUnits` runs a unit
+    again on a fresh connection when the database had dropped the pooled one. (SQLite's hot
+    path is `units.SqliteUnits`, over the synchronous driver.)
 
-    A PostgreSQL pool as large as the requests a worker serves at once: connections that
-    overflow a small pool are closed on return, and opening a new PostgreSQL session per
-    request costs more than the request itself (measured: twice the round trips/s with 20).
+    A pool as large as the requests a worker serves at once: connections that overflow a small
+    pool are closed on return, and opening a new PostgreSQL session per request costs more
+    than the request itself (measured: twice the round trips/s with 20).
     """
-    parsed = async_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(
-            parsed,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            **_bounded(timeout_s),
-            **kwargs,
-        )
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed, **kwargs)
-    event.listen(engine.sync_engine, "connect", sqlite_pragmas)
-    return engine
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"an async engine is for PostgreSQL, not {parsed.get_backend_name()}")
+    return create_async_engine(
+        parsed.set(drivername="postgresql+psycopg"),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        **_bounded(timeout_s),
+        **kwargs,
+    )

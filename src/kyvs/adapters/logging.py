@@ -11,8 +11,10 @@ without its query string (a query could carry data) and the status, not the clie
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -34,6 +36,7 @@ REQUESTS_LOGGER = "kyvs.requests"
 # 10 digits starting 6-9, alone or after +91 / 91 / 0, written whole or as 5 + 5 digits.
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?91[ -]?|0)?[6-9]\d{4}[ -]?\d(\d{4})(?![0-9A-Za-z])")
 _OTP = re.compile(r"(otp\D{0,40}?)(?<!\d)\d{6}(?!\d)", re.IGNORECASE)
+_FIVE_DIGITS = re.compile(r"\d{5}")
 _ID_SEGMENT = re.compile(r"[0-9A-Za-z_-]{16,}")
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -41,6 +44,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 def redact(text: str) -> str:
     """`text` with mobiles masked to their last four digits and OTPs after "OTP" masked."""
+    if not _FIVE_DIGITS.search(text):  # both shapes hold five digits in a row: most lines don't
+        return text
     return _OTP.sub(r"\1******", _MOBILE.sub(r"******\1", text))
 
 
@@ -72,20 +77,35 @@ def _redacted(value: object) -> object:
     return redact(value) if isinstance(value, str) else value
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode  # made once, not per line
+
+
+def _utc_time(created: float) -> str:
+    """`created` (seconds since the epoch) as ISO 8601 UTC to the millisecond."""
+    fraction, whole = math.modf(created)  # rounded as `datetime.fromtimestamp` rounds
+    micro = round(fraction * 1_000_000)
+    if micro >= 1_000_000:
+        whole, micro = whole + 1, micro - 1_000_000
+    return f"{_utc_second(int(whole))}.{micro // 1000:03d}+00:00"
+
+
+@functools.lru_cache(maxsize=4)  # a server writes many lines a second: format the second once
+def _utc_second(whole: int) -> str:
+    return dt.datetime.fromtimestamp(whole, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id (inside a request)
     and any `extra` fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as one line of JSON."""
-        return json.dumps(self.fields(record), ensure_ascii=False, default=str)
+        return _JSON(self.fields(record))
 
     def fields(self, record: logging.LogRecord) -> dict[str, Any]:
         """The record's fields, in the order they are written."""
         fields: dict[str, Any] = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "time": _utc_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

@@ -3,6 +3,7 @@ request log without query strings or client addresses; the config `kyvs serve` h
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import logging
@@ -93,6 +94,13 @@ def test_a_record_is_one_json_line_with_the_request_id(captured):
     assert inside["tries"] == 2
     assert inside["time"].endswith("+00:00")
     assert "request_id" not in outside
+
+
+@pytest.mark.parametrize("created", [1765108800.0, 1765108800.9995, 1765108800.9999996, 1.5])
+def test_the_time_is_iso_8601_utc_to_the_millisecond(created):
+    record = logging.makeLogRecord({"msg": "tick", "created": created})
+    expected = dt.datetime.fromtimestamp(created, dt.UTC).isoformat(timespec="milliseconds")
+    assert json.loads(JsonFormatter().format(record))["time"] == expected
 
 
 def test_numbers_formatted_into_a_message_and_exceptions_are_masked(captured):

@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     problems.install(app, wired.outages)
     openapi.install(app)
     cowin.install(app)
-    app.include_router(health.router)
+    health.install(app)
     app.include_router(readiness.router)
     app.include_router(metrics.router)
     app.include_router(verifications.router, responses=BODY_LIMITS)

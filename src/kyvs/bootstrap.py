@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
     from kyvs.adapters.card_cache import CachedCardRenderer
     from kyvs.adapters.dispatch import TaskDispatcher
+    from kyvs.adapters.logging import LoggingRequestLog
     from kyvs.adapters.metrics import PrometheusMetrics
     from kyvs.adapters.secret_keys import SecretKeys
     from kyvs.adapters.signing import KeyRing
@@ -192,6 +193,13 @@ class Container:
         from kyvs.adapters.metrics import PrometheusMetrics
 
         return PrometheusMetrics()
+
+    @cached_property
+    def request_log(self) -> LoggingRequestLog:
+        """The server's line per answered request (`kyvs.requests`)."""
+        from kyvs.adapters.logging import LoggingRequestLog
+
+        return LoggingRequestLog()
 
     @cached_property
     def dispatcher(self) -> TaskDispatcher:

@@ -147,7 +147,7 @@ def test_the_log_is_json_lines_with_request_ids_and_no_personal_data(deployment)
     assert lost.status_code == 404
 
     entries = [json.loads(line) for line in d.log.read_text().splitlines() if line.strip()]
-    access = [e for e in entries if e["logger"] == "uvicorn.access"]
+    access = [e for e in entries if e["logger"] == "kyvs.requests"]
     assert access, "no access log lines"
     assert all(e.get("request_id") for e in access)
     assert any(

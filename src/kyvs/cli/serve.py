@@ -77,5 +77,6 @@ def serve(
             proxy_headers=settings.forwarded_allow_ips is not None,
             forwarded_allow_ips=settings.forwarded_allow_ips,
             log_level="info",
+            access_log=False,  # the request log is written by kyvs.web.edge
             log_config=server_log_config(log_format.value),
         )

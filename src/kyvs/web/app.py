@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
 from kyvs import __version__
@@ -17,10 +17,11 @@ from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
 from kyvs.web import dev_outbox, health, jwks, metrics, openapi, problems, readiness
 from kyvs.web.api import citizen, cowin, hosted_sessions, verifications
-from kyvs.web.audit import AuditMiddleware, AuditQueue
-from kyvs.web.caching import NoStore
+from kyvs.web.audit import AuditQueue
+from kyvs.web.edge import Edge
 from kyvs.web.pages import console, hosted, landing, language, me, shared
 from kyvs.web.request_limits import RequestLimits
+from kyvs.web.sessions import PageSessions
 from kyvs.web.trusted_hosts import TrustedHosts, trusted_host_patterns
 
 CONSOLE_IDLE_S = 15 * 60
@@ -71,27 +72,29 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.state.container = wired
     app.state.audit = audit
+    app.edge = functools.partial(
+        Edge,
+        hosts=TrustedHosts(trusted_host_patterns(wired.settings)),
+        limits=RequestLimits(
+            max_bytes=wired.settings.max_body_bytes, timeout_s=wired.settings.body_timeout_s
+        ),
+        audit=audit,
+        metrics=wired.metrics,
+        requests=wired.request_log,
+    )
     app.add_middleware(
-        SessionMiddleware,
+        PageSessions,
         secret_key=wired.secret_keys.cookies.hex(),
         session_cookie="kyvs_session",
         max_age=CONSOLE_IDLE_S,
         same_site="lax",
         https_only=not wired.settings.demo,
     )
-    # Inside the audit (refusals are counted and carry a request id), outside everything else.
-    app.add_middleware(
-        RequestLimits,
-        max_bytes=wired.settings.max_body_bytes,
-        timeout_s=wired.settings.body_timeout_s,
-    )
-    app.add_middleware(TrustedHosts, patterns=trusted_host_patterns(wired.settings))
-    app.add_middleware(AuditMiddleware, queue=audit, metrics=wired.metrics)
     app.mount("/static", StaticFiles(packages=[("kyvs.web", "static")]), name="static")
     problems.install(app, wired.outages)
     openapi.install(app)
     cowin.install(app)
-    app.include_router(health.router)
+    health.install(app)
     app.include_router(readiness.router)
     app.include_router(metrics.router)
     app.include_router(verifications.router, responses=BODY_LIMITS)
@@ -111,11 +114,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 
 class _Kyvs(FastAPI):
-    """FastAPI with the cache rule of `kyvs.web.caching` around all of it: outside Starlette's
-    outermost middleware too, which answers the 500s (added middleware sits inside it)."""
+    """FastAPI with `kyvs.web.edge` around all of it: outside Starlette's outermost middleware
+    too, which answers the 500s (added middleware sits inside it)."""
+
+    edge: Callable[[ASGIApp], ASGIApp] | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
-        return NoStore(super().build_middleware_stack())
+        inner = super().build_middleware_stack()
+        return self.edge(inner) if self.edge is not None else inner
 
 
 async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:

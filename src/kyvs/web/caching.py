@@ -1,10 +1,11 @@
 """`Cache-Control` of every answer: nothing personal or per-transaction is kept on the way.
 
-The rule, in one place: every HTTP answer says `Cache-Control: no-store` (whatever a route set),
-except the answers on the public paths below. That covers API answers, pages, redirects (the
-language switch sets a cookie), share links and their cards (a person can revoke them at any
-moment), every error (problem+json, a 404 of an unknown path, a 413 of the body limit, a 500), and
-health, readiness and metrics (live state a cache must not answer for).
+The rule, in one place (`kyvs.web.edge` applies it): every HTTP answer says `Cache-Control:
+no-store` (whatever a route set), except the answers on the public paths below. That covers API
+answers, pages, redirects (the language switch sets a cookie), share links and their cards (a
+person can revoke them at any moment), every error (problem+json, a 404 of an unknown path, a 413
+of the body limit, a 500), and health, readiness and metrics (live state a cache must not answer
+for).
 
 Public paths are documents that are the same for everyone and say nothing about a person or a
 transaction: the static assets (`/static/`), the API description (`/openapi.json`, `/docs`) and the
@@ -14,13 +15,17 @@ caching headers their route gives. A new route is `no-store` until it is listed 
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Iterable
+
+from starlette.types import Scope
 
 PUBLIC_PATHS = frozenset(
     {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/.well-known/jwks.json"}
 )
 PUBLIC_PREFIXES = ("/static/",)
-NO_STORE = b"no-store"
+NO_STORE = (b"cache-control", b"no-store")
+
+Headers = list[tuple[bytes, bytes]]
 
 
 def is_public(path: str) -> bool:
@@ -28,31 +33,14 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-class NoStore:
-    """ASGI middleware: `Cache-Control: no-store` on every answer off the public paths."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_public(_route_path(scope)):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_no_store(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() != b"cache-control"
-                ]
-                message = {**message, "headers": [*headers, (b"cache-control", NO_STORE)]}
-            await send(message)
-
-        await self.app(scope, receive, send_no_store)
+def no_store(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
+    """`headers` with whatever `Cache-Control` a route set replaced by `no-store`."""
+    kept = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
+    kept.append(NO_STORE)
+    return kept
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path routes match: without the root path a proxy may mount kyvs under."""
     path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
     return path[len(root) :] if root and path.startswith(root) else path

@@ -1,10 +1,11 @@
 """Bounds on what one request may send: a body size cap and a body read deadline.
 
-A pure ASGI middleware in front of every route. A declared `Content-Length` over the cap is
-refused with `413` before a byte of the body is read; a chunked body is counted as it arrives and
-refused as soon as it passes the cap, so at most `max_body_bytes` of a request are ever held. A
-body that has not fully arrived `body_timeout_s` after the headers gets `408`. Both answers close
-the connection (the rest of the body is never read). The API answers problem+json; the pages
+`kyvs.web.edge` admits every request through `RequestLimits.admit`; one without a body passes
+straight through. A declared `Content-Length` over the cap is refused with `413` before a byte of
+the body is read; a chunked body is counted as it arrives and refused as soon as it passes the cap,
+so at most `max_body_bytes` of a request are ever held. A body that has not fully arrived
+`body_timeout_s` after the headers gets `408`. Both answers close the connection (the rest of the
+body is never read). The API answers problem+json; the pages
 answer their HTML error page. Headers that arrive too slowly are the server protocol's job
 (`kyvs.web.slow_headers`): the application only sees a request once its headers are complete.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from kyvs.web.pages.errors import error_page, wants_page
 from kyvs.web.problems import problem_response
@@ -39,8 +40,7 @@ class _TooLarge(Exception):
 class RequestLimits:
     """Refuses request bodies over `max_bytes` (413) or slower than `timeout_s` (408)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout_s: float) -> None:
-        self.app = app
+    def __init__(self, *, max_bytes: int, timeout_s: float) -> None:
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
         self.too_large = _Refusal(
@@ -56,26 +56,27 @@ class RequestLimits:
             f"The request body did not arrive within {timeout_s:g} seconds.",
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _has_body(scope):
-            await self.app(scope, receive, send)
-            return
+    async def admit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """The `receive` the app reads the request of `scope` from, once its body (if any) is
+        in whole; None when the request was refused (answered here) or the client went away."""
+        if not has_body(scope):
+            return receive
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
             await _refuse(self.too_large, scope, receive, send)
-            return
+            return None
         try:
             async with asyncio.timeout(self.timeout_s):
                 body = await self._read(receive)
         except _TooLarge:
             await _refuse(self.too_large, scope, receive, send)
-            return
+            return None
         except TimeoutError:
             await _refuse(self.too_slow, scope, receive, send)
-            return
+            return None
         if body is None:  # the client went away: nobody to answer
-            return
-        await self.app(scope, _replay(body, receive), send)
+            return None
+        return _replay(body, receive)
 
     async def _read(self, receive: Receive) -> bytes | None:
         """The whole body (None when the client disconnected), never more than the cap."""
@@ -94,7 +95,7 @@ class RequestLimits:
                 return b"".join(chunks)
 
 
-def _has_body(scope: Scope) -> bool:
+def has_body(scope: Scope) -> bool:
     """True when the request announces a body: a transfer encoding (anywhere among the headers,
     even beside a `Content-Length: 0`) or a length other than zero."""
     announced = False

@@ -1,18 +1,19 @@
 """Only requests for the hosts this deployment serves: any other `Host` header gets `400`.
 
-A pure ASGI middleware. The host is compared without its port, case-insensitively; a pattern
-`*.example.org` matches its subdomains and `*` matches any host. Health, readiness and metrics
-are exempt: probes and scrapers address a server by its IP. The API answers problem+json
-(`untrusted-host`); the pages answer their HTML error page.
+`kyvs.web.edge` asks `TrustedHosts.allows` of every request. The host is compared without its port,
+case-insensitively; a pattern `*.example.org` matches its subdomains and `*` matches any host.
+Health, readiness and metrics are exempt: probes and scrapers address a server by its IP. The API
+answers problem+json (`untrusted-host`); the pages answer their HTML error page.
 """
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from kyvs.settings import Settings
 from kyvs.web.pages.errors import error_page, wants_page
@@ -48,16 +49,17 @@ def host_is_trusted(host: str, patterns: tuple[str, ...]) -> bool:
 
 
 class TrustedHosts:
-    """Refuses requests whose `Host` header names a host outside `patterns`."""
+    """The hosts a deployment serves (`patterns`) and the answer to a request for any other."""
 
-    def __init__(self, app: ASGIApp, *, patterns: tuple[str, ...]) -> None:
-        self.app = app
+    def __init__(self, patterns: tuple[str, ...]) -> None:
         self.patterns = patterns
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PROBE_PATHS or self._trusted(scope):
-            await self.app(scope, receive, send)
-            return
+    def allows(self, scope: Scope, path: str) -> bool:
+        """Whether the request of `scope` (its route path `path`) may be served."""
+        return path in PROBE_PATHS or self._trusted(scope)
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer `400 untrusted-host` (an error page on the pages)."""
         request = Request(scope, receive)
         response: Response
         if wants_page(request):
@@ -75,8 +77,12 @@ class TrustedHosts:
     def _trusted(self, scope: Scope) -> bool:
         for name, value in scope.get("headers", ()):
             if name == b"host":
-                return host_is_trusted(value.decode("latin-1"), self.patterns)
+                return self._trusted_name(value)
         return False  # HTTP/1.1 requires Host; uvicorn refuses requests without one anyway
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 # one object per app; a handful of Host values
+    def _trusted_name(self, host: bytes) -> bool:
+        return host_is_trusted(host.decode("latin-1"), self.patterns)
 
 
 def _without_port(host: str) -> str:

@@ -7,7 +7,8 @@ import pytest
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
-from kyvs.web.caching import NoStore, is_public
+from kyvs.web.caching import is_public
+from tests.unit.web.edges import an_edge
 
 pytestmark = pytest.mark.anyio
 
@@ -55,7 +56,7 @@ async def _cached(scope: Scope, receive: Receive, send: Send) -> None:
     ],
 )
 async def test_no_store_replaces_a_route_s_caching_off_the_public_paths(root_path, path, expected):
-    transport = httpx.ASGITransport(app=NoStore(_cached), root_path=root_path)
+    transport = httpx.ASGITransport(app=an_edge(_cached), root_path=root_path)
     async with httpx.AsyncClient(transport=transport, base_url="http://kyvs.test") as client:
         answer = await client.get(path)
     assert answer.headers.get_list("cache-control") == [expected]

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from kyvs.adapters.dispatch import TaskDispatcher
 from kyvs.adapters.logging import RedactFilter
@@ -30,10 +31,12 @@ from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import AuditEntry, SmsMessage, SmsNotDelivered
 from kyvs.settings import Settings
 from kyvs.web.app import create_app
-from kyvs.web.audit import AuditMiddleware, AuditQueue
+from kyvs.web.audit import AuditQueue
+from kyvs.web.edge import Edge
 from tests.factories.people import fully_vaccinated
 from tests.factories.providers import a_provider
 from tests.factories.verification import A_CLIENT, VerifierWorld, build_verifier
+from tests.unit.web.edges import an_edge
 
 pytestmark = pytest.mark.anyio
 
@@ -45,23 +48,17 @@ def sample(metrics: PrometheusMetrics, name: str, **labels: str) -> float:
     return metrics.registry.get_sample_value(name, labels) or 0.0
 
 
-class NoTrail:
-    async def write(self, entries: Sequence[AuditEntry]) -> None:
-        """Keeps nothing."""
-
-
-def app_with(metrics: PrometheusMetrics) -> FastAPI:
+def app_with(metrics: PrometheusMetrics) -> Edge:
     app = FastAPI()
 
     @app.get("/items/{item_id}")
     async def item(item_id: str) -> dict[str, str]:
         return {"id": item_id}
 
-    app.add_middleware(AuditMiddleware, queue=AuditQueue(NoTrail()), metrics=metrics)
-    return app
+    return an_edge(app, metrics=metrics)
 
 
-async def call(app: FastAPI, method: str, path: str, **kwargs: str) -> httpx.Response:
+async def call(app: ASGIApp, method: str, path: str, **kwargs: str) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://kyvs.test") as client:
         return await client.request(method, path, headers=kwargs)

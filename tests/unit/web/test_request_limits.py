@@ -91,9 +91,16 @@ def chunk(data: bytes, more: bool = True) -> dict[str, Any]:
     return {"type": "http.request", "body": data, "more_body": more}
 
 
+async def admit_then_serve(limits: RequestLimits, app: EchoApp, request: Any, client: Client):
+    """What the edge does: the app reads the admitted request, if there is one."""
+    admitted = await limits.admit(request, client.receive, client.send)
+    if admitted is not None:
+        await app(request, admitted, client.send)
+
+
 async def run(client: Client, app: EchoApp, timeout_s: float = 5.0, **headers: str) -> None:
-    limits = RequestLimits(app, max_bytes=CAP, timeout_s=timeout_s)
-    await limits(scope(**headers), client.receive, client.send)
+    limits = RequestLimits(max_bytes=CAP, timeout_s=timeout_s)
+    await admit_then_serve(limits, app, scope(**headers), client)
 
 
 async def test_a_declared_length_over_the_cap_is_refused_before_reading_the_body():
@@ -154,17 +161,18 @@ async def test_a_client_that_goes_away_gets_no_answer_and_the_app_is_not_called(
 async def test_a_zero_length_beside_chunked_encoding_does_not_slip_past_the_cap():
     pieces = [*(chunk(b"x" * 1000) for _ in range(9)), chunk(b"x" * 1000, more=False)]
     client, app = Client(*pieces), EchoApp()
-    limits = RequestLimits(app, max_bytes=CAP, timeout_s=5)
+    limits = RequestLimits(max_bytes=CAP, timeout_s=5)
     headers = [(b"content-length", b"0"), (b"transfer-encoding", b"chunked")]
-    await limits({**scope(), "headers": headers}, client.receive, client.send)
+    await admit_then_serve(limits, app, {**scope(), "headers": headers}, client)
     assert (client.status, app.called) == (413, False)
 
 
 async def test_requests_without_a_body_pass_straight_through():
-    client, app = Client(chunk(b"", more=False)), EchoApp()
-    limits = RequestLimits(app, max_bytes=CAP, timeout_s=5)
-    await limits({**scope(), "method": "GET"}, client.receive, client.send)
-    assert client.status == 200
+    client = Client(chunk(b"", more=False))
+    limits = RequestLimits(max_bytes=CAP, timeout_s=5)
+    admitted = await limits.admit({**scope(), "method": "GET"}, client.receive, client.send)
+    assert admitted == client.receive  # not wrapped: nothing to count or wait for
+    assert client.reads == 0
 
 
 # --- the application --------------------------------------------------------------------------

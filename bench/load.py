@@ -65,6 +65,7 @@ RSS_TARGET_MB = 250.0
 FLAT_TARGET_MB_PER_MIN = 1.0
 OTP_TIMEOUT_S = 5.0
 SLICE_S = 5.0  # each kind of load runs in slices this long, taking turns
+SETTLE_S = 1.5  # after a verification slice: its dispatched SMS and the audit flush (1 s)
 WARMUP_S = 3.0  # before the first slice of each kind (connections, caches, JIT-less warm-up)
 SLICE_WARMUP_S = 0.5  # before the later ones (new keep-alive connections)
 POLL_S = 0.005
@@ -424,9 +425,12 @@ async def run_slice(
     server: Server,
     sampler: MemorySampler,
     counts: Path | None = None,
+    *,
+    settle_s: float = 0.0,
 ) -> Slice:
-    """Run `driver` (given its warm-up) and measure where the CPU went over the same time; with
-    `counts` (the SQL hook's prefix), the statements and transactions too."""
+    """Run `driver` (given its warm-up) and measure where the CPU went over the same time and
+    `settle_s` after (the work the load left behind); with `counts` (the SQL hook's prefix),
+    the statements and transactions too."""
     pids = server.worker_pids()
     before = None
     if counts is not None:
@@ -435,6 +439,7 @@ async def run_slice(
     sampled_from = sampler.seconds()
     meter.start()
     samples, start, end, finished = await driver(warmup)
+    await asyncio.sleep(settle_s)
     cores = meter.stop()
     sql = None
     if counts is not None and before is not None:
@@ -560,7 +565,11 @@ async def _measure(
             for name, driver in drivers.items():
                 warmup = min(WARMUP_S, seconds / 5) if number == 0 else SLICE_WARMUP_S
                 sql = counts if name == "verification" else None
-                slices[name].append(await run_slice(driver, warmup, server, sampler, sql))
+                # A round trip's tail (SMS sent after the answer, the audit flushed each second)
+                # is its own, not the next slice's: measured until the server is quiet again.
+                settle = SETTLE_S if name == "verification" else 0.0
+                found = await run_slice(driver, warmup, server, sampler, sql, settle_s=settle)
+                slices[name].append(found)
             for name, (url, pids) in targets.items():
                 wrk_s = max(1, round(length))
                 runs[name].append(await asyncio.to_thread(cpu.wrk, url, clients, wrk_s, pids))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 
 from sqlalchemy import insert
 
@@ -21,8 +20,22 @@ class SqlAuditTrail:
     async def write(self, entries: Sequence[AuditEntry]) -> None:
         """Store a batch of entries."""
         if entries:
-            batch = [asdict(e) for e in entries]
+            batch = [_row(e) for e in entries]
             await self.units.write(lambda connection: connection.execute(_INSERT, batch))
 
 
 _INSERT = insert(api_audit)
+
+
+def _row(entry: AuditEntry) -> dict[str, object]:
+    """The entry's columns (`dataclasses.asdict` would deep-copy each value: half the cost of
+    auditing a request)."""
+    return {
+        "at": entry.at,
+        "request_id": entry.request_id,
+        "method": entry.method,
+        "route": entry.route,
+        "status": entry.status,
+        "provider_id": entry.provider_id,
+        "duration_ms": entry.duration_ms,
+    }

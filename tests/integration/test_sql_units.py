@@ -52,6 +52,11 @@ async def test_a_write_unit_commits_all_its_statements(units):
     assert await units.read(notes) == ["a", "b"]
 
 
+async def test_an_idempotent_write_commits_on_its_own(units):
+    await units.write_idempotent(text("INSERT INTO unit_notes (note) VALUES (:v)"), {"v": "a"})
+    assert await units.read(notes) == ["a"]
+
+
 async def test_a_unit_that_fails_halfway_leaves_nothing(units):
     def half(connection: Connection) -> None:
         note("a")(connection)
@@ -135,5 +140,7 @@ async def test_units_on_connections_postgresql_dropped_run_again_on_fresh_ones(p
     assert await units.read(notes) == ["before"]
     drop_every_other_connection()
     await units.write(note("after"))
-    assert await units.read(notes) == ["after", "before"]
+    drop_every_other_connection()
+    await units.write_idempotent(text("INSERT INTO unit_notes (note) VALUES ('once')"))
+    assert await units.read(notes) == ["after", "before", "once"]
     await units.aclose()

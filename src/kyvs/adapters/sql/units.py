@@ -60,6 +60,11 @@ class SqlUnits(Protocol):
         """`work(connection)` for reads: one snapshot, nothing committed."""
         ...
 
+    async def write_idempotent(self, statement: Any, params: Any = None) -> None:
+        """One statement that changes nothing when run twice (an insert that skips a row
+        already there): a unit of its own, which may run again after a dropped connection."""
+        ...
+
     async def aclose(self) -> None:
         """Release the connections (and threads)."""
         ...
@@ -112,6 +117,10 @@ class SqliteUnits:
     async def read(self, work: Work[T]) -> T:
         """`work` in a deferred transaction (one snapshot), rolled back after."""
         return await self._unit(work, write=False)
+
+    async def write_idempotent(self, statement: Any, params: Any = None) -> None:
+        """The statement as a write unit (inline its transaction costs nothing)."""
+        await self._unit(lambda connection: connection.execute(statement, params), write=True)
 
     async def aclose(self) -> None:
         """Finish queued units, then close the connections."""
@@ -205,6 +214,12 @@ class AsyncEngineUnits:
                 if attempt or not error.connection_invalidated:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def write_idempotent(self, statement: Any, params: Any = None) -> None:
+        """The statement in autocommit (atomic on its own: no BEGIN, no COMMIT to send), once
+        more on a fresh connection when the database had dropped the first (running it twice
+        changes nothing)."""
+        await self.read(lambda connection: connection.execute(statement, params))
 
     async def aclose(self) -> None:
         """Dispose of the engine if these units made it."""

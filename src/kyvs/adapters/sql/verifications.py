@@ -125,8 +125,8 @@ class SqlAccessLog:
 
     async def record(self, entry: AccessEntry) -> None:
         """Append one entry; an entry of the same txn and outcome is recorded once only."""
-        row = _access_row(entry)
-        await self.units.write(lambda connection: connection.execute(_insert_once(connection), row))
+        insert = _ACCESS_ONCE["postgresql" if self.units.dialect == "postgresql" else "sqlite"]
+        await self.units.write_idempotent(insert, _access_row(entry))
 
 
 # Built once: SQLAlchemy compiles a statement object once and finds it in its cache after.

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 
 import httpx
-from altcha import v1
 
+from kyvs.adapters.proof_of_work import solve_challenge
 from soak_pools import LANGUAGES, NEW_LINK_SHARE, SESSION_REUSE_S, Scenarios, Session, sha256_hex
 
 
@@ -145,17 +143,3 @@ class CitizenScenarios(Scenarios):
             self.tally.error("a share card is not a PNG", answer.headers.get("content-type", ""))
             return False
         return True
-
-
-def solve_challenge(challenge: dict[str, object]) -> str:
-    """The `Kyvs-Challenge` value for a challenge: base64 of ALTCHA's JSON payload, solved."""
-    solved = v1.solve_challenge(
-        str(challenge["challenge"]),
-        str(challenge["salt"]),
-        "SHA-256",
-        int(str(challenge["maxNumber"])),
-    )
-    if solved is None:
-        raise ValueError("no number solves the challenge")
-    fields = {k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")}
-    return base64.b64encode(json.dumps({**fields, "number": solved.number}).encode()).decode()

@@ -51,3 +51,18 @@ def _expires_at_s(salt: object) -> int | None:
         return None
     value = salt.split("expires=", 1)[1].split("&", 1)[0]
     return int(value) if value.isdigit() else None
+
+
+def solve_challenge(challenge: dict[str, object]) -> str:
+    """What a client sends back (`Kyvs-Challenge`): base64 of ALTCHA's JSON payload with the
+    number found; for clients of our own (the soak, the tests) as the pages' script does."""
+    solved = v1.solve_challenge(
+        str(challenge["challenge"]),
+        str(challenge["salt"]),
+        ALGORITHM,
+        int(str(challenge["maxNumber"])),
+    )
+    if solved is None:
+        raise ValueError("no number solves the challenge")
+    fields = {k: challenge[k] for k in ("algorithm", "challenge", "salt", "signature")}
+    return base64.b64encode(json.dumps({**fields, "number": solved.number}).encode()).decode()

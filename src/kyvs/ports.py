@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kyvs.domain.citizen import Correction, ShareLink
+from kyvs.domain.dlt import DltTemplate
 from kyvs.domain.doses import Dose
 from kyvs.domain.hosted import HostedSession
 from kyvs.domain.limits import Limit
@@ -72,12 +73,30 @@ class Clock(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SmsMessage:
-    """One text message to a registered mobile; `category` says what it is for."""
+    """One text message to a registered mobile; `category` says what it is for.
+
+    `dlt` is the registered template the text fills and `values` its variables in order (a
+    gateway that sends by template id passes them instead of the text). `reference` is unique
+    per message handed to a carrier: gateways that take a client reference get it, and
+    delivery reports are matched back to the message through the receipt.
+    """
 
     to: MobileNumber
     text: str
     category: str
     language: str
+    dlt: DltTemplate | None = None
+    values: tuple[str, ...] = ()
+    reference: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsReceipt:
+    """What a gateway answered when it took a message: its name and its id for the message
+    (what its delivery reports name), when it gives one."""
+
+    gateway: str
+    message_id: str | None = None
 
 
 class SmsNotDelivered(Exception):
@@ -86,18 +105,27 @@ class SmsNotDelivered(Exception):
     `carrier_failing` is True when the carrier itself is failing (timeouts, connection errors,
     5xx, refused credentials): that counts toward the SMS circuit breaker. False when it refused
     this one message (a bad number): the txn is undelivered, but the carrier is healthy.
+    A gateway that refuses the message's DLT template (not registered with it) is failing for
+    every message under that template: `carrier_failing` is True.
+
+    `maybe_taken` is True when the gateway may have taken the message after all (a timeout
+    once the request was sent): another gateway must not be handed the same OTP.
     """
 
-    def __init__(self, detail: str, *, carrier_failing: bool = True) -> None:
+    def __init__(
+        self, detail: str, *, carrier_failing: bool = True, maybe_taken: bool = False
+    ) -> None:
         super().__init__(detail)
         self.carrier_failing = carrier_failing
+        self.maybe_taken = maybe_taken
 
 
 class SmsSender(Protocol):
     """Delivers SMS: to the outbox in demo/dev, to an HTTP gateway in production."""
 
-    async def send(self, message: SmsMessage) -> None:
-        """Hand one message to the carrier, or raise `SmsNotDelivered`."""
+    async def send(self, message: SmsMessage) -> SmsReceipt | None:
+        """Hand one message to the carrier and say what it answered (None when it gives
+        nothing to match a delivery report by), or raise `SmsNotDelivered`."""
 
 
 class SmsHealthLog(Protocol):

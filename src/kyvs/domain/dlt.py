@@ -1,0 +1,187 @@
+"""India's DLT rules for an SMS content template, and filling one in.
+
+Every commercial SMS in India must match a content template registered on a DLT platform by the
+principal entity, sent under a registered header. Since TRAI's direction of November 2025 each
+variable is pre-tagged with the kind of value it takes; kyvs uses two: `{#numeric#}` (an OTP)
+and `{#alphanumeric#}` (a provider's name). A carrier drops a message whose text does not match
+its template, so kyvs checks every text against its template before it is sent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kyvs.domain.sms_encoding import SmsEncoding, sms_size
+
+MAX_VARIABLES = 2
+MAX_SEGMENTS = 2
+# The tightest limits the DLT platforms publish for a tagged value.
+MAX_VALUE_CHARS = 30
+MAX_NUMERIC_CHARS = 15
+HEADER_PATTERN = re.compile(r"[A-Z]{6}|[0-9]{6}")
+ENTITY_ID_PATTERN = re.compile(r"[0-9]{10,25}")
+TEMPLATE_ID_PATTERN = re.compile(r"[0-9]{10,25}")
+_TAG = re.compile(r"\{#([a-z]+)#\}")
+_TAG_NAMES = frozenset({"numeric", "alphanumeric"})
+_ANY_PLACEHOLDER = re.compile(r"\{#[^{}]*#\}|\{[^{}\s]*\}")
+
+
+class VariableTag(StrEnum):
+    """The tagged variable kinds kyvs's templates use."""
+
+    NUMERIC = "numeric"
+    ALPHANUMERIC = "alphanumeric"
+
+    @property
+    def placeholder(self) -> str:
+        """How the tag is written in a template body: `{#numeric#}`."""
+        return "{#" + self.value + "#}"
+
+    @property
+    def value_pattern(self) -> str:
+        """A regular expression for the values the tag accepts."""
+        if self is VariableTag.NUMERIC:
+            return f"[0-9]{{1,{MAX_NUMERIC_CHARS}}}"
+        return f"[A-Za-z0-9](?:[A-Za-z0-9 ]{{0,{MAX_VALUE_CHARS - 2}}}[A-Za-z0-9])?"
+
+    def accepts(self, value: str) -> bool:
+        """Whether `value` may fill a variable with this tag."""
+        return re.fullmatch(self.value_pattern, value) is not None
+
+
+class ContentType(StrEnum):
+    """The content type registered with the template: plain text (GSM-7) or unicode (UCS-2)."""
+
+    TEXT = "text"
+    UNICODE = "unicode"
+
+
+@dataclass(frozen=True, slots=True)
+class DltTemplate:
+    """One registered content template, with what a gateway needs to send under it.
+
+    `body` is the exact registered text, variables written as `{#numeric#}` or
+    `{#alphanumeric#}`. `gateway_ids` holds a gateway's own id for the template where it has
+    one (MSG91's flow id, a WhatsApp template name), keyed by the gateway's name.
+    """
+
+    template_id: str
+    entity_id: str
+    header: str
+    content_type: ContentType
+    body: str
+    gateway_ids: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> tuple[VariableTag, ...]:
+        """The body's variables in order (ValueError on an unknown tag)."""
+        return tuple(VariableTag(match.group(1)) for match in _TAG.finditer(self.body))
+
+    def fill(self, values: Sequence[str]) -> str:
+        """The text with `values` in the variables, in order; ValueError when one does not fit."""
+        tags = self.tags
+        if len(values) != len(tags):
+            raise ValueError(f"the template has {len(tags)} variables, {len(values)} values given")
+        for tag, value in zip(tags, values, strict=True):
+            if not tag.accepts(value):
+                raise ValueError(f"a value does not fit {tag.placeholder}")
+        pieces = iter(values)
+        return _TAG.sub(lambda _match: next(pieces), self.body)
+
+    def matches(self, text: str) -> bool:
+        """Whether `text` is this template with acceptable values in its variables, as a
+        carrier's scrubber checks it."""
+        return _matcher(self.body).fullmatch(text) is not None
+
+
+def _matcher(body: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    position = 0
+    for match in _TAG.finditer(body):
+        parts.append(re.escape(body[position : match.start()]))
+        parts.append(f"(?:{VariableTag(match.group(1)).value_pattern})")
+        position = match.end()
+    parts.append(re.escape(body[position:]))
+    return re.compile("".join(parts))
+
+
+def template_problems(template: DltTemplate, *, brand: str) -> list[str]:
+    """What keeps a template from being registered and sent, in words; empty when none.
+
+    At most two tagged variables, never two side by side, only the tags kyvs fills, the brand
+    name in the fixed text, the content type the text needs, registered-looking ids and header,
+    and at most two segments with every variable at its longest.
+    """
+    problems: list[str] = []
+    body = template.body
+    unknown = [m.group(0) for m in _ANY_PLACEHOLDER.finditer(body) if not _known(m.group(0))]
+    if unknown:
+        problems.append(f"unknown variables {', '.join(unknown)} (use {{#numeric#}}, {{#alphanumeric#}})")
+        return problems
+    tags = template.tags
+    if len(tags) > MAX_VARIABLES:
+        problems.append(f"{len(tags)} variables (DLT allows at most {MAX_VARIABLES})")
+    if _adjacent(body):
+        problems.append("two variables side by side (put fixed text between them)")
+    fixed = _TAG.sub(" ", body)
+    if brand.casefold() not in fixed.casefold():
+        problems.append(f"the brand name {brand!r} is not in the fixed text")
+    if any(unicodedata.category(char) == "Cc" for char in body):
+        problems.append("control characters in the body")
+    if not HEADER_PATTERN.fullmatch(template.header):
+        problems.append(f"header {template.header!r} is not 6 capital letters or 6 digits")
+    if not ENTITY_ID_PATTERN.fullmatch(template.entity_id):
+        problems.append("the entity id is not a DLT entity id (digits)")
+    if not TEMPLATE_ID_PATTERN.fullmatch(template.template_id):
+        problems.append("the template id is not a DLT template id (digits)")
+    longest = template.fill([_longest(tag) for tag in tags]) if not problems else body
+    size = sms_size(longest)
+    needed = ContentType.UNICODE if size.encoding is SmsEncoding.UCS2 else ContentType.TEXT
+    if needed is not template.content_type:
+        problems.append(f"content type {template.content_type} but the text needs {needed}")
+    if size.segments > MAX_SEGMENTS:
+        problems.append(
+            f"{size.segments} segments with the longest values ({size.units} {size.encoding} "
+            f"units; at most {MAX_SEGMENTS})"
+        )
+    return problems
+
+
+def _known(placeholder: str) -> bool:
+    match = _TAG.fullmatch(placeholder)
+    return match is not None and match.group(1) in _TAG_NAMES
+
+
+def _adjacent(body: str) -> bool:
+    spans = [match.span() for match in _TAG.finditer(body)]
+    return any(
+        not body[end:start].strip() for (_, end), (start, _) in zip(spans, spans[1:], strict=False)
+    )
+
+
+def _longest(tag: VariableTag) -> str:
+    if tag is VariableTag.NUMERIC:
+        return "9" * MAX_NUMERIC_CHARS
+    return "W" * MAX_VALUE_CHARS
+
+
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")
+
+
+def alphanumeric_value(name: str, *, latin: str | None = None) -> str:
+    """`name` as `{#alphanumeric#}` takes it: Latin letters, digits and single spaces, at most
+    `MAX_VALUE_CHARS`, cut at a word. `latin` is the name already in Latin letters (for a name
+    in an Indic script); accents are dropped. Empty when nothing of it is left."""
+    source = unicodedata.normalize("NFKD", latin if latin is not None else name)
+    words = _NOT_ALPHANUMERIC.sub(" ", source.encode("ascii", "ignore").decode()).split()
+    kept = ""
+    for word in words:
+        candidate = f"{kept} {word}" if kept else word
+        if len(candidate) > MAX_VALUE_CHARS:
+            return kept or word[:MAX_VALUE_CHARS]
+        kept = candidate
+    return kept

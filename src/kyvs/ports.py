@@ -99,6 +99,23 @@ class SmsReceipt:
     message_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """A gateway's word on a message it took: delivered to the handset or failed.
+
+    `message_id` is the gateway's id from the `SmsReceipt`; `carrier_failing` is True when the
+    failure is the route's or the template's (DLT scrubbing, operator error), False when it is
+    the number's (switched off, unknown subscriber); `detail` is the gateway's status code or
+    word, never the number or the text.
+    """
+
+    gateway: str
+    message_id: str
+    delivered: bool
+    carrier_failing: bool = False
+    detail: str = ""
+
+
 class SmsNotDelivered(Exception):
     """The SMS carrier did not take the message, after the adapter's bounded retries.
 

@@ -22,6 +22,7 @@ from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.rules import RuleSet
 from kyvs.domain.signing_keys import ATTESTATION, SHARE_CLAIM, AttestationInvalid
 from kyvs.domain.sms_health import HealthPolicy
+from kyvs.domain.sms_templates import SmsTemplateRegistry
 from kyvs.i18n import localized_status
 from kyvs.ports import (
     AsyncOutboxReader,
@@ -46,7 +47,7 @@ from kyvs.ports import (
     VerificationMetrics,
     VerificationStore,
 )
-from kyvs.rules import load_access_catalogue, load_rule_set
+from kyvs.rules import load_access_catalogue, load_rule_set, read_sms_templates
 from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
 from kyvs.services.cowin_status import CowinStatus
@@ -56,6 +57,7 @@ from kyvs.services.otp_engine import OtpEngine
 from kyvs.services.otp_limits import LimitGate
 from kyvs.services.provider_auth import ProviderAuthenticator
 from kyvs.services.sms_health import SmsHealth
+from kyvs.services.sms_texts import SmsTexts
 from kyvs.services.staff_login import StaffLogin
 from kyvs.services.verification import Verifier
 from kyvs.settings import Settings
@@ -172,20 +174,52 @@ class Container:
 
     @cached_property
     def sms(self) -> SmsSender:
-        """The SMS carrier: the outbox (demo/dev) or the HTTP gateway."""
-        if self.settings.sms_backend == "http" and self.settings.sms_http_url:
-            from kyvs.adapters.sms.http_gateway import HttpGatewaySms
+        """The SMS carrier: the outbox (demo/dev), one gateway, or gateways in failover order."""
+        names = self.settings.sms_gateways
+        if not names:
+            from kyvs.adapters.sms.outbox import OutboxSms
 
-            return HttpGatewaySms(
-                self.settings.sms_http_url,
-                body_template=self.settings.sms_http_body_template,
-                sender_id=self.settings.sms_sender_id,
-                timeout_s=self.settings.sms_http_timeout_s,
-                attempts=self.settings.sms_http_attempts,
-            )
-        from kyvs.adapters.sms.outbox import OutboxSms
+            return OutboxSms(self.sql_units, clock=self.clock)
+        if len(names) == 1:
+            return self.sms_gateway(names[0])
+        from kyvs.adapters.sms.failover import FailoverSms
 
-        return OutboxSms(self.sql_units, clock=self.clock)
+        return FailoverSms(
+            [(name, self.sms_gateway(name)) for name in names],
+            metrics=self.metrics,
+            failures_to_open=self.settings.sms_gateway_failures_to_open,
+            open_s=self.settings.sms_gateway_open_s,
+        )
+
+    def sms_gateway(self, name: str) -> SmsSender:
+        """One SMS gateway's adapter, built from the settings (ValueError when incomplete)."""
+        from kyvs.adapters.sms.gateways import build_gateway, gateway_config
+
+        return build_gateway(name, gateway_config(name, self.settings))
+
+    @cached_property
+    def sms_templates(self) -> SmsTemplateRegistry:
+        """The deployment's DLT template registry (`KYVS_SMS_TEMPLATES`, else the example)."""
+        path = self.settings.sms_templates
+        if path is None:
+            from kyvs.rules import load_example_sms_templates
+
+            return load_example_sms_templates()
+        return read_sms_templates(path)
+
+    @cached_property
+    def sms_texts(self) -> SmsTexts:
+        """Every SMS, composed from the registered templates."""
+        from kyvs.adapters.transliteration import indic_to_latin
+
+        return SmsTexts(self.sms_templates, to_latin=indic_to_latin)
+
+    @cached_property
+    def sms_template_problems(self) -> list[str]:
+        """What in the template registry would keep an SMS from going out (empty when none)."""
+        return self.sms_templates.problems(
+            purposes=self.access.purposes, otp_minutes=self.otp_policy.lifetime_minutes
+        )
 
     @cached_property
     def metrics(self) -> PrometheusMetrics:
@@ -335,8 +369,12 @@ class Container:
     def metered_sms(self) -> SmsSender:
         """The carrier, with every send counted."""
         from kyvs.adapters.metrics import MeteredSms
+        from kyvs.adapters.sms.dlt_guard import DltGuardedSms
 
-        return MeteredSms(self.sms, self.metrics)
+        guarded = DltGuardedSms(self.sms, self.metrics)
+        return MeteredSms(
+            guarded, self.metrics, segment_price_inr=self.settings.sms_segment_price_inr
+        )
 
     @cached_property
     def limit_gate(self) -> LimitGate:
@@ -395,13 +433,18 @@ class Container:
             to_latin=indic_to_latin,
             status_text=localized_status,
             blocks=self.block_list,
+            texts=self.sms_texts,
         )
 
     @cached_property
     def citizen_login(self) -> CitizenLogin:
         """Citizen login on the OTP engine."""
         return CitizenLogin(
-            self.otp_engine, self.registry_reader, self.secret_keys.tokens, self.login_guard
+            self.otp_engine,
+            self.registry_reader,
+            self.secret_keys.tokens,
+            self.login_guard,
+            texts=self.sms_texts,
         )
 
     @cached_property
@@ -527,14 +570,26 @@ class Container:
         return Outages(errors=OUTAGES, is_outage=is_outage)
 
     def check_sms_settings(self) -> None:
-        """Raise `ValueError` when the SMS carrier cannot work with these settings (nothing
-        is sent)."""
+        """Raise `ValueError` when the SMS carrier cannot work with these settings or the
+        template registry breaks the DLT rules (nothing is built, nothing is sent)."""
         settings = self.settings
-        if settings.sms_backend == "http":
+        if "http" in settings.sms_gateways:
             from kyvs.adapters.sms.http_gateway import check_gateway_settings
 
             check_gateway_settings(settings.sms_http_url, settings.sms_http_body_template)
-        _ = self.sms  # the sender can be built from the settings
+        if settings.sms_gateways:
+            from kyvs.adapters.sms.gateways import gateway_config
+
+            for name in settings.sms_gateways:
+                gateway_config(name, settings)  # every setting the gateway needs is there
+        problems = self.sms_template_problems
+        if problems:
+            shown = "\n  ".join(problems[:10])
+            more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+            raise ValueError(
+                f"The SMS templates ({settings.sms_templates or 'the packaged example'}) "
+                f"would not be delivered:\n  {shown}{more}\nSee `kyvs sms templates check`."
+            )
 
     def upgrade_schema(self) -> None:
         """Create or upgrade the database schema to the newest revision."""

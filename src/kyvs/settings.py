@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -23,6 +22,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+# The gateways kyvs has adapters for (kyvs.adapters.sms.gateways builds them).
+SMS_GATEWAYS = ("http", "msg91", "gupshup", "kaleyra", "sns")
 DEMO_SECRET = "demo-only-secret-never-use-in-production"  # noqa: S105 - refused outside demo mode
 DEMO_SETTINGS_FILE = Path("var/kyvs.env")
 SETTINGS_FILES_ENV = "KYVS_SETTINGS_FILES"
@@ -119,7 +120,29 @@ class Settings(BaseSettings):
         le=60,
         description="Bound on opening a PostgreSQL connection and on waiting for a pooled one.",
     )
-    sms_backend: Literal["outbox", "http"] = "outbox"
+    sms_backend: str = Field(
+        default="outbox",
+        description="Where SMS go: `outbox` (demo, development), or the SMS gateways to send "
+        "through in order of preference, comma-separated (`msg91,kaleyra`): a failing one hands "
+        f"over to the next. Gateways: {', '.join(SMS_GATEWAYS)}.",
+    )
+    sms_templates: Path | None = Field(
+        default=None,
+        description="The deployment's DLT template registry (TOML); default: the packaged "
+        "example, whose template ids are placeholders. Check it with `kyvs sms templates check`.",
+    )
+    sms_segment_price_inr: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="What one SMS segment costs, in rupees, for the estimated cost metric.",
+    )
+    sms_gateway_failures_to_open: int = Field(
+        default=3, ge=1, le=100, description="Failures in a row that make a gateway skipped."
+    )
+    sms_gateway_open_s: float = Field(
+        default=30.0, gt=0, le=3600, description="Seconds a failing gateway is skipped."
+    )
     sms_http_url: str | None = None
     demo: bool = Field(
         default=False, description="Demo mode: demo data, /dev/outbox, relaxed secrets."
@@ -210,9 +233,22 @@ class Settings(BaseSettings):
             raise ValueError(MISSING_SECRET)
         if not self.demo and len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
             raise ValueError(SHORT_SECRET)
-        if self.sms_backend == "http" and not self.sms_http_url:
-            raise ValueError("KYVS_SMS_HTTP_URL is required when KYVS_SMS_BACKEND=http.")
+        gateways = self.sms_gateways
+        unknown = sorted(set(gateways) - set(SMS_GATEWAYS))
+        if unknown or len(set(gateways)) != len(gateways):
+            raise ValueError(
+                "KYVS_SMS_BACKEND is `outbox` or SMS gateways, each once, comma-separated, from: "
+                + ", ".join(SMS_GATEWAYS)
+            )
+        if "http" in gateways and not self.sms_http_url:
+            raise ValueError("KYVS_SMS_HTTP_URL is required when KYVS_SMS_BACKEND names http.")
         return self
+
+    @property
+    def sms_gateways(self) -> tuple[str, ...]:
+        """The SMS gateways in order of preference; empty when SMS go to the outbox."""
+        names = tuple(name.strip() for name in self.sms_backend.split(",") if name.strip())
+        return () if names in {(), ("outbox",)} else names
 
     @property
     def sqlite_path(self) -> Path | None:

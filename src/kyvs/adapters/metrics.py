@@ -1,4 +1,5 @@
-"""Prometheus metrics: HTTP requests by route template, OTPs, SMS failures and rate-limit hits.
+"""Prometheus metrics: HTTP requests by route template, OTPs, SMS (segments, cost, failures,
+gateways, delivery reports) and rate-limit hits.
 
 Every label value comes from code (a route template, a slug, an SMS category), never from a
 request: no mobile, name, id or OTP can reach a label, and the number of series stays bounded.
@@ -27,7 +28,8 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from kyvs.ports import SmsMessage, SmsSender
+from kyvs.domain.sms_encoding import sms_size
+from kyvs.ports import SmsMessage, SmsReceipt, SmsSender
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Anything else a client sends as a method is one series, not one per invented verb.
@@ -70,6 +72,42 @@ class PrometheusMetrics:
         self.sms_failures = Counter(
             "kyvs_sms_failures", "SMS the carrier did not take (after retries).", registry=r
         )
+        self.sms_segments = Counter(
+            "kyvs_sms_segments",
+            "SMS segments handed to the carrier (each is billed), by language and encoding.",
+            ["language", "encoding"],
+            registry=r,
+        )
+        self.sms_cost = Counter(
+            "kyvs_sms_estimated_cost_inr",
+            "Estimated SMS cost in rupees (segments times KYVS_SMS_SEGMENT_PRICE_INR), by gateway.",
+            ["gateway"],
+            registry=r,
+        )
+        self.sms_refused = Counter(
+            "kyvs_sms_refused",
+            "SMS kyvs refused to send (a text not matching its DLT template), by reason.",
+            ["reason"],
+            registry=r,
+        )
+        self.gateway_failures = Counter(
+            "kyvs_sms_gateway_failures",
+            "Sends a gateway failed (timeouts, 5xx, DLT rejections, circuit open), by gateway.",
+            ["gateway"],
+            registry=r,
+        )
+        self.gateway_handovers = Counter(
+            "kyvs_sms_gateway_handovers",
+            "SMS handed from a failing gateway to the next one, by the gateway that failed.",
+            ["gateway"],
+            registry=r,
+        )
+        self.delivery_reports = Counter(
+            "kyvs_sms_delivery_reports",
+            "Delivery reports received, by gateway and state (delivered, failed, unknown).",
+            ["gateway", "state"],
+            registry=r,
+        )
         self.rate_limit_hits = Counter(
             "kyvs_rate_limit_hits", "Requests refused by a limit, by limit.", ["limit"], registry=r
         )
@@ -98,6 +136,31 @@ class PrometheusMetrics:
     def sms_failed(self) -> None:
         """One SMS was not delivered."""
         self.sms_failures.inc()
+
+    def sms_segments_sent(self, *, language: str, encoding: str, segments: int) -> None:
+        """`segments` billed segments left in `language`, encoded as `encoding`."""
+        self.sms_segments.labels(language, encoding).inc(segments)
+
+    def sms_cost_spent(self, *, gateway: str, rupees: float) -> None:
+        """An SMS's estimated cost, charged to `gateway`."""
+        if rupees > 0:
+            self.sms_cost.labels(gateway).inc(rupees)
+
+    def sms_refused_by_kyvs(self, reason: str) -> None:
+        """One SMS kyvs would not send (`template-mismatch`, `no-template`)."""
+        self.sms_refused.labels(reason).inc()
+
+    def gateway_failed(self, gateway: str) -> None:
+        """One send failed at `gateway` (or was skipped while its circuit was open)."""
+        self.gateway_failures.labels(gateway).inc()
+
+    def gateway_handed_over(self, gateway: str) -> None:
+        """One SMS went on to the next gateway after `gateway` failed."""
+        self.gateway_handovers.labels(gateway).inc()
+
+    def delivery_reported(self, *, gateway: str, state: str) -> None:
+        """One delivery report from `gateway` said `state`."""
+        self.delivery_reports.labels(gateway, state).inc()
 
     def verification_confirmed(self) -> None:
         """One verification was confirmed."""
@@ -150,22 +213,39 @@ class SmsMetrics(Protocol):
     def sms_failed(self) -> None:
         """One SMS was not delivered."""
 
+    def sms_segments_sent(self, *, language: str, encoding: str, segments: int) -> None:
+        """Billed segments left."""
+
+    def sms_cost_spent(self, *, gateway: str, rupees: float) -> None:
+        """An SMS's estimated cost."""
+
 
 class MeteredSms:
-    """An `SmsSender` decorator: counts what the carrier took (by category) and what it refused."""
+    """An `SmsSender` decorator: counts what the carrier took (by category, segments by language
+    and encoding, estimated cost by gateway) and what it did not take."""
 
-    def __init__(self, inner: SmsSender, metrics: SmsMetrics) -> None:
+    def __init__(
+        self, inner: SmsSender, metrics: SmsMetrics, *, segment_price_inr: float = 0.0
+    ) -> None:
         self.inner = inner
         self.metrics = metrics
+        self.segment_price_inr = segment_price_inr
 
-    async def send(self, message: SmsMessage) -> None:
+    async def send(self, message: SmsMessage) -> SmsReceipt | None:
         """Send through the wrapped sender; a failure is counted and raised again."""
         try:
-            await self.inner.send(message)
+            receipt = await self.inner.send(message)
         except Exception:
             self.metrics.sms_failed()
             raise
+        size = sms_size(message.text)
         self.metrics.otp_sent(message.category)
+        self.metrics.sms_segments_sent(
+            language=message.language, encoding=size.encoding, segments=size.segments
+        )
+        gateway = receipt.gateway if receipt is not None else "unknown"
+        self.metrics.sms_cost_spent(gateway=gateway, rupees=size.segments * self.segment_price_inr)
+        return receipt
 
 
 @contextlib.contextmanager

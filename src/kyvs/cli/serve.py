@@ -44,6 +44,10 @@ def serve(
 ) -> None:
     """Serve the API and pages until interrupted (Ctrl+C)."""
     settings = container().settings
+    try:
+        container().check_sms_settings()
+    except ValueError as error:
+        fail("sms-settings-invalid", "The SMS settings are not usable", str(error), json_mode=False)
     bind_host, bind_port = host or settings.host, port or settings.port
     if settings.public_base_url is None:
         # Links are built from the public base URL (kyvs.web.public_urls); without one, from the

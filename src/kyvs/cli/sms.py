@@ -36,7 +36,7 @@ def outbox(
 ) -> None:
     """Show the latest SMS in the outbox, full number and text (the outbox is the demo carrier)."""
     c = container()
-    if c.settings.sms_backend != "outbox":
+    if c.settings.sms_gateways:
         raise OutboxUnavailable(
             "The SMS outbox exists only when KYVS_SMS_BACKEND=outbox "
             f"(now: {c.settings.sms_backend}); messages go to the SMS gateway."

@@ -9,19 +9,23 @@ its template, so kyvs checks every text against its template before it is sent.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kyvs.domain.sms_encoding import SmsEncoding, sms_size
+from kyvs.domain.sms_encoding import GSM7_PART, UCS2_PART, SmsEncoding, sms_size
 
 MAX_VARIABLES = 2
 MAX_SEGMENTS = 2
 # The tightest limits the DLT platforms publish for a tagged value.
 MAX_VALUE_CHARS = 30
 MAX_NUMERIC_CHARS = 15
+# kyvs's OTPs have 6 digits; a name gets what room the text leaves, at least this much.
+OTP_CHARS = 6
+MIN_NAME_CHARS = 16
 HEADER_PATTERN = re.compile(r"[A-Z]{6}|[0-9]{6}")
 ENTITY_ID_PATTERN = re.compile(r"[0-9]{10,25}")
 TEMPLATE_ID_PATTERN = re.compile(r"[0-9]{10,25}")
@@ -114,13 +118,15 @@ def template_problems(template: DltTemplate, *, brand: str) -> list[str]:
 
     At most two tagged variables, never two side by side, only the tags kyvs fills, the brand
     name in the fixed text, the content type the text needs, registered-looking ids and header,
-    and at most two segments with every variable at its longest.
+    and at most two segments with a 6-digit OTP and a name of at least `MIN_NAME_CHARS`.
     """
     problems: list[str] = []
     body = template.body
     unknown = [m.group(0) for m in _ANY_PLACEHOLDER.finditer(body) if not _known(m.group(0))]
     if unknown:
-        problems.append(f"unknown variables {', '.join(unknown)} (use {{#numeric#}}, {{#alphanumeric#}})")
+        problems.append(
+            f"unknown variables {', '.join(unknown)} (use {{#numeric#}}, {{#alphanumeric#}})"
+        )
         return problems
     tags = template.tags
     if len(tags) > MAX_VARIABLES:
@@ -138,17 +144,38 @@ def template_problems(template: DltTemplate, *, brand: str) -> list[str]:
         problems.append("the entity id is not a DLT entity id (digits)")
     if not TEMPLATE_ID_PATTERN.fullmatch(template.template_id):
         problems.append("the template id is not a DLT template id (digits)")
-    longest = template.fill([_longest(tag) for tag in tags]) if not problems else body
-    size = sms_size(longest)
-    needed = ContentType.UNICODE if size.encoding is SmsEncoding.UCS2 else ContentType.TEXT
+    encoding = sms_size(_TAG.sub("", body)).encoding
+    needed = ContentType.UNICODE if encoding is SmsEncoding.UCS2 else ContentType.TEXT
     if needed is not template.content_type:
         problems.append(f"content type {template.content_type} but the text needs {needed}")
-    if size.segments > MAX_SEGMENTS:
-        problems.append(
-            f"{size.segments} segments with the longest values ({size.units} {size.encoding} "
-            f"units; at most {MAX_SEGMENTS})"
-        )
+    if VariableTag.ALPHANUMERIC in tags:
+        if name_room(template) < MIN_NAME_CHARS:
+            problems.append(
+                f"leaves room for a name of {name_room(template)} characters within "
+                f"{MAX_SEGMENTS} segments (at least {MIN_NAME_CHARS}): shorten the fixed text"
+            )
+    elif (
+        sms_size(_TAG.sub(lambda m: _longest(VariableTag(m.group(1))), body)).segments
+        > MAX_SEGMENTS
+    ):
+        problems.append(f"more than {MAX_SEGMENTS} segments with an OTP of {OTP_CHARS} digits")
     return problems
+
+
+def name_room(template: DltTemplate, numeric_chars: int = OTP_CHARS) -> int:
+    """How many characters an `{#alphanumeric#}` value may have so that the text, with
+    `numeric_chars` digits in each `{#numeric#}`, stays within `MAX_SEGMENTS` segments (at most
+    `MAX_VALUE_CHARS`; 0 when even an empty name does not fit)."""
+    tags = template.tags
+    names = sum(tag is VariableTag.ALPHANUMERIC for tag in tags)
+    fixed = _TAG.sub(
+        lambda m: "9" * numeric_chars if m.group(1) == VariableTag.NUMERIC else "", template.body
+    )
+    size = sms_size(fixed)
+    budget = MAX_SEGMENTS * (UCS2_PART if size.encoding is SmsEncoding.UCS2 else GSM7_PART)
+    if names == 0:
+        return MAX_VALUE_CHARS
+    return max(min((budget - size.units) // names, MAX_VALUE_CHARS), 0)
 
 
 def _known(placeholder: str) -> bool:
@@ -159,29 +186,29 @@ def _known(placeholder: str) -> bool:
 def _adjacent(body: str) -> bool:
     spans = [match.span() for match in _TAG.finditer(body)]
     return any(
-        not body[end:start].strip() for (_, end), (start, _) in zip(spans, spans[1:], strict=False)
+        not body[end:start].strip() for (_, end), (start, _) in itertools.pairwise(spans)
     )
 
 
 def _longest(tag: VariableTag) -> str:
     if tag is VariableTag.NUMERIC:
-        return "9" * MAX_NUMERIC_CHARS
+        return "9" * OTP_CHARS
     return "W" * MAX_VALUE_CHARS
 
 
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")
 
 
-def alphanumeric_value(name: str, *, latin: str | None = None) -> str:
+def alphanumeric_value(name: str, *, latin: str | None = None, limit: int = MAX_VALUE_CHARS) -> str:
     """`name` as `{#alphanumeric#}` takes it: Latin letters, digits and single spaces, at most
-    `MAX_VALUE_CHARS`, cut at a word. `latin` is the name already in Latin letters (for a name
+    `limit` characters, cut at a word. `latin` is the name already in Latin letters (for a name
     in an Indic script); accents are dropped. Empty when nothing of it is left."""
     source = unicodedata.normalize("NFKD", latin if latin is not None else name)
     words = _NOT_ALPHANUMERIC.sub(" ", source.encode("ascii", "ignore").decode()).split()
     kept = ""
     for word in words:
         candidate = f"{kept} {word}" if kept else word
-        if len(candidate) > MAX_VALUE_CHARS:
-            return kept or word[:MAX_VALUE_CHARS]
+        if len(candidate) > limit:
+            return kept or word[:limit]
         kept = candidate
     return kept

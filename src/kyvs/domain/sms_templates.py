@@ -2,8 +2,8 @@
 
 One template per message kind, language and (for a verification) purpose: the purpose is fixed
 text in the template, so an SMS names it without a third variable. A language without its own
-template falls back to English. The registry states the OTP validity its texts promise, which
-must be the validity the server gives an OTP.
+template falls back to English. The registry states the OTP validity its login texts promise,
+which must be the validity the server gives an OTP.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ KIND_TAGS: Mapping[str, tuple[VariableTag, ...]] = {
     VERIFICATION_OTP: (VariableTag.ALPHANUMERIC, VariableTag.NUMERIC),
     CITIZEN_LOGIN_OTP: (VariableTag.NUMERIC,),
 }
+# The kinds whose text tells how long the OTP is valid (a verification's screen shows it).
+STATES_VALIDITY = frozenset({CITIZEN_LOGIN_OTP})
 FALLBACK_LANGUAGE = "en"
 
 
@@ -106,7 +108,7 @@ class SmsTemplateRegistry:
             elif not found and template.tags != expected:
                 wanted = ", ".join(tag.placeholder for tag in expected)
                 found.append(f"its variables must be, in order: {wanted}")
-            if str(self.otp_minutes) not in template.body:
+            if key.kind in STATES_VALIDITY and str(self.otp_minutes) not in template.body:
                 found.append(f"the text does not state the validity ({self.otp_minutes} min)")
             problems.extend(f"{key} (template {template.template_id}): {p}" for p in found)
         needed = [TemplateKey(VERIFICATION_OTP, FALLBACK_LANGUAGE, p) for p in sorted(purposes)]

@@ -9,7 +9,7 @@ OTP nobody receives, exactly like an unmatched verification.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kyvs.domain import tokens
 from kyvs.domain.clients import Client
@@ -20,7 +20,7 @@ from kyvs.domain.verification import TxnState, VerificationTxn
 from kyvs.ports import RegistryReader, SmsMessage
 from kyvs.services.login_guard import LoginGuard
 from kyvs.services.otp_engine import Finished, OtpEngine, OtpScreen, Started
-from kyvs.services.sms_texts import citizen_login_otp_sms
+from kyvs.services.sms_texts import SmsTexts, example_sms_texts
 
 CITIZEN = "citizen"
 LOGIN_PURPOSE = "citizen-login"
@@ -45,6 +45,7 @@ class CitizenLogin:
     registry: RegistryReader
     secret: bytes
     guard: LoginGuard
+    texts: SmsTexts = field(default_factory=example_sms_texts)
 
     async def start(self, *, mobile: str, language: str, client: Client) -> Started:
         """Send a login OTP if the mobile is registered; the same answer either way."""
@@ -134,5 +135,4 @@ class CitizenLogin:
         return person.beneficiary.mobile
 
     def _sms(self, txn: VerificationTxn, number: MobileNumber, otp: str) -> SmsMessage:
-        minutes = self.engine.policy.lifetime_minutes
-        return citizen_login_otp_sms(to=number, otp=otp, minutes=minutes, language=txn.language)
+        return self.texts.citizen_login_otp(to=number, otp=otp, language=txn.language)

@@ -1,73 +1,188 @@
-"""The SMS kyvs sends, in the person's language: OTPs for a verification and for citizen login."""
+"""The SMS kyvs sends, in the person's language, each one a registered DLT template filled in.
+
+The texts are written (and translated) here as catalog messages; `draft_body` turns one into the
+body a deployment registers on DLT, with the provider and the OTP as tagged variables and the
+purpose and the validity as fixed text. At run time `SmsTexts` only fills registered templates:
+an SMS whose text does not match its template is never composed.
+"""
 
 from __future__ import annotations
 
-import re
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
+from kyvs.domain.dlt import (
+    MAX_VALUE_CHARS,
+    ContentType,
+    DltTemplate,
+    VariableTag,
+    alphanumeric_value,
+    name_room,
+)
 from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.sms_encoding import SmsEncoding, sms_size
+from kyvs.domain.sms_templates import (
+    CITIZEN_LOGIN_OTP,
+    VERIFICATION_OTP,
+    SmsTemplateRegistry,
+)
 from kyvs.i18n import translator
 from kyvs.ports import SmsMessage
+from kyvs.rules import load_example_sms_templates
 
-VERIFICATION_OTP = "verification-otp"
-CITIZEN_LOGIN_OTP = "citizen-login-otp"
+__all__ = [
+    "CITIZEN_LOGIN_OTP",
+    "CITIZEN_LOGIN_TEXT",
+    "VERIFICATION_OTP",
+    "VERIFICATION_TEXT",
+    "SmsTexts",
+    "TemplateMismatch",
+    "draft_body",
+    "draft_registry",
+    "example_sms_texts",
+]
 
-# Plural messages whose English forms are alike ("1 min", "3 min"); the translations differ by
-# count in some languages (Marathi "1 मिनिट", "3 मिनिटे").
+# The verification SMS leaves the validity to the provider's screen: with the purpose and the
+# consent warning written out, an Indic text would not fit two UCS-2 segments with it.
 VERIFICATION_TEXT = (
     "{provider} asks for your vaccination status for {purpose}. OTP {otp}. "
-    "Share it only if you agree. Valid {minutes} min. -kyvs"
+    "Share it only if you agree. -kyvs"
 )
+# A plural message whose English forms are alike ("1 min", "3 min"); the translations differ by
+# count in some languages (Marathi "1 मिनिट", "3 मिनिटे").
 CITIZEN_LOGIN_TEXT = (
     "{otp} is your kyvs login OTP. Valid {minutes} min. Do not share it with anyone. -kyvs"
 )
 
-# India's DLT SMS templates allow at most 30 characters per variable; a longer provider name
-# would also push an Indic SMS into a fourth UCS-2 segment.
-MAX_PROVIDER_CHARS = 30
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+class TemplateMismatch(ValueError):
+    """A filled-in text would not match its registered template: it must not be sent."""
 
 
-def verification_otp_sms(
-    *,
-    to: MobileNumber,
-    otp: str,
-    provider_name: str,
-    purpose_label: str,
-    minutes: int,
-    language: str,
-) -> SmsMessage:
-    """The SMS asking a person to consent to a provider's check; names provider and purpose."""
+def draft_body(kind: str, language: str, *, minutes: int, purpose_label: str = "") -> str:
+    """The DLT template body for `kind` in `language`: the catalog text with the provider as
+    `{#alphanumeric#}`, the OTP as `{#numeric#}`, the purpose (of a verification) and the
+    validity (of a login OTP) written out."""
     words = translator(language)
-    text = words.nformat(
-        VERIFICATION_TEXT,
-        VERIFICATION_TEXT,
+    if kind == VERIFICATION_OTP:
+        return words.format(
+            VERIFICATION_TEXT,
+            provider=VariableTag.ALPHANUMERIC.placeholder,
+            purpose=words.gettext(purpose_label),
+            otp=VariableTag.NUMERIC.placeholder,
+        )
+    return words.nformat(
+        CITIZEN_LOGIN_TEXT,
+        CITIZEN_LOGIN_TEXT,
         minutes,
-        provider=provider_display_name(provider_name),
-        purpose=words.gettext(purpose_label),
-        otp=_checked_otp(otp),
+        otp=VariableTag.NUMERIC.placeholder,
         minutes=minutes,
     )
-    return SmsMessage(to=to, text=text, category=VERIFICATION_OTP, language=words.language)
 
 
-def citizen_login_otp_sms(*, to: MobileNumber, otp: str, minutes: int, language: str) -> SmsMessage:
-    """The SMS carrying a citizen's login OTP."""
-    words = translator(language)
-    text = words.nformat(
-        CITIZEN_LOGIN_TEXT, CITIZEN_LOGIN_TEXT, minutes, otp=_checked_otp(otp), minutes=minutes
-    )
-    return SmsMessage(to=to, text=text, category=CITIZEN_LOGIN_OTP, language=words.language)
+@dataclass(frozen=True)
+class SmsTexts:
+    """Composes each SMS from the deployment's registered templates.
+
+    `to_latin` writes a provider name typed in an Indic script in Latin letters, since a
+    `{#alphanumeric#}` value takes only those; `purpose_labels` maps purpose codes to labels
+    (for the English fallback of a provider's purpose).
+    """
+
+    registry: SmsTemplateRegistry
+    to_latin: Callable[[str], str] | None = None
+
+    def verification_otp(
+        self, *, to: MobileNumber, otp: str, provider_name: str, purpose: str, language: str
+    ) -> SmsMessage:
+        """The SMS asking a person to consent to a provider's check, for `purpose`."""
+        template = self.registry.template(VERIFICATION_OTP, _language(language), purpose)
+        name = self.provider_value(provider_name, room=name_room(template, len(otp)))
+        values = (name, _checked_otp(otp))
+        return _message(to, template, values, VERIFICATION_OTP, language)
+
+    def citizen_login_otp(self, *, to: MobileNumber, otp: str, language: str) -> SmsMessage:
+        """The SMS carrying a citizen's login OTP."""
+        template = self.registry.template(CITIZEN_LOGIN_OTP, _language(language))
+        return _message(to, template, (_checked_otp(otp),), CITIZEN_LOGIN_OTP, language)
+
+    def provider_value(self, name: str, *, room: int = MAX_VALUE_CHARS) -> str:
+        """The provider's name as a `{#alphanumeric#}` takes it, at most `room` characters
+        (cut at a word) and never empty."""
+        latin = None
+        if self.to_latin is not None and not name.isascii():
+            latin = self.to_latin(name).title()
+        return alphanumeric_value(name, latin=latin, limit=room) or "Provider"
 
 
-def provider_display_name(name: str) -> str:
-    """The provider's name on one line, at most `MAX_PROVIDER_CHARS` characters."""
-    flat = " ".join(_UNPRINTABLE.sub(" ", name).split())
-    if len(flat) <= MAX_PROVIDER_CHARS:
-        return flat
-    return flat[: MAX_PROVIDER_CHARS - 3].rstrip() + "..."
+def example_sms_texts() -> SmsTexts:
+    """The texts of the packaged example templates (for services built without a registry)."""
+    return SmsTexts(load_example_sms_templates())
+
+
+def _message(
+    to: MobileNumber, template: DltTemplate, values: tuple[str, ...], kind: str, language: str
+) -> SmsMessage:
+    try:
+        text = template.fill(values)
+    except ValueError as error:
+        raise TemplateMismatch(f"{kind} template {template.template_id}: {error}") from None
+    if not template.matches(text):
+        raise TemplateMismatch(f"{kind} text does not match template {template.template_id}")
+    spoken = _language(language)
+    return SmsMessage(to=to, text=text, category=kind, language=spoken, dlt=template, values=values)
+
+
+def _language(language: str) -> str:
+    return translator(language).language
 
 
 def _checked_otp(otp: str) -> str:
     if not (otp.isascii() and otp.isdigit()):
         raise ValueError("an OTP is ASCII digits")
     return otp
+
+
+def draft_registry(
+    *,
+    languages: Iterable[str],
+    purposes: Mapping[str, str],
+    minutes: int,
+    entity_id: str,
+    header: str,
+    brand: str = "kyvs",
+    first_template_id: int = 1107000000000000001,
+) -> str:
+    """A template registry file (TOML) with a template per kind, purpose and language, drafted
+    from the translated texts; the template ids are numbered placeholders, to be replaced by
+    the ids DLT gives each template once registered."""
+    lines = [
+        "# kyvs SMS templates for India's DLT platforms: register each body as it is written,",
+        "# then put the template id DLT gives it in place of the numbered placeholder.",
+        "# Checked at start-up and by `kyvs sms templates check`.",
+        'version = "1"',
+        f"brand = {json.dumps(brand)}",
+        f"otp_minutes = {minutes}",
+        f"entity_id = {json.dumps(entity_id)}",
+        f"header = {json.dumps(header)}",
+    ]
+    number = first_template_id
+    kinds = [(VERIFICATION_OTP, code, label) for code, label in sorted(purposes.items())]
+    kinds.append((CITIZEN_LOGIN_OTP, "", ""))
+    for language in languages:
+        for kind, purpose, label in kinds:
+            body = draft_body(kind, language, minutes=minutes, purpose_label=label)
+            encoding = sms_size(body).encoding
+            content = ContentType.UNICODE if encoding is SmsEncoding.UCS2 else ContentType.TEXT
+            lines += ["", "[[templates]]", f'kind = "{kind}"']
+            if purpose:
+                lines.append(f'purpose = "{purpose}"')
+            lines += [
+                f'language = "{language}"',
+                f'template_id = "{number}"',
+                f'content_type = "{content}"',
+                f"body = {json.dumps(body, ensure_ascii=False)}",
+            ]
+            number += 1
+    return "\n".join(lines) + "\n"

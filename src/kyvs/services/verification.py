@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kyvs.domain.access import AccessCatalogue
@@ -42,7 +42,7 @@ from kyvs.services.otp_engine import (
     digest_of_plain_otp,
 )
 from kyvs.services.otp_limits import key_rate, provider_limits
-from kyvs.services.sms_texts import verification_otp_sms
+from kyvs.services.sms_texts import SmsTexts, example_sms_texts
 
 __all__ = ["Started", "Verifier", "digest_of_plain_otp"]
 
@@ -61,6 +61,7 @@ class Verifier:
     to_latin: Callable[[str], str]
     status_text: Callable[[int, str], str]  # (status code, language) -> localized text
     blocks: BlockList
+    texts: SmsTexts = field(default_factory=example_sms_texts)
     issuer: str = ATTESTATION.issuer
     attestation_lifetime: dt.timedelta = dt.timedelta(days=1)
 
@@ -227,11 +228,10 @@ class Verifier:
     def _sms(
         self, provider: Provider, txn: VerificationTxn, number: MobileNumber, otp: str
     ) -> SmsMessage:
-        return verification_otp_sms(
+        return self.texts.verification_otp(
             to=number,
             otp=otp,
             provider_name=provider.name,
-            purpose_label=self.access.purposes[txn.purpose].label,
-            minutes=self.engine.policy.lifetime_minutes,
+            purpose=txn.purpose,
             language=txn.language,
         )

@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(language.router)
     app.include_router(console.router)
     app.include_router(hosted.router)
-    if wired.settings.demo and wired.settings.sms_backend == "outbox":
+    if wired.settings.demo and not wired.settings.sms_gateways:
         app.include_router(dev_outbox.router)
     return app
 

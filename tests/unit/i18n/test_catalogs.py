@@ -46,8 +46,8 @@ def purpose_labels() -> list[str]:
     return [purpose["label"] for purpose in tomllib.loads(text)["purposes"]]
 
 
-REQUIRED = [*STATUS_LABELS, *purpose_labels()]
-REQUIRED_PLURALS = [VERIFICATION_TEXT, CITIZEN_LOGIN_TEXT]  # with a form per count of minutes
+REQUIRED = [*STATUS_LABELS, *purpose_labels(), VERIFICATION_TEXT]
+REQUIRED_PLURALS = [CITIZEN_LOGIN_TEXT]  # with a form per count of minutes
 
 
 def problems(reference: Catalog, translated: Catalog, *, complete: bool) -> list[str]:

@@ -43,9 +43,10 @@ def serve(
     ] = LogFormat.JSON,
 ) -> None:
     """Serve the API and pages until interrupted (Ctrl+C)."""
-    settings = container().settings
+    wired = container()
+    settings = wired.settings
     try:
-        container().check_sms_settings()
+        wired.check_sms_settings()
     except ValueError as error:
         fail("sms-settings-invalid", "The SMS settings are not usable", str(error), json_mode=False)
     bind_host, bind_port = host or settings.host, port or settings.port

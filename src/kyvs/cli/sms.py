@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from kyvs.cli import sms_templates
 from kyvs.cli.context import container
 from kyvs.cli.output import JsonFlag, console, print_json, reports_errors, shown
 from kyvs.domain.errors import DomainError
@@ -14,6 +15,7 @@ from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import OutboxEntry
 
 app = typer.Typer(help="SMS kyvs sends (the outbox in demo and development).", no_args_is_help=True)
+app.add_typer(sms_templates.app, name="templates")
 
 
 class OutboxUnavailable(DomainError):

@@ -40,9 +40,11 @@ from kyvs.ports import (
     RateLimiter,
     Registry,
     RegistryReader,
+    ReportParser,
     Signer,
     SigningKeyStore,
     SmsHealthLog,
+    SmsReceiptLog,
     SmsSender,
     VerificationMetrics,
     VerificationStore,
@@ -51,6 +53,7 @@ from kyvs.rules import load_access_catalogue, load_rule_set, read_sms_templates
 from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
 from kyvs.services.cowin_status import CowinStatus
+from kyvs.services.delivery_reports import DeliveryReports
 from kyvs.services.hosted import HostedFlow
 from kyvs.services.login_guard import LoginGuard
 from kyvs.services.otp_engine import OtpEngine
@@ -196,6 +199,30 @@ class Container:
         from kyvs.adapters.sms.gateways import build_gateway, gateway_config
 
         return build_gateway(name, gateway_config(name, self.settings))
+
+    def report_parser(self, name: str) -> ReportParser:
+        """How gateway `name` words its delivery reports (body, content type, query)."""
+        from kyvs.adapters.sms.gateways import report_parser
+
+        return report_parser(name)
+
+    @cached_property
+    def sms_receipts(self) -> SmsReceiptLog:
+        """The messages gateways took, for their delivery reports (in the database)."""
+        from kyvs.adapters.sql.sms_receipts import SqlSmsReceiptLog
+
+        return SqlSmsReceiptLog(self.sql_units)
+
+    @cached_property
+    def delivery_reports(self) -> DeliveryReports:
+        """Records gateways' delivery reports on txns, the circuit and the access log."""
+        return DeliveryReports(
+            self.otp_engine,
+            self.sms_receipts,
+            self.access_log,
+            self.provider_directory,
+            self.metrics,
+        )
 
     @cached_property
     def sms_templates(self) -> SmsTemplateRegistry:
@@ -416,6 +443,7 @@ class Container:
             clock=self.clock,
             metrics=self.verification_metrics,
             wrong_otps=wrong_otp_circuit(self.abuse_policy),
+            receipts=self.sms_receipts if self.settings.sms_gateways else None,
         )
 
     @cached_property

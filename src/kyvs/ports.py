@@ -116,6 +116,32 @@ class DeliveryReport:
     detail: str = ""
 
 
+# How a gateway words its delivery reports: (body, content type, query) -> the reports in it,
+# or ValueError when it cannot be read.
+ReportParser = Callable[[bytes, str, Mapping[str, str]], list[DeliveryReport]]
+
+
+@dataclass(frozen=True, slots=True)
+class SentSms:
+    """A message a gateway took, remembered until its delivery report comes: which txn's OTP
+    it carried (`sent_at` is the txn's `last_sent_at` then, so a resend is told apart)."""
+
+    gateway: str
+    message_id: str
+    txn_id: str
+    sent_at: dt.datetime
+
+
+class SmsReceiptLog(Protocol):
+    """The messages gateways took, by the gateway's id, for their delivery reports."""
+
+    async def keep(self, sent: SentSms) -> None:
+        """Remember one message (and forget those too old to be reported)."""
+
+    async def find(self, gateway: str, message_id: str) -> SentSms | None:
+        """The message `gateway` calls `message_id`, or None when unknown or forgotten."""
+
+
 class SmsNotDelivered(Exception):
     """The SMS carrier did not take the message, after the adapter's bounded retries.
 

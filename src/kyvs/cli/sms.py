@@ -13,6 +13,8 @@ from kyvs.cli.output import JsonFlag, console, print_json, reports_errors, shown
 from kyvs.domain.errors import DomainError
 from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import OutboxEntry
+from kyvs.services.delivery_reports import report_token
+from kyvs.web.public_urls import public_base_url
 
 app = typer.Typer(help="SMS kyvs sends (the outbox in demo and development).", no_args_is_help=True)
 app.add_typer(sms_templates.app, name="templates")
@@ -51,6 +53,26 @@ def outbox(
         console.print("The outbox is empty." if wanted is None else "No SMS to that number.")
     else:
         console.print(outbox_table(entries))
+
+
+@app.command("report-urls")
+@reports_errors
+def report_urls(json_output: JsonFlag = False) -> None:
+    """The delivery-report URL to give each configured SMS gateway (they hold a secret: give
+    each to its gateway only)."""
+    c = container()
+    base = public_base_url(c.settings)
+    urls = {
+        name: f"{base}/sms/reports/{name}/{report_token(c.secret_keys.tokens, name)}"
+        for name in c.settings.sms_gateways
+    }
+    if json_output:
+        print_json(urls)
+    elif not urls:
+        console.print("SMS go to the outbox (KYVS_SMS_BACKEND=outbox): no gateway reports.")
+    else:
+        for name, url in urls.items():
+            console.print(f"{name}: {url}", highlight=False, soft_wrap=True)
 
 
 def outbox_data(entry: OutboxEntry) -> dict[str, Any]:

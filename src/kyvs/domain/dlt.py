@@ -185,9 +185,7 @@ def _known(placeholder: str) -> bool:
 
 def _adjacent(body: str) -> bool:
     spans = [match.span() for match in _TAG.finditer(body)]
-    return any(
-        not body[end:start].strip() for (_, end), (start, _) in itertools.pairwise(spans)
-    )
+    return any(not body[end:start].strip() for (_, end), (start, _) in itertools.pairwise(spans))
 
 
 def _longest(tag: VariableTag) -> str:

@@ -15,6 +15,13 @@ class DomainError(Exception):
         self.detail = detail
 
 
+class SmsReportInvalid(DomainError):
+    """A gateway's delivery report cannot be read (its detail never echoes the report)."""
+
+    slug = "sms-report-invalid"
+    title = "The delivery report cannot be read"
+
+
 class InvalidInput(DomainError):
     """A value does not have the form the registry needs (a name, a mobile, a date...).
 

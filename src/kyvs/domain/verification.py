@@ -26,13 +26,17 @@ class Delivery(StrEnum):
     """What became of the txn's latest OTP SMS (internal: never shown to the provider).
 
     A txn starts `queued`; a matched txn becomes `sent` or `undelivered` once the carrier has
-    answered (after its bounded retries). An unmatched txn has nothing to send and stays
+    answered (after its bounded retries), and `delivered` or `failed` when the gateway's
+    delivery report comes. An unmatched txn has nothing to send and stays
     `queued`, which is why providers must never see this field: it would tell the two apart.
     """
 
     QUEUED = "queued"
     SENT = "sent"
     UNDELIVERED = "undelivered"
+    # From the gateway's delivery report, later: the handset has it, or the route lost it.
+    DELIVERED = "delivered"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)

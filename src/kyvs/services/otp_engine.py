@@ -49,8 +49,10 @@ from kyvs.ports import (
     Clock,
     Dispatcher,
     RegistryReader,
+    SentSms,
     SmsMessage,
     SmsNotDelivered,
+    SmsReceiptLog,
     SmsSender,
     VerificationMetrics,
     VerificationStore,
@@ -136,6 +138,7 @@ class OtpEngine:
     clock: Clock
     metrics: VerificationMetrics
     wrong_otps: Limit | None = None  # every wrong OTP counts here (the global circuit)
+    receipts: SmsReceiptLog | None = None  # what gateways took, for their delivery reports
 
     def now(self) -> dt.datetime:
         """The engine's clock (the one every rule is measured by)."""
@@ -385,7 +388,7 @@ class OtpEngine:
         on the txn (`sent` or `undelivered`). False when the carrier did not take it."""
         started = self.now()
         try:
-            await self.sms.send(message)
+            receipt = await self.sms.send(message)
         except SmsNotDelivered as error:
             # Neither the number, nor the text, nor the txn id (it opens the txn) reach this log.
             log.warning("OTP SMS of txn %s not delivered: %s", log_reference(txn.txn_id), error)
@@ -395,7 +398,20 @@ class OtpEngine:
             return False
         await self.health.record(ok=True, started=started)
         await self._set_delivery(txn, Delivery.SENT)
+        # After `sent` is written, so that a report, however quick, never finds it `queued`.
+        if receipt is not None and receipt.message_id and self.receipts is not None:
+            sent = SentSms(receipt.gateway, receipt.message_id, txn.txn_id, txn.last_sent_at)
+            await self.receipts.keep(sent)
         return True
+
+    async def reported(self, sent: SentSms, delivery: Delivery) -> VerificationTxn | None:
+        """Record a delivery report on the txn whose OTP `sent` carried; the txn as it is now,
+        or None when it is gone or a resend has replaced that OTP (nothing recorded)."""
+        txn = await self.store.get(sent.txn_id)
+        if txn is None or txn.last_sent_at != sent.sent_at:
+            return None
+        await self._set_delivery(txn, delivery)
+        return txn
 
     async def sms_failing(self, txn: VerificationTxn) -> bool:
         """Whether SMS delivery failed (for anyone) during the txn's life so far: the same for

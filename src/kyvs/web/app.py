@@ -15,7 +15,16 @@ from starlette.types import ASGIApp
 from kyvs import __version__
 from kyvs.bootstrap import Container, bootstrap
 from kyvs.settings import Settings
-from kyvs.web import dev_outbox, health, jwks, metrics, openapi, problems, readiness
+from kyvs.web import (
+    dev_outbox,
+    health,
+    jwks,
+    metrics,
+    openapi,
+    problems,
+    readiness,
+    sms_reports,
+)
 from kyvs.web.api import citizen, cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditQueue
 from kyvs.web.edge import Edge
@@ -99,6 +108,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(metrics.router)
     app.include_router(verifications.router, responses=BODY_LIMITS)
     app.include_router(jwks.router)
+    app.include_router(sms_reports.router)
     app.include_router(cowin.router, responses=BODY_LIMITS)
     app.include_router(hosted_sessions.router, responses=BODY_LIMITS)
     app.include_router(citizen.router, responses=BODY_LIMITS)

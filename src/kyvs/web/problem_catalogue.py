@@ -149,6 +149,7 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ),
     ProblemType("payload-too-large", 413, "What was sent is too large."),
     ProblemType("unsupported-media-type", 415, FALLBACK_TEXT, documented=False),
+    ProblemType("sms-report-invalid", 400, FALLBACK_TEXT, documented=False),  # gateways only
     ProblemType(
         "validation-error",
         422,

@@ -157,7 +157,8 @@ verifications = Table(
     Column("resends", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("result", Text),
-    # queued | sent | undelivered: internal, never shown to providers (see domain/verification.py)
+    # queued | sent | undelivered | delivered | failed: internal, never shown to providers
+    # (see domain/verification.py)
     Column("delivery", String(12), nullable=False, server_default="queued"),
     Index("ix_verifications_provider_id", "provider_id", "created_at"),
 )
@@ -174,6 +175,18 @@ sms_outcomes = Table(
     Column("duration_ms", Integer, nullable=False),
     Index("ix_sms_outcomes_ok", "ok", "at"),
     Index("ix_sms_outcomes_echo", "echo", "at"),
+)
+
+# Messages a gateway took, by the gateway's id, until their delivery report comes (no number,
+# no text): which txn's OTP each carried. Kept two days.
+sms_receipts = Table(
+    "sms_receipts",
+    metadata,
+    Column("gateway", String(20), primary_key=True),
+    Column("message_id", String(100), primary_key=True),
+    Column("txn_id", String(36), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sms_receipts_sent_at", "sent_at"),
 )
 
 # Sliding-window counters for rate limits and caps: one row per key and window.

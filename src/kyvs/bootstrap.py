@@ -443,7 +443,7 @@ class Container:
             clock=self.clock,
             metrics=self.verification_metrics,
             wrong_otps=wrong_otp_circuit(self.abuse_policy),
-            receipts=self.sms_receipts if self.settings.sms_gateways else None,
+            receipts=self.sms_receipts,
         )
 
     @cached_property

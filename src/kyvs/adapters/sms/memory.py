@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kyvs.domain.mobile import MobileNumber
-from kyvs.ports import SmsMessage, SmsNotDelivered
+from kyvs.ports import SmsMessage, SmsNotDelivered, SmsReceipt
+
+GATEWAY = "memory"
 
 
 @dataclass
@@ -16,13 +18,15 @@ class MemorySms:
     fail_times: int = 0
     attempts: int = 0
 
-    async def send(self, message: SmsMessage) -> None:
-        """Keep the message, or raise `SmsNotDelivered` while failures are still due."""
+    async def send(self, message: SmsMessage) -> SmsReceipt:
+        """Keep the message, or raise `SmsNotDelivered` while failures are still due; the
+        receipt's id is `memory-<n>` for the n-th message kept."""
         self.attempts += 1
         if self.fail_times > 0:
             self.fail_times -= 1
             raise SmsNotDelivered("the in-memory carrier was told to fail")
         self.messages.append(message)
+        return SmsReceipt(GATEWAY, f"{GATEWAY}-{len(self.messages)}")
 
     def to(self, mobile: MobileNumber) -> list[SmsMessage]:
         """The messages delivered to `mobile`, oldest first."""

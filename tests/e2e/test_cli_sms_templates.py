@@ -51,7 +51,7 @@ def test_a_draft_names_the_entity_and_header_and_checks_clean(operator):
     ("body", "problem"),
     [
         (
-            "{#alphanumeric#} asks for your status for travel. OTP {#numeric#}. Ref {#numeric#}. -kyvs",
+            "{#alphanumeric#} asks for travel. OTP {#numeric#}. Ref {#numeric#}. -kyvs",
             "3 variables",
         ),
         ("Dear {#alphanumeric#} {#numeric#} is your OTP for travel. -kyvs", "side by side"),

@@ -18,9 +18,9 @@ from starlette.requests import Request
 
 from kyvs.domain.errors import InvalidOtp, RateLimited
 from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.sms_templates import CITIZEN_LOGIN_OTP
 from kyvs.i18n import SUPPORTED_LANGUAGES, translator
 from kyvs.i18n.catalogs import catalog, placeholders
-from kyvs.domain.sms_templates import CITIZEN_LOGIN_OTP
 from kyvs.services.sms_texts import CITIZEN_LOGIN_TEXT, draft_body
 from kyvs.web.pages.messages import problem_text
 from kyvs.web.pages.rendering import render

@@ -2,7 +2,7 @@
 
 Indian carriers drop an SMS whose text does not match the DLT template it names, so sending one
 costs money and delivers nothing. A mismatch means a bug or a tampered registry: refuse, count
-it (`kyvs_sms_refused_total{reason="template-mismatch"}`, alerted) and log it without the text.
+it (in `kyvs_sms_refused_total`, by reason: alerted) and log it without the text.
 """
 
 from __future__ import annotations

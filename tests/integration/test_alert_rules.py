@@ -69,6 +69,9 @@ def exported() -> dict[str, set[str]]:
     metrics.rate_limited("rate-limited")
     metrics.otp_failed("wrong")
     metrics.otp_sent("verification-otp")
+    metrics.sms_refused_by_kyvs("template-mismatch")
+    metrics.gateway_failed("msg91")
+    metrics.delivery_reported(gateway="msg91", state="failed")
     text = _scrape(httpx.ASGITransport(app=app))
     found: dict[str, set[str]] = {}
     for family in text_string_to_metric_families(text):

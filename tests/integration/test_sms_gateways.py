@@ -1,0 +1,273 @@
+"""The Indian SMS gateways (MSG91, Gupshup, Kaleyra, Amazon SNS) against loopback fakes that
+speak each one's documented API and check requests as the real gateway would."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from pydantic import SecretStr
+
+from kyvs.adapters.sms._delivery import Bounds
+from kyvs.adapters.sms.gateways import build_gateway
+from kyvs.adapters.sms.gupshup import GupshupConfig
+from kyvs.adapters.sms.kaleyra import KaleyraConfig
+from kyvs.adapters.sms.msg91 import Msg91Config
+from kyvs.adapters.sms.sns import SnsConfig
+from kyvs.domain.dlt import ContentType, DltTemplate
+from kyvs.domain.mobile import MobileNumber
+from kyvs.ports import SmsMessage, SmsNotDelivered, SmsReceipt, SmsSender
+from tests.fake_gateways import (
+    FakeGateway,
+    FakeGupshup,
+    FakeKaleyra,
+    FakeMsg91,
+    FakeSns,
+    serving,
+)
+
+pytestmark = pytest.mark.anyio
+
+HINDI_OTP = DltTemplate(
+    template_id="1107161234567890123",
+    entity_id="1101161234567890123",
+    header="KYVSOT",
+    content_type=ContentType.UNICODE,
+    body="{#alphanumeric#} ने आपकी टीकाकरण स्थिति माँगी है। OTP {#numeric#} -kyvs",
+    gateway_ids={"msg91": "64ab12cd34ef56ab78cd90ef"},
+)
+ENGLISH_OTP = DltTemplate(
+    template_id="1107161234567890124",
+    entity_id="1101161234567890123",
+    header="KYVSOT",
+    content_type=ContentType.TEXT,
+    body="{#alphanumeric#} asks for your vaccination status. OTP {#numeric#} -kyvs",
+    gateway_ids={"msg91": "64ab12cd34ef56ab78cd90f0"},
+)
+NOT_REGISTERED = replace(
+    ENGLISH_OTP,
+    template_id="1107169999999999999",
+    gateway_ids={"msg91": "64ab00000000000000000000"},
+)
+OTP = "042719"
+MOBILE = MobileNumber.parse("9876543210")
+BAD_NUMBER = MobileNumber.parse("6000000001")
+FAST = Bounds(timeout_s=0.3, connect_timeout_s=0.3, attempts=3, backoff_s=0.01)
+NAMES = ["msg91", "gupshup", "kaleyra", "sns"]
+
+
+def message(
+    template: DltTemplate = HINDI_OTP, *, to: MobileNumber = MOBILE, otp: str = OTP
+) -> SmsMessage:
+    values = ("IndiGo", otp)
+    return SmsMessage(
+        to=to,
+        text=template.fill(values),
+        category="verification-otp",
+        language="hi",
+        dlt=template,
+        values=values,
+        reference="kyvs-ref-0001",
+    )
+
+
+@dataclass
+class Gateway:
+    """A running fake and how to build a sender for it."""
+
+    name: str
+    fake: FakeGateway
+
+    def sender(self, *, bounds: Bounds = FAST, wrong_key: bool = False, url: str = "") -> SmsSender:
+        return build_gateway(self.name, self.config(bounds, wrong_key, url or self.fake.url))
+
+    def config(self, bounds: Bounds, wrong_key: bool, url: str):
+        fake = self.fake
+        if isinstance(fake, FakeMsg91):
+            key = "wrong" if wrong_key else fake.authkey
+            return Msg91Config(authkey=SecretStr(key), url=f"{url}/api/v5/flow", bounds=bounds)
+        if isinstance(fake, FakeGupshup):
+            password = SecretStr("wrong" if wrong_key else fake.password)
+            url = f"{url}/GatewayAPI/rest"
+            return GupshupConfig(userid=fake.userid, password=password, url=url, bounds=bounds)
+        if isinstance(fake, FakeKaleyra):
+            api_key = SecretStr("wrong" if wrong_key else fake.api_key)
+            return KaleyraConfig(sid=fake.sid, api_key=api_key, url=url, bounds=bounds)
+        assert isinstance(fake, FakeSns)
+        return SnsConfig(
+            region="ap-south-1",
+            access_key_id="AKIAWRONG" if wrong_key else fake.access_key_id,
+            secret_access_key=SecretStr("sns-secret-access-key-s3cret"),
+            endpoint_url=url,
+            bounds=bounds,
+        )
+
+    @property
+    def secrets(self) -> list[str]:
+        credentials = {
+            "msg91": ["msg91-authkey-s3cret"],
+            "gupshup": ["gupshup-pa55word"],
+            "kaleyra": ["Akaleyra-api-key-s3cret", "HXIN1234567890IN"],
+            "sns": ["sns-secret-access-key-s3cret"],
+        }[self.name]
+        texts = [message().text, message(ENGLISH_OTP).text, "टीकाकरण"]
+        return [*credentials, *texts, OTP, "9876543210", "6000000001"]
+
+
+def a_fake(name: str) -> FakeGateway:
+    templates = [HINDI_OTP, ENGLISH_OTP]
+    fakes: dict[str, type[FakeGateway]] = {
+        "msg91": FakeMsg91,
+        "gupshup": FakeGupshup,
+        "kaleyra": FakeKaleyra,
+        "sns": FakeSns,
+    }
+    return fakes[name](templates=templates, invalid={BAD_NUMBER.national, MOBILE.national})
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(params=NAMES)
+def gateway(request) -> Iterator[Gateway]:
+    fake = a_fake(request.param)
+    fake.invalid = {BAD_NUMBER.national}
+    with serving(fake):
+        yield Gateway(request.param, fake)
+
+
+async def send(gateway: Gateway, sms: SmsMessage, **options) -> SmsReceipt | None:
+    sender = gateway.sender(**options)
+    try:
+        return await sender.send(sms)
+    finally:
+        await sender.aclose()  # type: ignore[attr-defined]
+
+
+async def refused(gateway: Gateway, sms: SmsMessage, **options) -> SmsNotDelivered:
+    with pytest.raises(SmsNotDelivered) as raised:
+        await send(gateway, sms, **options)
+    return raised.value
+
+
+async def test_a_message_is_taken_and_the_receipt_names_the_gateways_id(gateway):
+    receipt = await send(gateway, message())
+    assert receipt is not None
+    assert receipt.gateway == gateway.name
+    assert receipt.message_id in gateway.fake.taken
+    assert gateway.fake.taken[receipt.message_id] == message().text
+    assert len(gateway.fake.received) == 1
+
+
+async def test_a_text_template_is_taken_too(gateway):
+    receipt = await send(gateway, message(ENGLISH_OTP))
+    assert receipt is not None
+    assert gateway.fake.taken[receipt.message_id] == message(ENGLISH_OTP).text
+
+
+async def test_an_invalid_number_is_refused_once_and_the_carrier_is_healthy(gateway):
+    error = await refused(gateway, message(to=BAD_NUMBER))
+    assert error.carrier_failing is False
+    assert error.maybe_taken is False
+    assert "number" in str(error)
+    assert len(gateway.fake.received) == 1
+
+
+async def test_a_template_the_gateway_does_not_know_fails_the_carrier(gateway):
+    error = await refused(gateway, message(NOT_REGISTERED))
+    assert error.carrier_failing is True
+    assert error.maybe_taken is False
+    assert "template" in str(error)
+    assert len(gateway.fake.received) == 1
+
+
+async def test_a_message_without_its_dlt_template_is_not_sent(gateway):
+    error = await refused(gateway, replace(message(), dlt=None))
+    assert error.carrier_failing is True
+    assert gateway.fake.received == []
+
+
+async def test_refused_credentials_fail_the_carrier_and_are_not_retried(gateway):
+    error = await refused(gateway, message(), wrong_key=True)
+    assert error.carrier_failing is True
+    assert "credentials" in str(error)
+    assert len(gateway.fake.received) == 1
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+async def test_an_explicit_server_error_is_retried_until_taken(gateway, status):
+    gateway.fake.script = [status, status]
+    receipt = await send(gateway, message())
+    assert receipt is not None
+    assert receipt.message_id in gateway.fake.taken
+    assert len(gateway.fake.received) == 3
+
+
+async def test_server_errors_are_retried_a_bounded_number_of_times(gateway):
+    gateway.fake.script = [503] * 5
+    error = await refused(gateway, message())
+    assert error.carrier_failing is True
+    assert error.maybe_taken is False
+    assert "after 3 attempts" in str(error)
+    assert len(gateway.fake.received) == 3
+
+
+async def test_a_read_timeout_may_have_been_taken_and_is_not_retried(gateway):
+    gateway.fake.script = ["slow"]
+    started = time.monotonic()
+    error = await refused(gateway, message())
+    assert time.monotonic() - started < 1.0
+    assert error.maybe_taken is True
+    assert error.carrier_failing is True
+    assert len(gateway.fake.received) == 1
+
+
+async def test_a_connection_dropped_after_sending_may_have_been_taken(gateway):
+    gateway.fake.script = ["drop"]
+    error = await refused(gateway, message())
+    assert error.maybe_taken is True
+    assert len(gateway.fake.received) == 1
+
+
+async def test_no_gateway_listening_is_retried_and_certainly_not_taken(gateway):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    error = await refused(gateway, message(), url=closed)
+    assert error.carrier_failing is True
+    assert error.maybe_taken is False
+    assert "after 3 attempts" in str(error)
+
+
+@pytest.mark.parametrize("case", ["taken", "number", "template", "credentials", "timeout", "5xx"])
+async def test_no_log_or_error_carries_credentials_the_text_or_the_number(case, caplog):
+    caplog.set_level(logging.DEBUG, logger="kyvs")
+    for name in NAMES:
+        fake = a_fake(name)
+        scripts: dict[str, list[str | int]] = {"timeout": ["slow"], "5xx": [503] * 3}
+        fake.script = scripts.get(case, [])
+        if case != "number":
+            fake.invalid = set()
+        with serving(fake):
+            gateway = Gateway(name, fake)
+            sms = message(NOT_REGISTERED if case == "template" else HINDI_OTP)
+            try:
+                await send(gateway, sms, wrong_key=case == "credentials")
+                texts = []
+            except SmsNotDelivered as error:
+                texts = [str(error), "".join(traceback.format_exception(error))]
+            sender = gateway.sender()
+            texts += [repr(sender), repr(gateway.config(FAST, False, fake.url))]
+            for text in [*texts, caplog.text]:
+                for secret in gateway.secrets:
+                    assert secret not in text, (name, secret)
+    ours = [r for r in caplog.records if r.name.startswith("kyvs.adapters.sms")]
+    assert ours
+    assert all("...3210" in r.getMessage() for r in ours)

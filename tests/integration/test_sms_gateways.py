@@ -28,6 +28,7 @@ from tests.fake_gateways import (
     FakeKaleyra,
     FakeMsg91,
     FakeSns,
+    Reply,
     serving,
 )
 
@@ -112,7 +113,7 @@ class Gateway:
         credentials = {
             "msg91": ["msg91-authkey-s3cret"],
             "gupshup": ["gupshup-pa55word"],
-            "kaleyra": ["Akaleyra-api-key-s3cret", "HXIN1234567890IN"],
+            "kaleyra": ["Akaleyra-api-key-s3cret"],
             "sns": ["sns-secret-access-key-s3cret"],
         }[self.name]
         texts = [message().text, message(ENGLISH_OTP).text, "टीकाकरण"]
@@ -248,7 +249,7 @@ async def test_no_gateway_listening_is_retried_and_certainly_not_taken(gateway):
 
 @pytest.mark.parametrize("case", ["taken", "number", "template", "credentials", "timeout", "5xx"])
 async def test_no_log_or_error_carries_credentials_the_text_or_the_number(case, caplog):
-    caplog.set_level(logging.DEBUG, logger="kyvs")
+    caplog.set_level(logging.DEBUG)  # every logger: ours, httpx's and botocore's
     for name in NAMES:
         fake = a_fake(name)
         scripts: dict[str, list[str | int]] = {"timeout": ["slow"], "5xx": [503] * 3}
@@ -271,3 +272,139 @@ async def test_no_log_or_error_carries_credentials_the_text_or_the_number(case, 
     ours = [r for r in caplog.records if r.name.startswith("kyvs.adapters.sms")]
     assert ours
     assert all("...3210" in r.getMessage() for r in ours)
+
+
+@pytest.fixture
+def msg91() -> Iterator[Gateway]:
+    with serving(a_fake("msg91")) as fake:
+        fake.invalid = set()
+        yield Gateway("msg91", fake)
+
+
+@pytest.fixture
+def gupshup() -> Iterator[Gateway]:
+    with serving(a_fake("gupshup")) as fake:
+        fake.invalid = set()
+        yield Gateway("gupshup", fake)
+
+
+@pytest.fixture
+def kaleyra() -> Iterator[Gateway]:
+    with serving(a_fake("kaleyra")) as fake:
+        fake.invalid = set()
+        yield Gateway("kaleyra", fake)
+
+
+@pytest.fixture
+def sns() -> Iterator[Gateway]:
+    with serving(a_fake("sns")) as fake:
+        fake.invalid = set()
+        yield Gateway("sns", fake)
+
+
+async def test_msg91_gets_its_template_id_the_header_and_the_values_in_order(msg91):
+    await send(msg91, message())
+    (request,) = msg91.fake.received
+    assert request.headers["authkey"] == "msg91-authkey-s3cret"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.json() == {
+        "template_id": "64ab12cd34ef56ab78cd90ef",
+        "sender": "KYVSOT",
+        "short_url": "0",
+        "recipients": [{"mobiles": "919876543210", "var1": "IndiGo", "var2": OTP}],
+    }
+
+
+async def test_a_template_without_an_msg91_id_is_not_sent_to_msg91(msg91):
+    error = await refused(msg91, message(replace(HINDI_OTP, gateway_ids={})))
+    assert error.carrier_failing is True
+    assert msg91.fake.received == []
+
+
+@pytest.mark.parametrize(
+    ("template", "msg_type"), [(HINDI_OTP, "Unicode_text"), (ENGLISH_OTP, "TEXT")]
+)
+async def test_gupshup_gets_the_text_with_its_dlt_ids_header_and_type(gupshup, template, msg_type):
+    await send(gupshup, message(template))
+    (request,) = gupshup.fake.received
+    assert request.method == "POST"
+    assert request.query == {}  # the password never rides in the URL
+    assert request.form() == {
+        "method": "SendMessage",
+        "userid": "2000123456",
+        "password": "gupshup-pa55word",
+        "auth_scheme": "plain",
+        "v": "1.1",
+        "format": "json",
+        "send_to": "919876543210",
+        "msg": message(template).text,
+        "msg_type": msg_type,
+        "mask": "KYVSOT",
+        "principalEntityId": "1101161234567890123",
+        "dltTemplateId": template.template_id,
+    }
+
+
+async def test_gupshup_answering_in_text_format_is_read_too(gupshup):
+    gupshup.fake.answer = lambda request: Reply(
+        200, b"success | 919876543210 | 3562707498794989059-328736121207676738", "text/plain"
+    )
+    receipt = await send(gupshup, message())
+    assert receipt == SmsReceipt("gupshup", "3562707498794989059-328736121207676738")
+    gupshup.fake.answer = lambda request: Reply(
+        200, b"error | 105 | The phone number 919876543210 is not valid", "text/plain"
+    )
+    error = await refused(gupshup, message())
+    assert error.carrier_failing is False
+    assert "9876543210" not in str(error)
+
+
+@pytest.mark.parametrize(("template", "unicode"), [(HINDI_OTP, "1"), (ENGLISH_OTP, "0")])
+async def test_kaleyra_gets_the_text_with_its_dlt_ids_sender_and_unicode_flag(
+    kaleyra, template, unicode
+):
+    await send(kaleyra, message(template))
+    (request,) = kaleyra.fake.received
+    assert request.path == "/v1/HXIN1234567890IN/messages"
+    assert request.headers["api-key"] == "Akaleyra-api-key-s3cret"
+    assert request.form() == {
+        "to": "+919876543210",
+        "sender": "KYVSOT",
+        "type": "OTP",
+        "body": message(template).text,
+        "template_id": template.template_id,
+        "entity_id": "1101161234567890123",
+        "unicode": unicode,
+        "ref": "kyvs-ref-0001",
+    }
+
+
+async def test_kaleyra_sends_other_messages_as_transactional(kaleyra):
+    await send(kaleyra, replace(message(), category="citizen-notice"))
+    assert kaleyra.fake.received[0].form()["type"] == "TXN"
+
+
+async def test_sns_publishes_to_the_number_with_the_dlt_attributes(sns):
+    receipt = await send(sns, message())
+    (request,) = sns.fake.received
+    form = request.form()
+    assert form["Action"] == "Publish"
+    assert form["PhoneNumber"] == "+919876543210"
+    assert form["Message"] == message().text
+    assert FakeSns._attributes(form) == {
+        "AWS.SNS.SMS.SMSType": "Transactional",
+        "AWS.SNS.SMS.SenderID": "KYVSOT",
+        "AWS.MM.SMS.EntityId": "1101161234567890123",
+        "AWS.MM.SMS.TemplateId": "1107161234567890123",
+    }
+    assert request.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIA")
+    assert "/ap-south-1/sns/aws4_request" in request.headers["Authorization"]
+    assert receipt is not None
+    assert receipt.message_id in sns.fake.taken
+
+
+async def test_sns_throttling_is_retried_and_botocore_does_not_retry_on_its_own(sns):
+    sns.fake.script = [429, 500]
+    receipt = await send(sns, message())
+    assert receipt is not None
+    assert len(sns.fake.received) == 3

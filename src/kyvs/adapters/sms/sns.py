@@ -146,9 +146,24 @@ class SnsSms:
             self._client = None
 
 
+class _NoWireDumps(logging.Filter):
+    """Drops botocore's DEBUG dumps of requests and answers: they hold the number and the text
+    (the OTP), and SNS's error answers repeat the number."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_NO_WIRE_DUMPS = _NoWireDumps()
+_WIRE_LOGGERS = ("botocore.endpoint", "botocore.parsers", "botocore.hooks")
+
+
 def _make_client(config: SnsConfig) -> Any:
     import boto3  # noqa: PLC0415 - boto3 only when SNS is chosen
     from botocore.config import Config  # noqa: PLC0415
+
+    for name in _WIRE_LOGGERS:
+        logging.getLogger(name).addFilter(_NO_WIRE_DUMPS)  # a filter is added once
 
     bounds = config.bounds
     settings = Config(

@@ -13,8 +13,7 @@ from dataclasses import dataclass, replace
 import pytest
 from pydantic import SecretStr
 
-from kyvs.adapters.sms._delivery import Bounds
-from kyvs.adapters.sms.gateways import build_gateway
+from kyvs.adapters.sms.gateways import Bounds, build_gateway
 from kyvs.adapters.sms.gupshup import GupshupConfig
 from kyvs.adapters.sms.kaleyra import KaleyraConfig
 from kyvs.adapters.sms.msg91 import Msg91Config
@@ -227,6 +226,14 @@ async def test_a_read_timeout_may_have_been_taken_and_is_not_retried(gateway):
     assert time.monotonic() - started < 1.0
     assert error.maybe_taken is True
     assert error.carrier_failing is True
+    assert len(gateway.fake.received) == 1
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_proxy_timing_out_upstream_may_have_let_the_message_through(gateway, status):
+    gateway.fake.script = [status]
+    error = await refused(gateway, message())
+    assert error.maybe_taken is True
     assert len(gateway.fake.received) == 1
 
 

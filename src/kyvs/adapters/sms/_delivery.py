@@ -99,8 +99,8 @@ async def deliver(
     retry_unsure: bool = False,
 ) -> str | None:
     """Try `attempt` until the message is taken (its id), refused, or the attempts are spent
-    (`SmsNotDelivered`). `retry_unsure` also retries when the gateway may have taken it (only
-    for the generic gateway, whose tried-and-tested behaviour that is)."""
+    (`SmsNotDelivered`). `retry_unsure` also retries when the gateway may have taken it (the
+    generic gateway keeps that earlier behaviour; the others never do)."""
     tail = message.to.national[-4:]
     last = "no attempt"
     unsure = False

@@ -25,6 +25,17 @@ from kyvs.ports import DeliveryReport, SmsSender
 if TYPE_CHECKING:
     from kyvs.settings import Settings
 
+__all__ = [
+    "GATEWAYS",
+    "Bounds",
+    "GatewayConfig",
+    "HttpConfig",
+    "ReportParser",
+    "build_gateway",
+    "gateway_config",
+    "report_parser",
+]
+
 GATEWAYS = ("http", "msg91", "gupshup", "kaleyra", "sns")
 ReportParser = Callable[[bytes, str, Mapping[str, str]], list[DeliveryReport]]
 _T = TypeVar("_T")

@@ -7,9 +7,11 @@ Follows "Publishing SMS messages to a mobile phone using Amazon SNS": `publish(P
 runs in a thread, with botocore's own retries off (`total_max_attempts=1`; its
 `max_attempts` counts retries, not tries) so that this adapter alone decides what is retried.
 The answer's `MessageId` is the receipt's id. Errors are the documented Publish errors:
-`Throttling` and `InternalError` (and any 5xx) are retried; `AuthorizationError`, bad or
-expired credentials are the account's; `InvalidParameter`/`InvalidParameterValue` are the
-number's when they name the phone number, else the message attributes' (the template's).
+`Throttling` and `InternalError` (and any 5xx but a proxy's 502 or 504, after which SNS may
+have the message) are retried; `AuthorizationError` and bad or expired credentials are the
+account's; `InvalidParameter`/`InvalidParameterValue` are the number's when they name the phone
+number, else the message attributes' (the template's). botocore's DEBUG dumps of requests and
+answers (the number, the text) are dropped.
 
 boto3 is imported here, when an SNS sender is first used (the `aws` extra): kyvs runs without
 it unless SNS is chosen.
@@ -120,16 +122,10 @@ class SnsSms:
 
         try:
             answer = self._sns().publish(**request)
-        except (exceptions.ConnectTimeoutError, exceptions.EndpointConnectionError) as error:
-            return TryAgain(type(error).__name__)
-        except (exceptions.ReadTimeoutError, exceptions.ConnectionClosedError) as error:
-            return Unsure(type(error).__name__)
-        except exceptions.NoCredentialsError:
-            return Refused("no AWS credentials")
         except exceptions.ClientError as error:
             return _client_error(error.response)
         except exceptions.BotoCoreError as error:
-            return Refused(type(error).__name__)
+            return _transport_error(error)
         message_id = answer.get("MessageId")
         return Taken(message_id if isinstance(message_id, str) and message_id else None)
 
@@ -182,11 +178,30 @@ def _make_client(config: SnsConfig) -> Any:
     )
 
 
+def _transport_error(error: Exception) -> Outcome:
+    from botocore import exceptions  # noqa: PLC0415 - boto3 only when SNS is chosen
+
+    name = type(error).__name__
+    if isinstance(error, exceptions.SSLError):
+        return Refused(name)  # a certificate will not heal by trying again
+    if isinstance(error, exceptions.ConnectTimeoutError | exceptions.EndpointConnectionError):
+        return TryAgain(name)
+    if isinstance(error, exceptions.HTTPClientError):
+        # A read timeout, a connection closed before the answer, or any other failure once
+        # the request may have left.
+        return Unsure(name)
+    if isinstance(error, exceptions.NoCredentialsError):
+        return Refused("no AWS credentials")
+    return Refused(name)
+
+
 def _client_error(response: Mapping[str, Any]) -> Outcome:
     error = response.get("Error", {})
     code = str(error.get("Code", ""))
     status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
     shown = safe_code(code or f"HTTP {status}")
+    if status in {502, 504}:
+        return Unsure(shown)  # a proxy's answer: SNS behind it may have taken the message
     if code in _RETRY_CODES or status >= 500 or status == 429:
         return TryAgain(shown)
     if code in _ACCOUNT_CODES or status in {401, 403}:

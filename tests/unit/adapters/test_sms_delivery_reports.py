@@ -7,6 +7,8 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kyvs.adapters.sms.gateways import GATEWAYS, report_parser
 from kyvs.ports import DeliveryReport
@@ -203,3 +205,36 @@ def test_every_gateway_but_the_generic_one_has_a_parser():
         report_parser("http")
     with pytest.raises(ValueError, match="unknown SMS gateway"):
         report_parser("twilio")
+
+
+def test_a_deeply_nested_report_is_a_value_error():
+    for name in ("msg91", "gupshup", "kaleyra", "sns"):
+        with pytest.raises(ValueError, match="not JSON"):
+            report_parser(name)(b"[" * 200_000, JSON, {})
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner),
+    max_leaves=12,
+)
+KEYS = ["requestId", "status", "report", "externalId", "eventType", "id", "message_id"]
+KEYS += ["Type", "Message", "messageId", "messageStatus", "isFinal", "detail", "data"]
+FIELDED = st.dictionaries(st.sampled_from(KEYS), JSONISH, max_size=5)
+
+
+@given(
+    name=st.sampled_from(["msg91", "gupshup", "kaleyra", "sns"]),
+    document=FIELDED | st.lists(FIELDED, max_size=3) | JSONISH,
+    content_type=st.sampled_from([JSON, FORM, "text/plain", ""]),
+    query=st.dictionaries(st.sampled_from(KEYS), st.text(max_size=8), max_size=3),
+)
+def test_any_callback_gives_reports_or_a_value_error(name, document, content_type, query):
+    for body in (json.dumps(document).encode(), urlencode({"data": json.dumps(document)}).encode()):
+        try:
+            reports = report_parser(name)(body, content_type, query)
+        except ValueError as error:
+            assert len(str(error)) < 60
+            continue
+        assert all(isinstance(report, DeliveryReport) for report in reports)
+        assert all(report.gateway == name and report.message_id for report in reports)

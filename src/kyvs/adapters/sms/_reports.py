@@ -20,7 +20,7 @@ def json_body(body: bytes) -> Any:
         raise ValueError("the report is too large")
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValueError("the report is not JSON") from None
 
 

@@ -10,6 +10,7 @@ numbers the gateway refuses; their error answers echo the number, as real ones d
 
 from __future__ import annotations
 
+import hmac
 import itertools
 import json
 import re
@@ -21,11 +22,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
 from kyvs.domain.dlt import ContentType, DltTemplate
 from kyvs.domain.sms_encoding import SmsEncoding, sms_size
 
 E164_INDIA = re.compile(r"\+91[6-9][0-9]{9}")
 DIGITS_INDIA = re.compile(r"91[6-9][0-9]{9}")
+_SIGV4 = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/[0-9]{8}/(?P<region>[^/]+)/sns/aws4_request, "
+    r"SignedHeaders=(?P<signed>[a-z0-9;-]+), Signature=(?P<signature>[0-9a-f]{64})"
+)
 
 
 @dataclass
@@ -274,13 +283,13 @@ class FakeSns(FakeGateway):
     """SNS's Query API (`Action=Publish`, SigV4-signed, XML answers) for SMS to India."""
 
     access_key_id: str = "AKIAFAKESNS000000001"
+    secret_access_key: str = "sns-secret-access-key-s3cret"
 
     def answer(self, request: Request) -> Reply:
         fields = request.form()
         if fields.get("Action") != "Publish" or fields.get("Version") != "2010-03-31":
             return self._error(400, "InvalidAction", "The action is not valid")
-        auth = request.headers.get("Authorization", "")
-        if not auth.startswith(f"AWS4-HMAC-SHA256 Credential={self.access_key_id}/"):
+        if not self.signed(request):
             return self._error(403, "InvalidClientTokenId", "The security token is invalid.")
         attributes = self._attributes(fields)
         template = self.registered(attributes.get("AWS.MM.SMS.TemplateId", ""))
@@ -306,6 +315,24 @@ class FakeSns(FakeGateway):
             "</ResponseMetadata></PublishResponse>"
         )
         return Reply(200, xml.encode("utf-8"), "text/xml")
+
+    def signed(self, request: Request) -> bool:
+        """Whether the request carries a valid SigV4 signature by this fake's key pair."""
+        found = _SIGV4.fullmatch(request.headers.get("Authorization", ""))
+        if found is None or found["key"] != self.access_key_id:
+            return False
+        names = found["signed"].split(";")
+        headers = {k: v for k, v in request.headers.items() if k.lower() in names}
+        url = f"http://{request.headers['Host']}{request.path}"
+        signable = AWSRequest(method=request.method, url=url, data=request.body, headers=headers)
+        signable.context["timestamp"] = request.headers.get("X-Amz-Date", "")
+        signer = SigV4Auth(
+            Credentials(self.access_key_id, self.secret_access_key), "sns", found["region"]
+        )
+        wanted = signer.signature(
+            signer.string_to_sign(signable, signer.canonical_request(signable)), signable
+        )
+        return hmac.compare_digest(wanted, found["signature"])
 
     @staticmethod
     def _attributes(fields: dict[str, str]) -> dict[str, str]:

@@ -101,8 +101,8 @@ class Gateway:
         assert isinstance(fake, FakeSns)
         return SnsConfig(
             region="ap-south-1",
-            access_key_id="AKIAWRONG" if wrong_key else fake.access_key_id,
-            secret_access_key=SecretStr("sns-secret-access-key-s3cret"),
+            access_key_id=fake.access_key_id,
+            secret_access_key=SecretStr("wrong" if wrong_key else fake.secret_access_key),
             endpoint_url=url,
             bounds=bounds,
         )

@@ -215,7 +215,7 @@ def status_outcome(response: httpx.Response) -> Outcome | None:
     return None
 
 
-def unreadable(response: httpx.Response) -> Outcome:
+def unreadable(response: httpx.Response) -> Refused:
     """A 2xx answer that does not say what the gateway did: it may have taken the message."""
     if response.is_success:
         return Refused("an unreadable answer", maybe_taken=True)

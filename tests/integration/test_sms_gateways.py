@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -415,3 +416,14 @@ async def test_sns_throttling_is_retried_and_botocore_does_not_retry_on_its_own(
     receipt = await send(sns, message())
     assert receipt is not None
     assert len(sns.fake.received) == 3
+
+
+async def test_a_shared_http_client_is_used_and_left_open(kaleyra):
+    async with httpx.AsyncClient() as client:
+        sender = build_gateway(
+            "kaleyra", kaleyra.config(FAST, wrong_key=False, url=kaleyra.fake.url), client=client
+        )
+        await sender.send(message())
+        await sender.aclose()  # type: ignore[attr-defined]
+        assert not client.is_closed
+    assert len(kaleyra.fake.received) == 1

@@ -220,6 +220,30 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # The Indian SMS gateways (kyvs.adapters.sms.gateways); each is read only when chosen.
+    # An unset URL is the gateway's documented endpoint.
+    sms_msg91_authkey: SecretStr | None = Field(default=None, description="MSG91's auth key.")
+    sms_msg91_url: str | None = Field(default=None, description="MSG91's Flow API URL.")
+    sms_gupshup_userid: str | None = Field(default=None, description="Gupshup's user id.")
+    sms_gupshup_password: SecretStr | None = Field(default=None, description="Its password.")
+    sms_gupshup_url: str | None = Field(default=None, description="Gupshup's GatewayAPI URL.")
+    sms_kaleyra_sid: str | None = Field(default=None, description="The Kaleyra account SID.")
+    sms_kaleyra_api_key: SecretStr | None = Field(default=None, description="Its API key.")
+    sms_kaleyra_url: str | None = Field(
+        default=None, description="Kaleyra's base URL (e.g. https://api.in.kaleyra.io)."
+    )
+    sms_sns_region: str | None = Field(
+        default=None, description="The AWS region SNS sends from (e.g. ap-south-1)."
+    )
+    sms_sns_access_key_id: str | None = Field(
+        default=None, description="An AWS access key id; unset: boto3's default credentials."
+    )
+    sms_sns_secret_access_key: SecretStr | None = Field(
+        default=None, description="Its secret access key."
+    )
+    sms_sns_endpoint_url: str | None = Field(
+        default=None, description="Another SNS endpoint (a VPC endpoint); unset: the region's."
+    )
 
     @field_validator("public_base_url")
     @classmethod

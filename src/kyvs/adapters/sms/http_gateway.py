@@ -6,7 +6,6 @@ the gateway URL (it may hold a key) or the gateway's answer body.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -16,15 +15,24 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from kyvs.ports import SmsMessage, SmsNotDelivered
+from kyvs.adapters.sms._delivery import (
+    Bounds,
+    HttpCall,
+    HttpSender,
+    Outcome,
+    Refused,
+    Taken,
+    TryAgain,
+    deliver,
+)
+from kyvs.ports import SmsMessage, SmsReceipt
 
 log = logging.getLogger(__name__)
 
+NAME = "http"
+
 DEFAULT_BODY_TEMPLATE = '{"to": "{to}", "text": "{text}", "sender": "{sender}"}'
 _PLACEHOLDER = re.compile(r"\{(to|text|sender)\}")
-# Worth another try: the gateway may not have seen the message, or may be briefly down.
-_RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, TimeoutError)
-_MAX_BACKOFF_S = 5.0
 # 4xx answers that say the gateway (its URL, credentials or capacity) is wrong, not the message:
 # every message would fail the same way, so they count toward the SMS circuit breaker. Other 4xx
 # (400, 422, ...) refuse this message, usually its number.
@@ -64,7 +72,12 @@ def check_gateway_settings(url: str | None, body_template: str | None) -> None:
 
 
 class HttpGatewaySms:
-    """An `SmsSender` for a JSON-over-HTTP gateway: 2xx delivered, 4xx refused, 5xx retried."""
+    """An `SmsSender` for a JSON-over-HTTP gateway: 2xx delivered, 4xx refused, 5xx retried.
+
+    Unlike the Indian gateways' adapters it also retries a timeout or a dropped connection
+    after the request was sent (the gateway may then send the text twice); when the attempts
+    run out after such a failure the error says `maybe_taken`.
+    """
 
     def __init__(
         self,
@@ -83,77 +96,38 @@ class HttpGatewaySms:
         self._url = url
         self._template = check_body_template(body_template or DEFAULT_BODY_TEMPLATE)
         self._sender_id = sender_id
-        self._timeout_s = timeout_s
-        self._attempts = attempts
-        self._backoff_s = backoff_s
+        self._bounds = Bounds(
+            timeout_s=timeout_s, connect_timeout_s=timeout_s, attempts=attempts, backoff_s=backoff_s
+        )
         self._headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Accept": "application/json",
             **(headers or {}),
         }
-        self._client = client
-        self._owns_client = client is None
+        self._http = HttpSender(self._bounds, client)
 
-    async def send(self, message: SmsMessage) -> None:
+    def __repr__(self) -> str:
+        return "HttpGatewaySms()"  # the URL may hold a key
+
+    async def send(self, message: SmsMessage) -> SmsReceipt:
         """POST the message; retry timeouts, connection errors and 5xx; raise when not taken."""
         body = render_body(
             self._template, to=message.to.e164, text=message.text, sender=self._sender_id
         )
-        tail = message.to.national[-4:]
-        outcome = "no attempt"
-        for attempt in range(1, self._attempts + 1):
-            failure, retry, carrier = await self._attempt(body)
-            if failure is None:
-                log.info("SMS to ...%s delivered (%s, attempt %d)", tail, message.category, attempt)
-                return
-            outcome = failure
-            if not retry:
-                log.error("SMS to ...%s refused by the gateway: %s", tail, outcome)
-                raise SmsNotDelivered(
-                    f"the SMS gateway refused the message ({outcome})", carrier_failing=carrier
-                )
-            if attempt < self._attempts:
-                log.warning(
-                    "SMS to ...%s not taken: %s (attempt %d of %d), retrying",
-                    tail,
-                    outcome,
-                    attempt,
-                    self._attempts,
-                )
-                await asyncio.sleep(min(self._backoff_s * 2 ** (attempt - 1), _MAX_BACKOFF_S))
-        log.error("SMS to ...%s not delivered after %d attempts: %s", tail, self._attempts, outcome)
-        raise SmsNotDelivered(
-            f"the SMS gateway did not take the message after {self._attempts} attempts "
-            f"(last: {outcome})"
+        call = HttpCall("POST", self._url, body, self._headers)
+        await deliver(
+            message,
+            lambda: self._http.attempt(call, _interpret),
+            gateway=NAME,
+            bounds=self._bounds,
+            log=log,
+            retry_unsure=True,
         )
-
-    async def _attempt(self, body: bytes) -> tuple[str | None, bool, bool]:
-        """One POST: (None, ...) when delivered, else (what went wrong, whether to try again,
-        whether the carrier itself is failing rather than refusing this message)."""
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                response = await self._http().post(self._url, content=body, headers=self._headers)
-        except _RETRYABLE as error:
-            return type(error).__name__, True, True
-        except httpx.HTTPError as error:
-            # A bad URL or a protocol misuse will not heal by trying again.
-            return type(error).__name__, False, True
-        if response.is_success:
-            return None, False, False
-        status = response.status_code
-        failing = not response.is_client_error or status in _CARRIER_4XX
-        return f"HTTP {status}", response.is_server_error, failing
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout_s, follow_redirects=False)
-        return self._client
+        return SmsReceipt(gateway=NAME)
 
     async def aclose(self) -> None:
         """Close the HTTP client if this sender made it."""
-        if self._owns_client and self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._http.aclose()
 
     async def __aenter__(self) -> HttpGatewaySms:
         return self
@@ -165,3 +139,15 @@ class HttpGatewaySms:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _interpret(response: httpx.Response) -> Outcome:
+    """2xx taken; 5xx tried again; 4xx refused, counted against the gateway when it says the
+    gateway (URL, credentials, capacity) is wrong rather than the message."""
+    if response.is_success:
+        return Taken()
+    status = response.status_code
+    if response.is_server_error:
+        return TryAgain(f"HTTP {status}")
+    failing = not response.is_client_error or status in _CARRIER_4XX
+    return Refused(f"HTTP {status}", carrier_failing=failing)

@@ -7,7 +7,7 @@ adapter imports boto3 only when it first publishes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -20,7 +20,8 @@ from kyvs.adapters.sms.http_gateway import HttpGatewaySms
 from kyvs.adapters.sms.kaleyra import KaleyraConfig, KaleyraSms
 from kyvs.adapters.sms.msg91 import Msg91Config, Msg91Sms
 from kyvs.adapters.sms.sns import SnsConfig, SnsSms
-from kyvs.ports import DeliveryReport, SmsSender
+from kyvs.ports import ReportParser, SmsSender
+from kyvs.settings import SMS_GATEWAYS
 
 if TYPE_CHECKING:
     from kyvs.settings import Settings
@@ -36,8 +37,7 @@ __all__ = [
     "report_parser",
 ]
 
-GATEWAYS = ("http", "msg91", "gupshup", "kaleyra", "sns")
-ReportParser = Callable[[bytes, str, Mapping[str, str]], list[DeliveryReport]]
+GATEWAYS = SMS_GATEWAYS
 _T = TypeVar("_T")
 
 

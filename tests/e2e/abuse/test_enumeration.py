@@ -64,7 +64,9 @@ def check_values(answer: httpx.Response) -> None:
     if "expires_at" in body:
         sent = parsedate_to_datetime(answer.headers["date"])
         offset = (dt.datetime.fromisoformat(body["expires_at"]) - sent).total_seconds()
-        assert LIFETIME_S - 1 <= offset <= LIFETIME_S + 2, offset  # `Date` has whole seconds
+        # `Date` has whole seconds and uvicorn refreshes it about once a second, from its main
+        # loop: on a loaded machine it can lag the answer by more than a second.
+        assert LIFETIME_S - 1 <= offset <= LIFETIME_S + 3, offset
         assert (body["otp_length"], body["resend_after_s"]) == (6, 30)
 
 

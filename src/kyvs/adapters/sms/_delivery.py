@@ -22,7 +22,7 @@ import httpx
 
 from kyvs.domain.dlt import ContentType, DltTemplate
 from kyvs.domain.sms_encoding import SmsEncoding, sms_size
-from kyvs.ports import SmsMessage, SmsNotDelivered
+from kyvs.ports import SmsMessage, SmsNotDelivered, SmsReceipt
 
 _MAX_BACKOFF_S = 5.0
 _SAFE_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,39}|[0-9]{1,6}")
@@ -163,6 +163,25 @@ class HttpSender:
         self.bounds = bounds
         self._client = client
         self._owns_client = client is None
+
+    async def send(
+        self,
+        message: SmsMessage,
+        call: HttpCall,
+        interpret: Callable[[httpx.Response], Outcome],
+        *,
+        gateway: str,
+        log: logging.Logger,
+    ) -> SmsReceipt:
+        """Deliver `call` for `message` within the bounds; the receipt names `gateway`."""
+        message_id = await deliver(
+            message,
+            lambda: self.attempt(call, interpret),
+            gateway=gateway,
+            bounds=self.bounds,
+            log=log,
+        )
+        return SmsReceipt(gateway=gateway, message_id=message_id)
 
     async def attempt(
         self, call: HttpCall, interpret: Callable[[httpx.Response], Outcome]

@@ -36,7 +36,6 @@ from kyvs.adapters.sms._delivery import (
     HttpSender,
     Outcome,
     Taken,
-    deliver,
     is_unicode,
     needs_template,
     refusal,
@@ -83,15 +82,9 @@ class KaleyraSms:
     async def send(self, message: SmsMessage) -> SmsReceipt:
         """Send the text under its DLT template; the receipt carries the recipient's message
         id."""
-        call = self._call(message)
-        message_id = await deliver(
-            message,
-            lambda: self._http.attempt(call, _interpret),
-            gateway=NAME,
-            bounds=self._config.bounds,
-            log=log,
+        return await self._http.send(
+            message, self._call(message), _interpret, gateway=NAME, log=log
         )
-        return SmsReceipt(gateway=NAME, message_id=message_id)
 
     def _call(self, message: SmsMessage) -> HttpCall:
         dlt = needs_template(message, NAME)

@@ -34,7 +34,6 @@ from kyvs.adapters.sms._delivery import (
     HttpSender,
     Outcome,
     Taken,
-    deliver,
     needs_template,
     refusal,
     status_outcome,
@@ -72,15 +71,9 @@ class Msg91Sms:
 
     async def send(self, message: SmsMessage) -> SmsReceipt:
         """Send the message under its MSG91 template; the receipt carries the request id."""
-        call = self._call(message)
-        message_id = await deliver(
-            message,
-            lambda: self._http.attempt(call, _interpret),
-            gateway=NAME,
-            bounds=self._config.bounds,
-            log=log,
+        return await self._http.send(
+            message, self._call(message), _interpret, gateway=NAME, log=log
         )
-        return SmsReceipt(gateway=NAME, message_id=message_id)
 
     def _call(self, message: SmsMessage) -> HttpCall:
         dlt = needs_template(message, NAME)

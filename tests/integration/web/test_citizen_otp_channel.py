@@ -149,3 +149,27 @@ async def test_the_form_needs_its_csrf_token(phone_and_citizen):
     assert forged.status_code in {400, 403}
     page = (await citizen.client.get("/me")).text
     assert re.search(r'value="sms"\s+checked', page)
+
+
+async def test_the_citizen_api_reads_and_sets_the_same_choice(phone_and_citizen):
+    phone, citizen = phone_and_citizen
+    client = citizen.client
+    txn = (await client.post("/api/v1/citizen/login", json={"mobile_number": MOBILE})).json()
+    await citizen.wired.dispatcher.drain()
+    otp = re.search(r"\b(\d{6})\b", phone.sms.last.text)
+    assert otp
+    confirmed = await client.post(
+        f"/api/v1/citizen/login/{txn['txn_id']}/confirm", json={"otp": otp.group(1)}
+    )
+    me = {"Authorization": f"Bearer {confirmed.json()['token']}"}
+    read = await client.get("/api/v1/citizen/otp-channel", headers=me)
+    assert read.json() == {"channel": "sms", "offered": ["sms", "whatsapp"]}
+    chosen = await client.put(
+        "/api/v1/citizen/otp-channel", headers=me, json={"channel": "whatsapp"}
+    )
+    assert chosen.status_code == 200
+    assert chosen.json()["channel"] == "whatsapp"
+    page = (await client.get("/me")).text
+    assert re.search(r'value="whatsapp"\s+checked', page)
+    refused = await client.put("/api/v1/citizen/otp-channel", headers=me, json={"channel": "fax"})
+    assert refused.status_code == 422

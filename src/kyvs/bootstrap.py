@@ -189,6 +189,7 @@ class Container:
     @cached_property
     def whatsapp_sms(self) -> SmsSender:
         """OTPs by the WhatsApp Cloud API's authentication template (`KYVS_WHATSAPP_*`)."""
+        from kyvs.adapters.sms._delivery import Bounds
         from kyvs.adapters.sms.whatsapp import WhatsAppConfig, WhatsAppSms
 
         settings = self.settings
@@ -201,7 +202,11 @@ class Container:
                 template=settings.whatsapp_template,
                 base_url=settings.whatsapp_base_url,
                 api_version=settings.whatsapp_api_version,
-                timeout_s=settings.sms_http_timeout_s,
+                bounds=Bounds(
+                    timeout_s=settings.sms_http_timeout_s,
+                    connect_timeout_s=min(settings.sms_http_timeout_s, 2.0),
+                    attempts=1,  # the citizen's fallback is the SMS, not a second try
+                ),
             )
         )
 

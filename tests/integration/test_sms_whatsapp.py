@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
+from kyvs.adapters.sms._delivery import Bounds
 from kyvs.adapters.sms.whatsapp import WhatsAppConfig, WhatsAppSms
 from kyvs.domain.mobile import MobileNumber
 from kyvs.ports import SmsNotDelivered, SmsReceipt
@@ -34,7 +35,7 @@ def sender(api: CloudApi, *, token: str = TOKEN, timeout_s: float = 2.0) -> What
         token=SecretStr(token),
         base_url=api.base_url,
         api_version=VERSION,
-        timeout_s=timeout_s,
+        bounds=Bounds(timeout_s=timeout_s, connect_timeout_s=timeout_s, attempts=1),
     )
     return WhatsAppSms(config)
 

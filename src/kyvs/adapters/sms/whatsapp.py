@@ -7,7 +7,8 @@ with `Authorization: Bearer <token>` and `{"messaging_product": "whatsapp", "rec
 [body parameter = the OTP, button sub_type "url" index "0" parameter = the OTP]}}` (the OTP
 appears twice, at most 15 characters). The answer is `{"messages": [{"id": "wamid..."}]}`; an
 error is `{"error": {"code": <int>, ...}}`, sorted here by its code as the Cloud API's error
-codes document them. One attempt only: a citizen's fallback is SMS, not a second try here.
+codes document them. One attempt (the shared SMS delivery loop, `_delivery`): a citizen's
+fallback is the SMS, not a second try here.
 
 Delivery reports: the `messages` webhook's `entry[].changes[].value.statuses[]` (`id`, `status`
 sent/delivered/read/failed, `errors[].code`). Logs name the mobile by its last four digits only
@@ -16,17 +17,26 @@ and never carry the token, the OTP or an answer body.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
 
+from kyvs.adapters.sms._delivery import (
+    Bounds,
+    HttpCall,
+    HttpSender,
+    Outcome,
+    Refused,
+    Taken,
+    Unsure,
+    deliver,
+)
 from kyvs.domain.dlt import VariableTag
 from kyvs.ports import DeliveryReport, SmsMessage, SmsNotDelivered, SmsReceipt
 
@@ -48,10 +58,6 @@ MAX_OTP_CHARS = 15
 NUMBER_CODES = frozenset({131021, 131026, 131030, 131049})
 _RATE_CODES = frozenset({4, 80007, 130429, 131048, 131056})
 _AUTH_CODES = frozenset({0, 3, 10, 190, *range(200, 300)})
-# Errors raised before the request left: WhatsApp cannot have seen it.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError)
-# Errors raised once the request was sent: WhatsApp may have taken the message.
-_MAYBE_TAKEN = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError, TimeoutError)
 _MAX_REPORT = 1024 * 1024
 
 
@@ -64,8 +70,8 @@ class WhatsAppConfig:
     template: str = "kyvs_otp"
     base_url: str = "https://graph.facebook.com"
     api_version: str = "v21.0"
-    timeout_s: float = 5.0
-    connect_timeout_s: float = 2.0
+    # One attempt: a citizen's fallback is the SMS, not a second try here.
+    bounds: Bounds = field(default_factory=lambda: Bounds(attempts=1))
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -73,8 +79,6 @@ class WhatsAppConfig:
             raise ValueError("the WhatsApp base URL is not an http(s) URL")
         if not self.phone_number_id.isdigit():
             raise ValueError("the WhatsApp phone number id is digits")
-        if self.timeout_s <= 0 or self.connect_timeout_s <= 0:
-            raise ValueError("timeouts > 0 are required")
 
     @property
     def url(self) -> str:
@@ -124,87 +128,63 @@ class WhatsAppSms:
 
     def __init__(self, config: WhatsAppConfig, *, client: httpx.AsyncClient | None = None) -> None:
         self._config = config
-        self._client = client
-        self._owns_client = client is None
+        self._http = HttpSender(config.bounds, client)
 
     def __repr__(self) -> str:
         return "WhatsAppSms()"
 
     async def send(self, message: SmsMessage) -> SmsReceipt:
         """Send the OTP under the authentication template, or raise `SmsNotDelivered`."""
-        tail = message.to.national[-4:]
-        body = json.dumps(request_body(message, default_template=self._config.template))
-        try:
-            message_id = _taken(await self._post(body.encode("utf-8")))
-        except SmsNotDelivered as error:
-            log.error("WhatsApp OTP to ...%s not taken: %s", tail, error)
-            raise
-        log.info("WhatsApp OTP to ...%s taken (%s)", tail, message.category)
-        return SmsReceipt(NAME, message_id)
-
-    async def _post(self, body: bytes) -> httpx.Response:
         config = self._config
+        body = json.dumps(request_body(message, default_template=config.template))
         headers = {
             "Authorization": f"Bearer {config.token.get_secret_value()}",
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        timeout = httpx.Timeout(config.timeout_s, connect=config.connect_timeout_s)
-        try:
-            # A bound on the whole exchange: an answer dripped byte by byte cannot stretch it.
-            async with asyncio.timeout(config.connect_timeout_s + config.timeout_s):
-                return await self._http().post(
-                    config.url, content=body, headers=headers, timeout=timeout
-                )
-        except _NOT_SENT as error:
-            raise SmsNotDelivered(f"WhatsApp unreachable ({type(error).__name__})") from None
-        except _MAYBE_TAKEN as error:
-            raise SmsNotDelivered(
-                f"WhatsApp may have taken the message ({type(error).__name__})", maybe_taken=True
-            ) from None
-        except httpx.HTTPError as error:
-            raise SmsNotDelivered(f"WhatsApp request failed ({type(error).__name__})") from None
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(follow_redirects=False)
-        return self._client
+        call = HttpCall("POST", config.url, body.encode("utf-8"), headers)
+        message_id = await deliver(
+            message,
+            lambda: self._http.attempt(call, _interpret),
+            gateway=NAME,
+            bounds=config.bounds,
+            log=log,
+        )
+        return SmsReceipt(NAME, message_id)
 
     async def aclose(self) -> None:
         """Close the HTTP client if this sender made it."""
-        if self._owns_client and self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._http.aclose()
 
 
-def _taken(response: httpx.Response) -> str:
-    """The `wamid` of a success answer, or the refusal as `SmsNotDelivered`."""
+def _interpret(response: httpx.Response) -> Outcome:
+    """A success answer's `wamid`, or what the error answer says."""
     status = response.status_code
     if status in {502, 504}:
         # A proxy's answer: WhatsApp behind it may have taken the message.
-        raise SmsNotDelivered(f"WhatsApp gave HTTP {status}", maybe_taken=True)
+        return Unsure(f"HTTP {status}")
     answer = _json(response)
     if response.is_success:
         messages = answer.get("messages") if isinstance(answer, dict) else None
         first = messages[0] if isinstance(messages, list) and messages else None
         message_id = first.get("id") if isinstance(first, dict) else None
         if isinstance(message_id, str) and message_id.strip():
-            return message_id.strip()
-        raise SmsNotDelivered("WhatsApp gave an unreadable answer", maybe_taken=True)
-    raise refusal(status, _error_code(answer))
+            return Taken(message_id.strip())
+        return Refused("an unreadable answer", maybe_taken=True)
+    return refusal(status, _error_code(answer))
 
 
-def refusal(status: int, code: int | None) -> SmsNotDelivered:
-    """An error answer as `SmsNotDelivered`: the number's (`carrier_failing` False) for the
-    recipient codes, WhatsApp's or the account's for everything else."""
+def refusal(status: int, code: int | None) -> Refused:
+    """An error answer: the number's (`carrier_failing` False) for the recipient codes,
+    WhatsApp's or the account's for everything else (never retried: the SMS is the retry)."""
     if code in NUMBER_CODES:
-        return SmsNotDelivered(f"WhatsApp refused the number (error {code})", carrier_failing=False)
+        return Refused(f"the number was refused (error {code})", carrier_failing=False)
     if code in _RATE_CODES:
-        return SmsNotDelivered(f"WhatsApp rate limit (error {code})")
+        return Refused(f"rate limit (error {code})")
     if code in _AUTH_CODES:
-        return SmsNotDelivered(f"WhatsApp refused the credentials (error {code})")
+        return Refused(f"credentials or account refused (error {code})")
     shown = f"error {code}" if code is not None else f"HTTP {status}"
-    return SmsNotDelivered(f"WhatsApp refused the message ({shown})")
+    return Refused(f"an error answer ({shown})")
 
 
 def _json(response: httpx.Response) -> Any:

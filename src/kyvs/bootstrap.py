@@ -28,6 +28,7 @@ from kyvs.ports import (
     AsyncOutboxReader,
     AuditTrail,
     BlockList,
+    ChannelPreferences,
     Clock,
     CorrectionDesk,
     HostedSessionStore,
@@ -177,6 +178,47 @@ class Container:
 
     @cached_property
     def sms(self) -> SmsSender:
+        """Where OTPs go: the SMS carrier or, when WhatsApp is on, each citizen's chosen channel
+        (WhatsApp first for those who chose it, SMS when WhatsApp surely did not take one)."""
+        if not self.settings.whatsapp_enabled:
+            return self.sms_carrier
+        from kyvs.adapters.sms.channels import PreferredChannelSms
+
+        return PreferredChannelSms(self.sms_carrier, self.whatsapp_sms, self.channel_preferences)
+
+    @cached_property
+    def whatsapp_sms(self) -> SmsSender:
+        """OTPs by the WhatsApp Cloud API's authentication template (`KYVS_WHATSAPP_*`)."""
+        from kyvs.adapters.sms._delivery import Bounds
+        from kyvs.adapters.sms.whatsapp import WhatsAppConfig, WhatsAppSms
+
+        settings = self.settings
+        if not settings.whatsapp_phone_number_id or settings.whatsapp_token is None:
+            raise ValueError("WhatsApp needs KYVS_WHATSAPP_PHONE_NUMBER_ID and KYVS_WHATSAPP_TOKEN")
+        return WhatsAppSms(
+            WhatsAppConfig(
+                phone_number_id=settings.whatsapp_phone_number_id,
+                token=settings.whatsapp_token,
+                template=settings.whatsapp_template,
+                base_url=settings.whatsapp_base_url,
+                api_version=settings.whatsapp_api_version,
+                bounds=Bounds(
+                    timeout_s=settings.sms_http_timeout_s,
+                    connect_timeout_s=min(settings.sms_http_timeout_s, 2.0),
+                    attempts=1,  # the citizen's fallback is the SMS, not a second try
+                ),
+            )
+        )
+
+    @cached_property
+    def channel_preferences(self) -> ChannelPreferences:
+        """Each citizen's OTP channel, in the database under a keyed hash of the mobile."""
+        from kyvs.adapters.sql.channel_preferences import SqlChannelPreferences
+
+        return SqlChannelPreferences(self.sql_units, secret=self.secret_keys.otp, clock=self.clock)
+
+    @cached_property
+    def sms_carrier(self) -> SmsSender:
         """The SMS carrier: the outbox (demo/dev), one gateway, or gateways in failover order."""
         names = self.settings.sms_gateways
         if not names:
@@ -530,6 +572,7 @@ class Container:
             clock=self.clock,
             signer=self.signer,
             verify_claim=self.verify_own_claim,
+            channels=self.channel_preferences if self.settings.whatsapp_enabled else None,
         )
 
     @cached_property

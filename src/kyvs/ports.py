@@ -13,6 +13,7 @@ from kyvs.domain.doses import Dose
 from kyvs.domain.hosted import HostedSession
 from kyvs.domain.limits import Limit
 from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.otp_channel import OtpChannel
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import Provider
 from kyvs.domain.share_cards import CardSpec
@@ -169,6 +170,16 @@ class SmsSender(Protocol):
     async def send(self, message: SmsMessage) -> SmsReceipt | None:
         """Hand one message to the carrier and say what it answered (None when it gives
         nothing to match a delivery report by), or raise `SmsNotDelivered`."""
+
+
+class ChannelPreferences(Protocol):
+    """Which channel each citizen's OTPs go by, stored under a keyed hash of the mobile."""
+
+    async def get(self, mobile: MobileNumber) -> OtpChannel:
+        """The channel chosen for `mobile`; SMS when none was chosen."""
+
+    async def set(self, mobile: MobileNumber, channel: OtpChannel) -> None:
+        """Choose `channel` for `mobile` (replacing an earlier choice)."""
 
 
 class SmsHealthLog(Protocol):

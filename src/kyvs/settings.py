@@ -244,6 +244,30 @@ class Settings(BaseSettings):
     sms_sns_endpoint_url: str | None = Field(
         default=None, description="Another SNS endpoint (a VPC endpoint); unset: the region's."
     )
+    # WhatsApp: OTPs by the WhatsApp Business Cloud API for citizens who choose it on /me.
+    whatsapp_enabled: bool = Field(
+        default=False,
+        description="Offer WhatsApp for OTPs: a citizen who chooses it on /me gets them by "
+        "WhatsApp first, by SMS when WhatsApp surely did not take one.",
+    )
+    whatsapp_base_url: str = Field(
+        default="https://graph.facebook.com", description="The WhatsApp Cloud API's origin."
+    )
+    whatsapp_api_version: str = Field(
+        default="v21.0", pattern=r"^v[0-9]+\.[0-9]+$", description="The Graph API version."
+    )
+    whatsapp_phone_number_id: str | None = Field(
+        default=None, description="The business phone number's id (not the number)."
+    )
+    whatsapp_token: SecretStr | None = Field(
+        default=None, description="The access token (a system user's) sent as Bearer."
+    )
+    whatsapp_template: str = Field(
+        default="kyvs_otp",
+        pattern=r"^[a-z0-9_]{1,512}$",
+        description="The approved authentication template (copy-code button), unless a DLT "
+        "template names its own in `gateway_ids.whatsapp`.",
+    )
 
     @field_validator("public_base_url")
     @classmethod
@@ -266,6 +290,11 @@ class Settings(BaseSettings):
             )
         if "http" in gateways and not self.sms_http_url:
             raise ValueError("KYVS_SMS_HTTP_URL is required when KYVS_SMS_BACKEND names http.")
+        if self.whatsapp_enabled and not (self.whatsapp_phone_number_id and self.whatsapp_token):
+            raise ValueError(
+                "KYVS_WHATSAPP_PHONE_NUMBER_ID and KYVS_WHATSAPP_TOKEN are required when "
+                "KYVS_WHATSAPP_ENABLED is set."
+            )
         return self
 
     @property

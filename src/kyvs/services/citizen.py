@@ -23,6 +23,7 @@ from kyvs.domain.citizen import (
 )
 from kyvs.domain.doses import DoseKind, parse_date
 from kyvs.domain.errors import BeneficiaryNotFound, InvalidInput
+from kyvs.domain.otp_channel import OtpChannel
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import ProviderNotFound
 from kyvs.domain.rules import RuleSet
@@ -31,6 +32,7 @@ from kyvs.domain.status import Status, status_of
 from kyvs.ports import (
     AccessEntry,
     Block,
+    ChannelPreferences,
     CitizenStore,
     Clock,
     ProviderDirectory,
@@ -69,6 +71,7 @@ class CitizenService:
     clock: Clock
     signer: Signer
     verify_claim: Callable[[str, dt.datetime], dict[str, Any] | None]  # None: not valid
+    channels: ChannelPreferences | None = None  # None: this server offers no channel but SMS
 
     async def people(self, token: str) -> list[PersonStatus]:
         """Everyone on the logged-in mobile, with status, doses and precaution due date."""
@@ -93,6 +96,23 @@ class CitizenService:
         if ref not in refs:
             raise BeneficiaryNotFound("No such person on your mobile.")
         return ref
+
+    async def otp_channel(self, token: str) -> OtpChannel | None:
+        """The channel the mobile's OTPs go by; None when the server offers only SMS."""
+        mobile = await self.login.mobile_of(token)
+        return None if self.channels is None else await self.channels.get(mobile)
+
+    async def choose_otp_channel(self, token: str, channel: str) -> OtpChannel:
+        """Send the mobile's OTPs by `channel` from now on (`InvalidInput` for an unknown
+        channel, or WhatsApp on a server that does not offer it)."""
+        mobile = await self.login.mobile_of(token)
+        chosen = OtpChannel.parse(channel)
+        if self.channels is None:
+            if chosen is OtpChannel.SMS:
+                return chosen
+            raise InvalidInput("This server sends OTPs by SMS only.", reason_id="otp-channel")
+        await self.channels.set(mobile, chosen)
+        return chosen
 
     async def access_log(self, token: str, limit: int = 200) -> list[AccessEntry]:
         """Every check of the people on the mobile: who, why, what was disclosed, how it ended."""

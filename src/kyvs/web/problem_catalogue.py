@@ -215,6 +215,7 @@ BY_SLUG: dict[str, ProblemType] = {problem.slug: problem for problem in CATALOGU
 # instead of the generic sentence about the name and mobile.
 REASONS: dict[str, str] = {
     "share-days": "A share link lasts 1 to 365 days: type a whole number of days.",
+    "otp-channel": "Choose SMS or WhatsApp.",
     "date": "That date does not exist or is not written as YYYY-MM-DD, like 2021-05-01.",
     "which-dose": "Say which dose (its number, 1 to 9) is wrong.",
     "no-such-dose": "This person has no dose with that number.",

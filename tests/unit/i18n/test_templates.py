@@ -215,6 +215,7 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             "people": people,
             "log": log if full else [],
             "links": links if full else [],
+            "otp_channel": "whatsapp" if full else None,  # offered where WhatsApp is on
         },
         "me/card.html": {
             "page": "https://kyvs.example/s/l1",

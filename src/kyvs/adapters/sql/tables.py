@@ -189,6 +189,15 @@ sms_receipts = Table(
     Index("ix_sms_receipts_sent_at", "sent_at"),
 )
 
+# Each citizen's OTP channel (SMS or WhatsApp), under a keyed hash of the mobile: no number.
+otp_channels = Table(
+    "otp_channels",
+    metadata,
+    Column("mobile_key", String(64), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 # Sliding-window counters for rate limits and caps: one row per key and window.
 rate_counters = Table(
     "rate_counters",

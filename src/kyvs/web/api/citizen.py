@@ -400,3 +400,39 @@ async def revoke_share_link(link_id: str, citizens: Citizens, token: Token) -> R
     """Its page then says the link is no longer valid."""
     await citizens.revoke_share(token, link_id)
     return Response(status_code=204)
+
+
+class OtpChannelIn(BaseModel):
+    """How the mobile's OTPs come from now on."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["sms", "whatsapp"]
+
+
+class OtpChannelOut(BaseModel):
+    """How the mobile's OTPs come, and the channels this server offers."""
+
+    channel: Literal["sms", "whatsapp"]
+    offered: list[Literal["sms", "whatsapp"]]
+
+
+def _channel_out(channel: str | None) -> OtpChannelOut:
+    offered: list[Literal["sms", "whatsapp"]] = ["sms"] if channel is None else ["sms", "whatsapp"]
+    return OtpChannelOut(channel="whatsapp" if channel == "whatsapp" else "sms", offered=offered)
+
+
+@router.get("/otp-channel", summary="How our OTPs come", responses=problem_responses(401))
+async def get_otp_channel(citizens: Citizens, token: Token) -> OtpChannelOut:
+    """SMS, or WhatsApp where the server offers it (`offered`)."""
+    return _channel_out(await citizens.otp_channel(token))
+
+
+@router.put(
+    "/otp-channel",
+    summary="Choose how our OTPs come",
+    responses=problem_responses(400, 401, 422),
+)
+async def put_otp_channel(body: OtpChannelIn, citizens: Citizens, token: Token) -> OtpChannelOut:
+    """WhatsApp first (SMS when WhatsApp surely did not take an OTP), or SMS only."""
+    await citizens.choose_otp_channel(token, body.channel)
+    return _channel_out(await citizens.otp_channel(token))

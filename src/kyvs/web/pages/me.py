@@ -49,6 +49,7 @@ _NOTICES = {
     "blocked": "The provider is blocked.",
     "correction": "Your correction was sent. An operator will review it.",
     "revoked": "The link is revoked.",
+    "channel": "Your choice is saved.",
 }
 
 
@@ -129,6 +130,7 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
             }
             for link in await citizens.share_links(token)
         ],
+        otp_channel=await citizens.otp_channel(token),
     )
 
 
@@ -398,5 +400,16 @@ async def revoke(request: Request, link_id: str, csrf: Optional = None) -> Respo
     async def act(token: str) -> Response:
         await _citizens(request).revoke_share(token, link_id)
         return _done("revoked")
+
+    return await _as_citizen(request, csrf, act)
+
+
+@router.post("/otp-channel")
+async def otp_channel(request: Request, channel: Field, csrf: Optional = None) -> Response:
+    """Choose how the mobile's OTPs come: SMS or WhatsApp (offered when the server has it)."""
+
+    async def act(token: str) -> Response:
+        await _citizens(request).choose_otp_channel(token, channel)
+        return _done("channel")
 
     return await _as_citizen(request, csrf, act)

@@ -244,6 +244,10 @@ class Container:
 
     def report_parser(self, name: str) -> ReportParser:
         """How gateway `name` words its delivery reports (body, content type, query)."""
+        if name == "whatsapp":
+            from kyvs.adapters.sms import whatsapp
+
+            return whatsapp.parse_delivery_reports
         from kyvs.adapters.sms.gateways import report_parser
 
         return report_parser(name)

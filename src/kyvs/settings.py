@@ -298,6 +298,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def report_gateways(self) -> tuple[str, ...]:
+        """The gateways that send delivery reports: the SMS gateways, and WhatsApp when on."""
+        return self.sms_gateways + (("whatsapp",) if self.whatsapp_enabled else ())
+
+    @property
     def sms_gateways(self) -> tuple[str, ...]:
         """The SMS gateways in order of preference; empty when SMS go to the outbox."""
         names = tuple(name.strip() for name in self.sms_backend.split(",") if name.strip())

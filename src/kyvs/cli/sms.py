@@ -64,7 +64,7 @@ def report_urls(json_output: JsonFlag = False) -> None:
     base = public_base_url(c.settings)
     urls = {
         name: f"{base}/sms/reports/{name}/{report_token(c.secret_keys.tokens, name)}"
-        for name in c.settings.sms_gateways
+        for name in c.settings.report_gateways
     }
     if json_output:
         print_json(urls)

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kyvs.adapters.sms.channels import PreferredChannelSms
 from kyvs.adapters.sms.memory import MemorySms
 from kyvs.adapters.sql import migrate
 from kyvs.adapters.sql.engine import make_engine
@@ -17,6 +18,8 @@ from kyvs.bootstrap import bootstrap
 from kyvs.domain.mobile import MobileNumber
 from kyvs.i18n import translator
 from kyvs.ports import SmsNotDelivered
+from kyvs.services.delivery_reports import report_token
+from kyvs.services.sms_texts import example_sms_texts
 from kyvs.settings import Settings
 from kyvs.web.app import create_app
 from kyvs.web.problem_catalogue import REASONS
@@ -173,3 +176,35 @@ async def test_the_citizen_api_reads_and_sets_the_same_choice(phone_and_citizen)
     assert re.search(r'value="whatsapp"\s+checked', page)
     refused = await client.put("/api/v1/citizen/otp-channel", headers=me, json={"channel": "fax"})
     assert refused.status_code == 422
+
+
+async def test_whatsapp_reports_to_its_own_url_after_meta_s_handshake(phone_and_citizen):
+    _, citizen = phone_and_citizen
+    token = report_token(citizen.wired.secret_keys.tokens, "whatsapp")
+    url = f"/sms/reports/whatsapp/{token}"
+    handshake = {"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": token}
+    answered = await citizen.client.get(url, params=handshake)
+    assert (answered.status_code, answered.text) == (200, "1158201444")
+    wrong = await citizen.client.get(url, params={**handshake, "hub.verify_token": "guess"})
+    assert wrong.status_code == 404
+    status = {"id": "wamid.unknown", "status": "delivered", "recipient_id": "919876543210"}
+    webhook = {"entry": [{"changes": [{"value": {"statuses": [status]}}]}]}
+    reported = await citizen.client.post(url, json=webhook)
+    assert (reported.status_code, reported.json()) == (200, {"received": 1})
+    assert (
+        await citizen.client.post("/sms/reports/whatsapp/guess", json=webhook)
+    ).status_code == 404
+
+
+async def test_an_unreadable_choice_sends_the_otp_by_sms():
+    class Broken:
+        async def get(self, mobile):
+            raise OSError("database down")
+
+    phone = Phone()
+    sms = PreferredChannelSms(phone.sms, phone.whatsapp, Broken())  # type: ignore[arg-type]
+    message = example_sms_texts().citizen_login_otp(
+        to=MobileNumber.parse(MOBILE), otp="042719", language="en"
+    )
+    await sms.send(message)
+    assert len(phone.sms.messages) == 1 and phone.whatsapp.messages == []

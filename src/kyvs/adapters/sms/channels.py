@@ -42,7 +42,12 @@ class PreferredChannelSms:
     async def send(self, message: SmsMessage) -> SmsReceipt | None:
         """Send by the citizen's channel; fall back to SMS only when WhatsApp surely did not
         take the message (raise WhatsApp's failure when it may have)."""
-        if await self.preferences.get(message.to) is not OtpChannel.WHATSAPP:
+        try:
+            chosen = await self.preferences.get(message.to)
+        except Exception:  # the choice cannot be read: SMS, which everyone can get
+            log.warning("OTP (%s) by SMS: the channel choice cannot be read", message.category)
+            chosen = OtpChannel.SMS
+        if chosen is not OtpChannel.WHATSAPP:
             return await self.sms.send(message)
         if self.circuit.is_open(self._monotonic()):
             log.warning("OTP (%s) by SMS: WhatsApp is failing (circuit open)", message.category)

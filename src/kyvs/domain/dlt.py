@@ -9,6 +9,7 @@ its template, so kyvs checks every text against its template before it is sent.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -102,6 +103,7 @@ class DltTemplate:
         return _matcher(self.body).fullmatch(text) is not None
 
 
+@functools.lru_cache(maxsize=1024)
 def _matcher(body: str) -> re.Pattern[str]:
     parts: list[str] = []
     position = 0
@@ -166,10 +168,15 @@ def name_room(template: DltTemplate, numeric_chars: int = OTP_CHARS) -> int:
     """How many characters an `{#alphanumeric#}` value may have so that the text, with
     `numeric_chars` digits in each `{#numeric#}`, stays within `MAX_SEGMENTS` segments (at most
     `MAX_VALUE_CHARS`; 0 when even an empty name does not fit)."""
-    tags = template.tags
+    return _name_room(template.body, numeric_chars)
+
+
+@functools.lru_cache(maxsize=1024)
+def _name_room(body: str, numeric_chars: int) -> int:
+    tags = tuple(VariableTag(match.group(1)) for match in _TAG.finditer(body))
     names = sum(tag is VariableTag.ALPHANUMERIC for tag in tags)
     fixed = _TAG.sub(
-        lambda m: "9" * numeric_chars if m.group(1) == VariableTag.NUMERIC else "", template.body
+        lambda m: "9" * numeric_chars if m.group(1) == VariableTag.NUMERIC else "", body
     )
     size = sms_size(fixed)
     budget = MAX_SEGMENTS * (UCS2_PART if size.encoding is SmsEncoding.UCS2 else GSM7_PART)

@@ -31,3 +31,17 @@ def test_the_encoding_and_segments_of_a_text(text, expected):
 def test_one_indic_letter_makes_the_whole_text_ucs2():
     assert sms_size("Your OTP is 042719 - kyvs").encoding is SmsEncoding.GSM7
     assert sms_size("Your OTP is 042719 - kyvs ।").encoding is SmsEncoding.UCS2
+
+
+def test_the_septet_table_agrees_with_the_gsm0338_codec_on_every_bmp_character():
+    import gsm0338  # noqa: F401, PLC0415 - registers the codec this test compares against
+
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        try:
+            expected = SmsSize(SmsEncoding.GSM7, len(char.encode("gsm03.38")), 1)
+        except UnicodeEncodeError:
+            expected = SmsSize(SmsEncoding.UCS2, 1, 1)
+        assert sms_size(char) == expected, hex(code)

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,6 +28,7 @@ from botocore.credentials import Credentials
 
 from kyvs.domain.dlt import ContentType, DltTemplate
 from kyvs.domain.sms_encoding import SmsEncoding, sms_size
+from tests.sms_gateway import loopback
 
 E164_INDIA = re.compile(r"\+91[6-9][0-9]{9}")
 DIGITS_INDIA = re.compile(r"91[6-9][0-9]{9}")
@@ -128,25 +129,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # server_close() waits for every handler
-
-
 @contextmanager
 def serving(fake: FakeGateway, path: str = "") -> Iterator[FakeGateway]:
     """Serve `fake` on a free loopback port until the block ends; `fake.url` is its base."""
     handler = type("Handler", (_Handler,), {"fake": fake})
-    server = _Server(("127.0.0.1", 0), handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with loopback(handler, fake.release) as base:
+        fake.url = f"{base}{path}"
         yield fake
-    finally:
-        fake.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @dataclass

@@ -12,8 +12,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.sms_gateway import loopback
 
 TOKEN = "EAAtest-token"
 PHONE_NUMBER_ID = "105954558954427"
@@ -116,22 +118,10 @@ def handler_for(api: CloudApi) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class JoiningServer(ThreadingHTTPServer):
-    daemon_threads = False
-
-
 @contextmanager
 def running_cloud_api() -> Iterator[CloudApi]:
     """Serve a `CloudApi` on a free loopback port until the block ends."""
     state = CloudApi()
-    server = JoiningServer(("127.0.0.1", 0), handler_for(state))
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with loopback(handler_for(state), state.release) as base:
+        state.base_url = base
         yield state
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()

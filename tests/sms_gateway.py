@@ -83,17 +83,25 @@ class JoiningServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def running_gateway() -> Iterator[Gateway]:
-    """Serve a `Gateway` on a free loopback port until the block ends."""
-    state = Gateway()
-    server = JoiningServer(("127.0.0.1", 0), handler_for(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1/sms?key=s3cret"
+def loopback(handler: type[BaseHTTPRequestHandler], release: threading.Event) -> Iterator[str]:
+    """Serve `handler` on a free loopback port until the block ends; yields the base URL.
+    `release` is set first on the way out, so a handler told to hang lets go."""
+    server = JoiningServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
-        yield state
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
-        state.release.set()
+        release.set()
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def running_gateway() -> Iterator[Gateway]:
+    """Serve a `Gateway` on a free loopback port until the block ends."""
+    state = Gateway()
+    with loopback(handler_for(state), state.release) as base:
+        state.url = f"{base}/v1/sms?key=s3cret"
+        yield state

@@ -10,12 +10,14 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from kyvs.rules import load_example_sms_templates
 from tests.e2e.conftest import Cli, environment, running_server
+from tests.e2e.deployments import Onboarding, Resident, onboard, register, upgrade
 from tests.fake_gateways import FakeGupshup, FakeKaleyra, serving
 
 MOBILE = "9100000001"
@@ -30,6 +32,7 @@ class India:
     client: httpx.Client
     report_urls: dict[str, str]
     database: str
+    folder: Path
 
     def delivery(self, txn_id: str) -> str:
         with sqlite3.connect(self.database) as db:
@@ -85,22 +88,16 @@ def india(tmp_path_factory) -> Iterator[India]:
             KYVS_SMS_SEGMENT_PRICE_INR="0.2",
         )
         cli = Cli(env, tmp_path)
-        cli.run("db", "upgrade")
-        ref = cli.json(
-            "registry", "add", "--name", "Asha Patel", "--mobile", MOBILE,
-            "--birth-year", "1988", "--gender", "F",
-        )["reference_id"]  # fmt: skip
-        cli.json("registry", "dose", ref, "--vaccine", "COVAXIN", "--date", "2021-05-01")
-        key = cli.json(
-            "provider", "create", "--name", "Yatra Travels", "--category", "travel",
-            "--scopes", "status", "--purposes", "travel", "--rate-limit", "1000/min",
-        )["api_key"]  # fmt: skip
+        upgrade(env["KYVS_DATABASE_URL"])
+        register(cli, [Resident("Asha Patel", MOBILE, ("2021-05-01",), vaccine="COVAXIN")])
+        yatra = Onboarding("Yatra Travels", scopes=("status",))
+        key = onboard(env["KYVS_DATABASE_URL"], [yatra])["Yatra Travels"]["api_key"]
         urls = cli.json("sms", "report-urls")
         base = stack.enter_context(running_server(env, tmp_path))
         client = stack.enter_context(
             httpx.Client(base_url=base, headers={"X-Api-Key": key}, timeout=10)
         )
-        yield India(gupshup, kaleyra, client, urls, str(database))
+        yield India(gupshup, kaleyra, client, urls, str(database), tmp_path)
 
 
 def start(india: India, language: str = "hi") -> str:
@@ -200,3 +197,9 @@ def test_a_report_url_with_a_wrong_token_is_not_found_and_a_garbled_report_is_re
     assert garbled.status_code == 400
     assert garbled.json()["type"] == PROBLEMS + "sms-report-invalid"
     assert "not a report" not in garbled.text
+
+
+def test_the_operator_is_warned_that_the_example_templates_are_placeholders(india):
+    (log,) = india.folder.glob("server-*.log")
+    assert "the packaged example templates" in log.read_text()
+    assert "KYVS_SMS_TEMPLATES" in log.read_text()

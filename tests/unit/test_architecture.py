@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +19,25 @@ def _contracts() -> dict[str, dict[str, object]]:
     return {c["name"]: c for c in config["tool"]["importlinter"]["contracts"]}
 
 
+@contextlib.contextmanager
+def _loggers_left_as_they_were() -> Iterator[None]:
+    """import-linter configures logging with `dictConfig`, which disables every logger it does
+    not name: put them back, so the logging tests after this one in the process still hear."""
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.disabled
+    ]
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.disabled = False
+
+
 def test_every_layer_contract_is_kept(capsys: pytest.CaptureFixture[str]) -> None:
-    exit_code = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
+    with _loggers_left_as_they_were():
+        exit_code = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
     report = capsys.readouterr().out
     assert exit_code == 0, report
     assert f"{len(_contracts())} kept, 0 broken" in report

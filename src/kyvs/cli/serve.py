@@ -18,7 +18,7 @@ import uvicorn
 from kyvs.bootstrap import metrics_directory, server_log_config
 from kyvs.cli import demo
 from kyvs.cli.context import container
-from kyvs.cli.output import fail, reports_errors
+from kyvs.cli.output import errors, fail, reports_errors
 from kyvs.web.public_urls import WILDCARD_BINDS, public_base_url
 from kyvs.web.slow_headers import HEADER_TIMEOUT_ENV, HttpProtocol
 
@@ -49,6 +49,13 @@ def serve(
         wired.check_sms_settings()
     except ValueError as error:
         fail("sms-settings-invalid", "The SMS settings are not usable", str(error), json_mode=False)
+    if settings.sms_gateways and settings.sms_templates is None:
+        errors.print(
+            "[yellow]Warning:[/] SMS go to a gateway under the packaged example templates, whose "
+            "DLT ids are placeholders: Indian carriers will drop them. Register your own and set "
+            "KYVS_SMS_TEMPLATES (README, SMS in India).",
+            highlight=False,
+        )
     bind_host, bind_port = host or settings.host, port or settings.port
     if settings.public_base_url is None:
         # Links are built from the public base URL (kyvs.web.public_urls); without one, from the

@@ -6,14 +6,11 @@ the table cannot tell whose preference a row is without the server's secret.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from enum import StrEnum
 
+from kyvs.domain import otp as otps
 from kyvs.domain.errors import InvalidInput
 from kyvs.domain.mobile import MobileNumber
-
-_LABEL = b"kyvs/otp-channel/"
 
 
 class OtpChannel(StrEnum):
@@ -35,6 +32,6 @@ DEFAULT_CHANNEL = OtpChannel.SMS
 
 
 def mobile_key(secret: bytes, mobile: MobileNumber) -> str:
-    """The keyed hash a preference is stored under (HMAC-SHA256, hex): the same number gives
-    the same key under one secret, and no number can be read back from it."""
-    return hmac.new(secret, _LABEL + mobile.national.encode(), hashlib.sha256).hexdigest()
+    """The keyed hash a preference is stored under: the one the limits count a mobile by
+    (`domain.otp.mobile_key`), so no number can be read back from it."""
+    return otps.mobile_key(secret, mobile.national)

@@ -81,13 +81,20 @@ class SmsTemplateRegistry:
 
     def template(self, kind: str, language: str, purpose: str | None = None) -> DltTemplate:
         """The template for a message, the English one when the language has none."""
+        return self.find(kind, language, purpose)[1]
+
+    def find(
+        self, kind: str, language: str, purpose: str | None = None
+    ) -> tuple[TemplateKey, DltTemplate]:
+        """The template for a message and the key it is registered under (whose language is
+        English when `language` has no template)."""
         for key in (
             TemplateKey(kind, language, purpose),
             TemplateKey(kind, FALLBACK_LANGUAGE, purpose),
         ):
             found = self.templates.get(key)
             if found is not None:
-                return found
+                return key, found
         raise TemplateMissing(f"no SMS template for {TemplateKey(kind, language, purpose)}")
 
     def problems(self, *, purposes: Iterable[str], otp_minutes: int) -> list[str]:

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from kyvs.domain.verification import Delivery, VerificationTxn
-from kyvs.ports import AccessEntry, AccessLog, DeliveryReport, ProviderDirectory, SmsReceiptLog
+from kyvs.ports import AccessLog, DeliveryReport, ProviderDirectory, SmsReceiptLog
 from kyvs.request_context import log_reference
 from kyvs.services.citizen_login import CITIZEN
 from kyvs.services.otp_engine import OtpEngine
+from kyvs.services.verification import UNDELIVERED, access_entry
 
 log = logging.getLogger(__name__)
-
-UNDELIVERED = "undelivered"  # the access-log outcome a citizen reads as "did not reach you"
 
 
 def report_token(secret: bytes, gateway: str) -> str:
@@ -82,14 +81,4 @@ class DeliveryReports:
         provider = await self.providers.provider(txn.provider_id)
         if provider is None:
             return
-        entry = AccessEntry(
-            txn.beneficiary_ref,
-            provider.provider_id,
-            provider.name,
-            txn.purpose,
-            frozenset(),
-            UNDELIVERED,
-            txn.txn_id,
-            self.engine.now(),
-        )
-        await self.access_log.record(entry)
+        await self.access_log.record(access_entry(provider, txn, UNDELIVERED, self.engine.now()))

@@ -387,6 +387,8 @@ class OtpEngine:
         """Hand the txn's OTP SMS to the carrier; record the outcome in the SMS health log and
         on the txn (`sent` or `undelivered`). False when the carrier did not take it."""
         started = self.now()
+        if not message.reference:  # the client reference gateways take: random, per send
+            message = replace(message, reference=secrets.token_hex(8))
         try:
             receipt = await self.sms.send(message)
         except SmsNotDelivered as error:

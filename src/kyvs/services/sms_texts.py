@@ -26,6 +26,7 @@ from kyvs.domain.sms_templates import (
     CITIZEN_LOGIN_OTP,
     VERIFICATION_OTP,
     SmsTemplateRegistry,
+    TemplateKey,
 )
 from kyvs.i18n import translator
 from kyvs.ports import SmsMessage
@@ -86,8 +87,7 @@ class SmsTexts:
     """Composes each SMS from the deployment's registered templates.
 
     `to_latin` writes a provider name typed in an Indic script in Latin letters, since a
-    `{#alphanumeric#}` value takes only those; `purpose_labels` maps purpose codes to labels
-    (for the English fallback of a provider's purpose).
+    `{#alphanumeric#}` value takes only those.
     """
 
     registry: SmsTemplateRegistry
@@ -97,15 +97,14 @@ class SmsTexts:
         self, *, to: MobileNumber, otp: str, provider_name: str, purpose: str, language: str
     ) -> SmsMessage:
         """The SMS asking a person to consent to a provider's check, for `purpose`."""
-        template = self.registry.template(VERIFICATION_OTP, _language(language), purpose)
+        key, template = self.registry.find(VERIFICATION_OTP, _language(language), purpose)
         name = self.provider_value(provider_name, room=name_room(template, len(otp)))
-        values = (name, _checked_otp(otp))
-        return _message(to, template, values, VERIFICATION_OTP, language)
+        return _message(to, key, template, (name, _checked_otp(otp)))
 
     def citizen_login_otp(self, *, to: MobileNumber, otp: str, language: str) -> SmsMessage:
         """The SMS carrying a citizen's login OTP."""
-        template = self.registry.template(CITIZEN_LOGIN_OTP, _language(language))
-        return _message(to, template, (_checked_otp(otp),), CITIZEN_LOGIN_OTP, language)
+        key, template = self.registry.find(CITIZEN_LOGIN_OTP, _language(language))
+        return _message(to, key, template, (_checked_otp(otp),))
 
     def provider_value(self, name: str, *, room: int = MAX_VALUE_CHARS) -> str:
         """The provider's name as a `{#alphanumeric#}` takes it, at most `room` characters
@@ -122,16 +121,17 @@ def example_sms_texts() -> SmsTexts:
 
 
 def _message(
-    to: MobileNumber, template: DltTemplate, values: tuple[str, ...], kind: str, language: str
+    to: MobileNumber, key: TemplateKey, template: DltTemplate, values: tuple[str, ...]
 ) -> SmsMessage:
+    """The message filling `template` (each value checked against its tag): in the language
+    of the template, which is English where the person's language has none."""
     try:
         text = template.fill(values)
     except ValueError as error:
-        raise TemplateMismatch(f"{kind} template {template.template_id}: {error}") from None
-    if not template.matches(text):
-        raise TemplateMismatch(f"{kind} text does not match template {template.template_id}")
-    spoken = _language(language)
-    return SmsMessage(to=to, text=text, category=kind, language=spoken, dlt=template, values=values)
+        raise TemplateMismatch(f"{key.kind} template {template.template_id}: {error}") from None
+    return SmsMessage(
+        to=to, text=text, category=key.kind, language=key.language, dlt=template, values=values
+    )
 
 
 def _language(language: str) -> str:

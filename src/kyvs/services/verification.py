@@ -47,6 +47,11 @@ from kyvs.services.sms_texts import SmsTexts, example_sms_texts
 __all__ = ["Started", "Verifier", "digest_of_plain_otp"]
 
 
+# The access-log outcome a citizen reads as "Asked (the SMS did not reach you)": the carrier
+# refused the OTP SMS, or its delivery report said it failed.
+UNDELIVERED = "undelivered"
+
+
 @dataclass
 class Verifier:
     """Provider checks: the OTP engine plus matching, blocks, disclosure, signing and the
@@ -108,7 +113,7 @@ class Verifier:
         if sent is not None:
             armed, delivered = sent
             # The citizen learns that someone asked even when the SMS did not reach them.
-            outcome = "requested" if delivered else "undelivered"
+            outcome = "requested" if delivered else UNDELIVERED
             await self.access_log.record(self._entry(provider, armed, outcome, txn.created_at))
 
     async def confirm(
@@ -213,17 +218,7 @@ class Verifier:
     def _entry(
         self, provider: Provider, txn: VerificationTxn, outcome: str, now: dt.datetime
     ) -> AccessEntry:
-        scopes = provider.scopes if outcome == "verified" else frozenset()
-        return AccessEntry(
-            txn.beneficiary_ref or NOBODY,
-            provider.provider_id,
-            provider.name,
-            txn.purpose,
-            scopes,
-            outcome,
-            txn.txn_id,
-            now,
-        )
+        return access_entry(provider, txn, outcome, now)
 
     def _sms(
         self, provider: Provider, txn: VerificationTxn, number: MobileNumber, otp: str
@@ -235,3 +230,21 @@ class Verifier:
             purpose=txn.purpose,
             language=txn.language,
         )
+
+
+def access_entry(
+    provider: Provider, txn: VerificationTxn, outcome: str, at: dt.datetime
+) -> AccessEntry:
+    """The citizen's access-log line for `provider`'s txn: the scopes disclosed only once
+    verified; an unmatched txn names nobody."""
+    scopes = provider.scopes if outcome == "verified" else frozenset()
+    return AccessEntry(
+        txn.beneficiary_ref or NOBODY,
+        provider.provider_id,
+        provider.name,
+        txn.purpose,
+        scopes,
+        outcome,
+        txn.txn_id,
+        at,
+    )

@@ -105,20 +105,23 @@ def gateway_config(name: str, settings: Settings) -> GatewayConfig:
         attempts=settings.sms_http_attempts,
     )
     _known(name)
-    if name == "http":
-        return HttpConfig(
-            url=_required(settings.sms_http_url, "KYVS_SMS_HTTP_URL", name),
-            body_template=settings.sms_http_body_template,
-            sender_id=settings.sms_sender_id,
-            bounds=bounds,
-        )
     builders: dict[str, Callable[[Settings, Bounds], GatewayConfig]] = {
+        "http": _http,
         "msg91": _msg91,
         "gupshup": _gupshup,
         "kaleyra": _kaleyra,
         "sns": _sns,
     }
     return builders[name](settings, bounds)
+
+
+def _http(settings: Settings, bounds: Bounds) -> HttpConfig:
+    return HttpConfig(
+        url=_required(settings.sms_http_url, "KYVS_SMS_HTTP_URL", "http"),
+        body_template=settings.sms_http_body_template,
+        sender_id=settings.sms_sender_id,
+        bounds=bounds,
+    )
 
 
 def _msg91(settings: Settings, bounds: Bounds) -> Msg91Config:

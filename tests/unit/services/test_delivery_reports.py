@@ -115,3 +115,13 @@ async def test_an_unmatched_pair_sends_nothing_so_nothing_can_be_reported(world)
     await checked(world, name="Somebody Else")
     assert world.sms.messages == []
     assert await world.container.delivery_reports.record(report(delivered=True)) == "unknown"
+
+
+async def test_each_send_carries_a_client_reference_of_its_own(world):
+    txn_id = await checked(world)
+    world.clock.moment += dt.timedelta(seconds=world.policy.resend_after_s + 1)
+    await world.verifier.resend(provider=YATRA, txn_id=txn_id)
+    await world.dispatcher.run_all()
+    references = [message.reference for message in world.sms.messages]
+    assert len(references) == 2 and all(references) and len(set(references)) == 2
+    assert all(txn_id not in reference for reference in references)

@@ -143,3 +143,16 @@ def test_the_packaged_example_is_the_draft_of_the_translated_texts_and_breaks_no
     assert registry.problems(purposes=PURPOSES, otp_minutes=3) == []
     assert registry.missing_languages(purposes=PURPOSES, languages=SUPPORTED_LANGUAGES) == []
     assert len(registry.templates) == len(SUPPORTED_LANGUAGES) * (len(PURPOSES) + 1)
+
+
+def test_a_language_without_templates_gets_the_english_one_and_says_so():
+    registry = load_example_sms_templates()
+    without_tamil = SmsTemplateRegistry(
+        registry.version,
+        registry.brand,
+        registry.otp_minutes,
+        {key: t for key, t in registry.templates.items() if key.language != "ta"},
+    )
+    message = SmsTexts(without_tamil).citizen_login_otp(to=MOBILE, otp=OTP, language="ta")
+    assert message.language == "en"
+    assert message.text.startswith(f"{OTP} is your kyvs login OTP.")

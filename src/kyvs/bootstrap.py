@@ -57,6 +57,7 @@ from kyvs.services.cowin_status import CowinStatus
 from kyvs.services.delivery_reports import DeliveryReports
 from kyvs.services.hosted import HostedFlow
 from kyvs.services.login_guard import LoginGuard
+from kyvs.services.notice import NoticeBook
 from kyvs.services.otp_engine import OtpEngine
 from kyvs.services.otp_limits import LimitGate
 from kyvs.services.provider_auth import ProviderAuthenticator
@@ -140,6 +141,11 @@ class Container:
     def access(self) -> AccessCatalogue:
         """Provider categories, purposes and scopes."""
         return load_access_catalogue()
+
+    @cached_property
+    def notices(self) -> NoticeBook:
+        """The privacy notice in force, in every language (the operator named by settings)."""
+        return NoticeBook(operator=self.settings.notice_operator, access=self.access)
 
     @cached_property
     def rules(self) -> RuleSet:

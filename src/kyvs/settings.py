@@ -181,6 +181,12 @@ class Settings(BaseSettings):
         description="Proxies (comma-separated IPs, or *) whose X-Forwarded-* headers are trusted, "
         "so links built behind TLS start with https://.",
     )
+    notice_operator: str | None = Field(
+        default=None,
+        max_length=120,
+        description="Who runs this kyvs, as the privacy notice names the data fiduciary (e.g. "
+        "\"State Health Society, Gujarat\"); default: \"the kyvs operator\", translated.",
+    )
     public_base_url: str | None = Field(
         default=None,
         description="Where people reach kyvs (e.g. https://kyvs.example.gov.in): every absolute "

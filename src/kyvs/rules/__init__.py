@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from kyvs.domain.access import AccessCatalogue
+from kyvs.domain.notice import NoticeContent
 from kyvs.domain.rules import RuleSet
 from kyvs.domain.sms_templates import SmsTemplateRegistry
 from kyvs.domain.vaccines import Catalogue
@@ -60,3 +61,12 @@ def read_sms_templates(path: Path) -> SmsTemplateRegistry:
         raise ValueError(f"the SMS templates {path} lack {error.args[0]!r}") from None
     except (TypeError, ValueError) as error:
         raise ValueError(f"the SMS templates {path}: {error}") from None
+
+
+NOTICE = "notice.toml"
+
+
+@cache
+def load_notice_content() -> NoticeContent:
+    """The packaged privacy notice: its content (msgids) and its published versions."""
+    return NoticeContent.from_mapping(_read(NOTICE))

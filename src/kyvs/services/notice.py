@@ -1,0 +1,63 @@
+"""The privacy notice in each language: the general one (the `/notice` page) and a provider's
+(the OTP screens), rendered from the packaged content and the message catalogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kyvs.domain.access import AccessCatalogue
+from kyvs.domain.notice import GENERAL, PROVIDER, Notice, NoticeContent
+from kyvs.i18n import normalise_language, translator
+from kyvs.rules import load_access_catalogue, load_notice_content
+
+# The data fiduciary's name when the settings do not give one.
+DEFAULT_OPERATOR = "the kyvs operator"
+
+
+class NoticeBook:
+    """The notice in force, in any language (English for an unknown one)."""
+
+    def __init__(
+        self,
+        *,
+        operator: str | None = None,
+        content: NoticeContent | None = None,
+        access: AccessCatalogue | None = None,
+    ) -> None:
+        self._operator = operator
+        self._content = content or load_notice_content()
+        self._access = access or load_access_catalogue()
+
+    @property
+    def version(self) -> str:
+        """The version of the notice in force."""
+        return self._content.version
+
+    def current(self, language: str) -> Notice:
+        """The general notice in `language`: every scope's items and every purpose."""
+        code = normalise_language(language) or "en"
+        words = translator(code)
+        labels = tuple(words.gettext(p.label) for p in self._access.purposes.values())
+        return self._content.render(
+            code, words, operator=self._operator_name(code), purposes=labels, audience=GENERAL
+        )
+
+    def for_provider(
+        self, language: str, *, scopes: Iterable[str], purpose_label: str | None
+    ) -> Notice:
+        """The notice a citizen reads before giving a provider the OTP: the items of its
+        `scopes` and its purpose (`purpose_label` in English, as `rules/access.toml` has it)."""
+        code = normalise_language(language) or "en"
+        words = translator(code)
+        purposes = (words.gettext(purpose_label),) if purpose_label else ()
+        return self._content.render(
+            code,
+            words,
+            operator=self._operator_name(code),
+            scopes=frozenset(scopes),
+            purposes=purposes,
+            audience=PROVIDER,
+        )
+
+    def _operator_name(self, language: str) -> str:
+        return self._operator or translator(language).gettext(DEFAULT_OPERATOR)

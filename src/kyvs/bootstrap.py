@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from kyvs.adapters.clock import SystemClock
 from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.clients import AbusePolicy, wrong_otp_circuit
+from kyvs.domain.consent import ConsentRecord, NoticeRef
 from kyvs.domain.otp import OtpPolicy
+from kyvs.domain.providers import Provider
 from kyvs.domain.rules import RuleSet
 from kyvs.domain.signing_keys import ATTESTATION, SHARE_CLAIM, AttestationInvalid
 from kyvs.domain.sms_health import HealthPolicy
@@ -53,6 +55,7 @@ from kyvs.ports import (
 from kyvs.rules import load_access_catalogue, load_rule_set, read_sms_templates
 from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
+from kyvs.services.consent import ConsentClerk, check_consent
 from kyvs.services.cowin_status import CowinStatus
 from kyvs.services.delivery_reports import DeliveryReports
 from kyvs.services.hosted import HostedFlow
@@ -513,8 +516,28 @@ class Container:
             to_latin=indic_to_latin,
             status_text=localized_status,
             blocks=self.block_list,
+            consents=self.consent_clerk,
             texts=self.sms_texts,
         )
+
+    @cached_property
+    def consent_clerk(self) -> ConsentClerk:
+        """Writes each disclosure's signed consent record, quoting the notice shown."""
+
+        def notice_of(provider: Provider, purpose: str, language: str) -> NoticeRef:
+            label = self.access.purposes[purpose].label if purpose in self.access.purposes else None
+            shown = self.notices.for_provider(language, scopes=provider.scopes, purpose_label=label)
+            return NoticeRef(shown.version, shown.digest, shown.language)
+
+        return ConsentClerk(self.signer, notice_of)
+
+    def verify_consent(
+        self, token: str, key_set: Mapping[str, Any], *, now: dt.datetime
+    ) -> ConsentRecord:
+        """The consent record a JWS proves, checked against `key_set`, or `AttestationInvalid`."""
+        from kyvs.adapters.jws import verify
+
+        return check_consent(token, key_set, now=now, check=verify)
 
     @cached_property
     def citizen_login(self) -> CitizenLogin:

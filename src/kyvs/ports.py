@@ -302,6 +302,10 @@ class AccessEntry:
     outcome: str  # requested | verified | locked
     txn_id: str
     at: dt.datetime
+    # A disclosure's consent record (domain/consent.py): its id and the signed record (a
+    # compact JWS), kept with the line and purged with it; None for every other outcome.
+    consent_id: str | None = None
+    consent: str | None = None
 
 
 class VerificationStore(Protocol):

@@ -185,7 +185,7 @@ class Settings(BaseSettings):
         default=None,
         max_length=120,
         description="Who runs this kyvs, as the privacy notice names the data fiduciary (e.g. "
-        "\"State Health Society, Gujarat\"); default: \"the kyvs operator\", translated.",
+        '"State Health Society, Gujarat"); default: "the kyvs operator", translated.',
     )
     public_base_url: str | None = Field(
         default=None,

@@ -67,7 +67,7 @@ class World:
 
     async def confirm(self, provider: Provider, txn_id: str, otp: str):
         return await self.container.verifier.confirm(
-            provider=provider, txn_id=txn_id, otp_digest=otp_digest(otp)
+            provider=provider, txn_id=txn_id, otp_digest=otp_digest(otp), channel="api"
         )
 
 

@@ -29,6 +29,8 @@ class TokenKind:
 
 ATTESTATION = TokenKind(typ="kyvs-attestation+jwt", issuer="kyvs")
 SHARE_CLAIM = TokenKind(typ="kyvs-share+jwt", issuer="kyvs-share")
+# A consent record (domain/consent.py): the proof of one disclosure, kept a year.
+CONSENT_RECORD = TokenKind(typ="kyvs-consent+jwt", issuer="kyvs-consent")
 
 
 class AttestationInvalid(Exception):

@@ -29,7 +29,7 @@ class CowinStatus:
     async def confirm(self, *, provider: Provider, txn_id: str, otp_digest: str) -> str:
         """Confirm the OTP; the bearer token for the status call (valid 15 minutes)."""
         result = await self.verifier.confirm(
-            provider=provider, txn_id=txn_id, otp_digest=otp_digest
+            provider=provider, txn_id=txn_id, otp_digest=otp_digest, channel="cowin"
         )
         expires = int(self.engine.now().timestamp()) + STATUS_TOKEN_S
         return tokens.issue(

@@ -123,6 +123,7 @@ class HostedFlow:
             provider=provider,
             txn_id=session.txn_id,
             otp_digest=digest_of_plain_otp(otp),
+            channel="hosted",
             bound_to=session.claims,
         )
         await self._save(session, session.with_result(result["attestation"]))

@@ -7,6 +7,7 @@ Only the SMS differs, and it is sent after the response, off the request path.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
@@ -34,6 +35,7 @@ from kyvs.ports import (
     Signer,
     SmsMessage,
 )
+from kyvs.services.consent import ConsentClerk
 from kyvs.services.otp_engine import (
     Finished,
     OtpEngine,
@@ -66,6 +68,7 @@ class Verifier:
     to_latin: Callable[[str], str]
     status_text: Callable[[int, str], str]  # (status code, language) -> localized text
     blocks: BlockList
+    consents: ConsentClerk
     texts: SmsTexts = field(default_factory=example_sms_texts)
     issuer: str = ATTESTATION.issuer
     attestation_lifetime: dt.timedelta = dt.timedelta(days=1)
@@ -122,15 +125,17 @@ class Verifier:
         provider: Provider,
         txn_id: str,
         otp_digest: str,
+        channel: str,
         bound_to: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Check the OTP (given as its SHA-256 hex); on success disclose by scope and sign,
-        with `bound_to`'s claims (a hosted session's) in the attestation."""
+        with `bound_to`'s claims (a hosted session's) in the attestation, and record the
+        person's consent given through `channel` (one of `domain.consent.CHANNELS`)."""
 
         async def disclose(
             txn: VerificationTxn, now: dt.datetime
         ) -> Finished[dict[str, Any]] | None:
-            return await self._disclose(provider, txn, now, bound_to)
+            return await self._disclose(provider, txn, now, channel, bound_to)
 
         def locked(txn: VerificationTxn, now: dt.datetime) -> AccessEntry | None:
             # Written for an unmatched txn too (naming nobody): a lock costs the same work.
@@ -184,6 +189,7 @@ class Verifier:
         provider: Provider,
         txn: VerificationTxn,
         now: dt.datetime,
+        channel: str,
         bound_to: Mapping[str, str] | None = None,
     ) -> Finished[dict[str, Any]] | None:
         assert txn.beneficiary_ref is not None  # noqa: S101 - only matched txns get here
@@ -199,6 +205,8 @@ class Verifier:
             verified_at=now,
             status_text=self.status_text(int(status.code), txn.language),
         )
+        consent_id = self.consents.new_id()
+        fields["consent_id"] = consent_id
         claims = attestation_claims(
             txn_id=txn.txn_id,
             provider_id=provider.provider_id,
@@ -209,11 +217,21 @@ class Verifier:
             bound_to=bound_to,
         )
         result = {**fields, "attestation": self.signer.sign(claims)}
-        return Finished(
-            result,
-            json.dumps(result, ensure_ascii=False),
-            self._entry(provider, txn, "verified", now),
+        consent = self.consents.sign(
+            consent_id=consent_id,
+            provider=provider,
+            txn=txn,
+            disclosed=fields,
+            channel=channel,
+            given_at=now,
+            expires_at=now + self.attestation_lifetime,
         )
+        entry = dataclasses.replace(
+            self._entry(provider, txn, "verified", now),
+            consent_id=consent_id,
+            consent=consent.token,
+        )
+        return Finished(result, json.dumps(result, ensure_ascii=False), entry)
 
     def _entry(
         self, provider: Provider, txn: VerificationTxn, outcome: str, now: dt.datetime

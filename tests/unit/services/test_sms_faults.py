@@ -108,7 +108,9 @@ async def test_a_matched_undelivered_txn_and_an_unmatched_one_look_the_same(worl
     assert seen["notice"] == NOTICE
     for txn_id in (matched, unmatched):
         with pytest.raises(InvalidOtp) as wrong:
-            await world.verifier.confirm(provider=YATRA, txn_id=txn_id, otp_digest="0" * 64)
+            await world.verifier.confirm(
+                provider=YATRA, txn_id=txn_id, otp_digest="0" * 64, channel="api"
+            )
         assert wrong.value.detail == "The OTP is not correct; 2 attempts left."
     assert await seen_by_provider(world, matched) == await seen_by_provider(world, unmatched)
 
@@ -177,7 +179,7 @@ async def test_failures_open_the_circuit_for_every_request_and_time_closes_it(wo
     await world.dispatcher.run_all()
     assert world.txns.txns[healed].delivery is Delivery.SENT
     result = await world.verifier.confirm(
-        provider=YATRA, txn_id=healed, otp_digest=world.digest_sent_to(MOBILE)
+        provider=YATRA, txn_id=healed, otp_digest=world.digest_sent_to(MOBILE), channel="api"
     )
     assert result["vaccination_status"] == 2
 

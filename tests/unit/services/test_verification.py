@@ -73,7 +73,9 @@ async def start(
 
 
 async def confirm(world: VerifierWorld, provider: Provider, txn_id: str, digest: str) -> dict:
-    return await world.verifier.confirm(provider=provider, txn_id=txn_id, otp_digest=digest)
+    return await world.verifier.confirm(
+        provider=provider, txn_id=txn_id, otp_digest=digest, channel="api"
+    )
 
 
 async def started_and_sent(world: VerifierWorld, provider: Provider = YATRA, **kwargs) -> Started:
@@ -251,10 +253,13 @@ async def test_the_access_log_records_the_request_then_the_disclosure_with_its_s
     assert world.access_log == []  # nothing is known about the person until the match runs
     await world.dispatcher.run_all()
     world.later(20)
-    await confirm(world, ACME, started.txn_id, world.digest_sent_to(ASHA_MOBILE))
+    result = await confirm(world, ACME, started.txn_id, world.digest_sent_to(ASHA_MOBILE))
     meera = ref_of(world, "Meera Patel")
     common = (meera, "prov-acme", "Acme Employer", "employment")
-    assert world.access_log == [
+    verified = world.access_log[-1]
+    assert verified.consent_id == result["consent_id"]
+    assert verified.consent is not None  # the signed record; tests/unit/services/test_consent.py
+    assert [dataclasses.replace(e, consent_id=None, consent=None) for e in world.access_log] == [
         AccessEntry(*common, frozenset(), "requested", started.txn_id, START),
         AccessEntry(
             *common,

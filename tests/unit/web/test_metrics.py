@@ -129,7 +129,9 @@ async def started(world: VerifierWorld, provider=YATRA) -> str:
 
 
 async def confirm(world: VerifierWorld, txn_id: str, digest: str) -> dict[str, Any]:
-    return await world.verifier.confirm(provider=YATRA, txn_id=txn_id, otp_digest=digest)
+    return await world.verifier.confirm(
+        provider=YATRA, txn_id=txn_id, otp_digest=digest, channel="api"
+    )
 
 
 async def test_a_wrong_otp_then_the_right_one_are_counted(world, metrics):

@@ -266,6 +266,8 @@ def _entry_json(entry: AccessEntry) -> str:
             "outcome": entry.outcome,
             "txn_id": entry.txn_id,
             "at": entry.at.astimezone(dt.UTC).isoformat(),
+            "consent_id": entry.consent_id,
+            "consent": entry.consent,
         },
         ensure_ascii=False,
         sort_keys=True,

@@ -190,6 +190,8 @@ class SqlCitizenStore:
                 r["outcome"],
                 r["txn_id"],
                 rows.as_utc(r["at"]),
+                r["consent_id"],
+                r["consent"],
             )
             for r in await self._rows(query)
         ]

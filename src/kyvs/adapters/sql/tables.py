@@ -221,7 +221,11 @@ access_log = Table(
     Column("outcome", String(20), nullable=False),
     Column("txn_id", String(36), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    # A disclosure's signed consent record (a compact JWS) and its id; NULL for other outcomes.
+    Column("consent_id", String(36)),
+    Column("consent", Text),
     Index("ix_access_log_beneficiary_ref", "beneficiary_ref", "at"),
+    Index("ux_access_log_consent_id", "consent_id", unique=True),
     # One entry per txn and outcome: the Redis outbox may deliver an entry more than once
     # (a crash after the SQL commit, replays from several workers); the index makes it count once.
     Index("ux_access_log_txn_id_outcome", "txn_id", "outcome", unique=True),

@@ -65,6 +65,8 @@ def _access_row(entry: AccessEntry) -> dict[str, Any]:
         "outcome": entry.outcome,
         "txn_id": entry.txn_id,
         "at": entry.at,
+        "consent_id": entry.consent_id,
+        "consent": entry.consent,
     }
 
 

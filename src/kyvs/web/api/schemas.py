@@ -71,6 +71,10 @@ class VerificationResult(BaseModel):
     verified_at: dt.datetime
     beneficiary: DisclosedBeneficiary | None = None
     vaccinations: list[DisclosedDose] | None = None
+    consent_id: str = Field(
+        description="The id of the person's signed consent record for this disclosure; the "
+        "attestation carries it too. The person sees it in their access log."
+    )
     attestation: str = Field(description="Compact JWS (EdDSA) over the disclosed fields.")
 
 

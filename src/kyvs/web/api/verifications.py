@@ -61,7 +61,10 @@ async def confirm_verification(
 ) -> VerificationResult:
     """A wrong OTP and a name/mobile pair that matched nobody give the same `400 invalid-otp`."""
     result: dict[str, Any] = await verifier.confirm(
-        provider=provider, txn_id=txn_id, otp_digest=digest_of_plain_otp(body.otp)
+        provider=provider,
+        txn_id=txn_id,
+        otp_digest=digest_of_plain_otp(body.otp),
+        channel="api",
     )
     return VerificationResult.model_validate(result)
 

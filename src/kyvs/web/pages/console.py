@@ -238,7 +238,9 @@ async def confirm_check(
             request, provider, txn_id, problem=slug_text("invalid-otp", language), status_code=400
         )
     try:
-        await c.verifier.confirm(provider=provider, txn_id=txn_id, otp_digest=otp_digest(digits))
+        await c.verifier.confirm(
+            provider=provider, txn_id=txn_id, otp_digest=otp_digest(digits), channel="console"
+        )
     except DomainError as error:
         attempts = getattr(error, "attempts_left", None)
         return await _check_view(

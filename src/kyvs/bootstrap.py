@@ -32,6 +32,7 @@ from kyvs.ports import (
     BlockList,
     ChannelPreferences,
     Clock,
+    ConsentLedger,
     CorrectionDesk,
     HostedSessionStore,
     Outages,
@@ -55,7 +56,7 @@ from kyvs.ports import (
 from kyvs.rules import load_access_catalogue, load_rule_set, read_sms_templates
 from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
-from kyvs.services.consent import ConsentClerk, check_consent
+from kyvs.services.consent import KEPT_FOR, ConsentClerk, check_consent
 from kyvs.services.cowin_status import CowinStatus
 from kyvs.services.delivery_reports import DeliveryReports
 from kyvs.services.hosted import HostedFlow
@@ -614,6 +615,20 @@ class Container:
         from kyvs.adapters.card_cache import CachedCardRenderer
 
         return CachedCardRenderer()
+
+    @cached_property
+    def consent_ledger(self) -> ConsentLedger:
+        """The operator's reading of consent records."""
+        from kyvs.adapters.sql.consents import SqlConsentLedger
+
+        return SqlConsentLedger(self.engine)
+
+    def consent_keys(self, now: dt.datetime) -> Mapping[str, Any]:
+        """The JWKS that checks consent records: every key not revoked that signed within the
+        time a record is kept (longer than the public JWKS, which covers attestations only)."""
+        from kyvs.domain.signing_keys import jwks_of
+
+        return jwks_of(self.signing_key_store.all_keys(), now=now, lifetime=KEPT_FOR)
 
     @cached_property
     def correction_desk(self) -> CorrectionDesk:

@@ -308,6 +308,28 @@ class AccessEntry:
     consent: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredConsent:
+    """A consent record as kept: its id, the provider it went to, when, and the signed JWS."""
+
+    consent_id: str
+    provider_id: str
+    at: dt.datetime
+    token: str
+
+
+class ConsentLedger(Protocol):
+    """The operator's reading of consent records (they are written with the access log)."""
+
+    def find(self, consent_id: str) -> StoredConsent | None:
+        """One record by id."""
+
+    def between(
+        self, *, since: dt.datetime, until: dt.datetime, provider_id: str | None = None
+    ) -> list[StoredConsent]:
+        """The records given in [since, until), oldest first, optionally for one provider."""
+
+
 class VerificationStore(Protocol):
     """Verification txns, updated with compare-and-set on `version`."""
 

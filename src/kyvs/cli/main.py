@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kyvs.cli import attestation, corrections, db, demo, provider, registry, sms, staff
+from kyvs.cli import attestation, consent, corrections, db, demo, provider, registry, sms, staff
 from kyvs.cli.serve import serve
 
 app = typer.Typer(
@@ -20,5 +20,6 @@ app.add_typer(staff.app, name="staff")  # the same commands as `kyvs provider st
 app.add_typer(sms.app, name="sms")
 app.add_typer(attestation.app, name="attestation")
 app.add_typer(corrections.app, name="corrections")
+app.add_typer(consent.app, name="consent")
 app.add_typer(demo.app, name="demo")
 app.command()(serve)

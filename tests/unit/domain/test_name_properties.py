@@ -204,11 +204,14 @@ def test_case_and_spacing_do_not_matter(typed: str, registered: str) -> None:
 
 @examples(250)
 @given(typed=words, registered=names, title=st.sampled_from(TITLES), dot=st.sampled_from(["", "."]))
+@example(typed=["DŔ"], registered="DR", title="adv", dot="")
 def test_a_title_before_a_name_does_not_matter(
     typed: list[str], registered: str, title: str, dot: str
 ) -> None:
     assume(any(not set(key(w).tokens) <= set(key(title).tokens) for w in typed))
+    # A typed word that is itself a title once folded ("DŔ" is "dr") is not a name here.
     assume(not any(part.casefold().strip(".") in HONORIFICS for part in typed))
+    assume(not any(t.latin in HONORIFICS for part in typed for t in key(part).tokens))
     expected = matches(written(typed), registered)
     assert matches(f"{title.title()}{dot} {written(typed)}", registered) == expected
     assert matches(registered, f"{title.upper()}{dot} {written(typed)}") == expected

@@ -149,6 +149,7 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             "outcome": words.gettext("Status shared"),
             "person": "Asha Patel",
             "blocked": blocked,
+            "consent_id": "5f0c6a1e-8d1b-4c37-9a55-2f3f1b7e9d10" if blocked else None,
         }
         for blocked in (False, True)
     ]

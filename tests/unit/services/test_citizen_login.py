@@ -143,7 +143,9 @@ async def test_a_provider_txn_is_no_login_and_a_login_is_no_provider_txn(world):
     with pytest.raises(TxnNotFound):
         await login_of(world).confirm(txn_id=verification.txn_id, otp_digest=WRONG, client=A_CLIENT)
     with pytest.raises(TxnNotFound):
-        await world.verifier.confirm(provider=provider, txn_id=login.txn_id, otp_digest=WRONG)
+        await world.verifier.confirm(
+            provider=provider, txn_id=login.txn_id, otp_digest=WRONG, channel="api"
+        )
 
 
 # --- concurrent guesses --------------------------------------------------------------------------

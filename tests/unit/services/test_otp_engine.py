@@ -40,7 +40,9 @@ async def _verification_start(world: VerifierWorld) -> Started:
 
 
 async def _verification_confirm(world: VerifierWorld, txn_id: str, digest: str) -> object:
-    return await world.verifier.confirm(provider=YATRA, txn_id=txn_id, otp_digest=digest)
+    return await world.verifier.confirm(
+        provider=YATRA, txn_id=txn_id, otp_digest=digest, channel="api"
+    )
 
 
 async def _verification_resend(world: VerifierWorld, txn_id: str) -> Started:

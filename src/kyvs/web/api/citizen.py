@@ -85,8 +85,16 @@ class AccessEntryOut(BaseModel):
     provider_name: str
     purpose: str
     disclosed: list[str]
-    outcome: Literal["requested", "verified", "locked"]
+    outcome: Literal["requested", "undelivered", "verified", "locked"]
     at: dt.datetime
+    consent_id: str | None = Field(
+        default=None, description="A disclosure's consent record (see `consent`); else null."
+    )
+    consent: str | None = Field(
+        default=None,
+        description="The signed consent record of a disclosure (a compact JWS, kind "
+        "`kyvs-consent+jwt`), checkable with the JWKS; else null.",
+    )
 
 
 class BlockIn(BaseModel):
@@ -262,6 +270,8 @@ async def access_log(citizens: Citizens, token: Token) -> list[AccessEntryOut]:
             disclosed=sorted(e.scopes),
             outcome=e.outcome,
             at=e.at,
+            consent_id=e.consent_id,
+            consent=e.consent,
         )
         for e in await citizens.access_log(token)
     ]

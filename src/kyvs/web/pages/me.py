@@ -117,6 +117,7 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
                 "outcome": words.gettext(_OUTCOMES.get(e.outcome, e.outcome)),
                 "person": names.get(e.beneficiary_ref, ""),
                 "blocked": (e.beneficiary_ref, e.provider_id) in blocked,
+                "consent_id": e.consent_id,
             }
             for e in await citizens.access_log(token, 100)
         ],

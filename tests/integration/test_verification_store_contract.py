@@ -47,6 +47,8 @@ def sql_entries(units: SqlUnits) -> Callable[[], Awaitable[list[AccessEntry]]]:
                 outcome=row["outcome"],
                 txn_id=row["txn_id"],
                 at=rows.as_utc(row["at"]),
+                consent_id=row["consent_id"],
+                consent=row["consent"],
             )
             for row in found
         ]
@@ -99,6 +101,11 @@ def an_entry(txn: VerificationTxn, outcome: str = "verified") -> AccessEntry:
         outcome=outcome,
         txn_id=txn.txn_id,
         at=CREATED + dt.timedelta(seconds=42, microseconds=7),
+        # A disclosure carries its consent record, and it travels with the line everywhere.
+        consent_id=str(uuid.uuid5(uuid.NAMESPACE_URL, txn.txn_id))
+        if outcome == "verified"
+        else None,
+        consent="header.claims.signature" if outcome == "verified" else None,
     )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -525,10 +525,15 @@ class Container:
     def consent_clerk(self) -> ConsentClerk:
         """Writes each disclosure's signed consent record, quoting the notice shown."""
 
-        def notice_of(provider: Provider, purpose: str, language: str) -> NoticeRef:
-            label = self.access.purposes[purpose].label if purpose in self.access.purposes else None
-            shown = self.notices.for_provider(language, scopes=provider.scopes, purpose_label=label)
+        # The notice is fixed for the life of the process: render each one once, not per check.
+        @lru_cache(maxsize=1024)
+        def rendered(language: str, scopes: frozenset[str], label: str | None) -> NoticeRef:
+            shown = self.notices.for_provider(language, scopes=scopes, purpose_label=label)
             return NoticeRef(shown.version, shown.digest, shown.language)
+
+        def notice_of(provider: Provider, purpose: str, language: str) -> NoticeRef:
+            known = self.access.purposes.get(purpose)
+            return rendered(language, provider.scopes, known.label if known else None)
 
         return ConsentClerk(self.signer, notice_of)
 

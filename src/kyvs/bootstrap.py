@@ -7,6 +7,7 @@ command loads only the drivers it uses (`kyvs sms outbox` never imports Redis or
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -45,6 +46,7 @@ from kyvs.ports import (
     Registry,
     RegistryReader,
     ReportParser,
+    RetentionStore,
     Signer,
     SigningKeyStore,
     SmsHealthLog,
@@ -65,6 +67,7 @@ from kyvs.services.notice import NoticeBook
 from kyvs.services.otp_engine import OtpEngine
 from kyvs.services.otp_limits import LimitGate
 from kyvs.services.provider_auth import ProviderAuthenticator
+from kyvs.services.retention import Retention
 from kyvs.services.sms_health import SmsHealth
 from kyvs.services.sms_texts import SmsTexts
 from kyvs.services.staff_login import StaffLogin
@@ -408,6 +411,30 @@ class Container:
         limiter = self.rate_limiter
         if isinstance(limiter, SqlRateLimiter):
             await limiter.purge(now_s=self.clock.now().timestamp())
+
+    @cached_property
+    def retention_store(self) -> RetentionStore:
+        """Where records past their retention are erased (the database, on the sync engine).
+        With Redis, OTP txns expire there by their TTL and never reach the database."""
+        from kyvs.adapters.sql.retention import SqlRetentionStore
+
+        return SqlRetentionStore(self.engine)
+
+    @cached_property
+    def retention(self) -> Retention:
+        """The retention engine under the `KYVS_RETENTION_*` policy."""
+        return Retention(
+            self.retention_store,
+            self.settings.retention_policy,
+            self.clock,
+            self.metrics,
+            batch_size=self.settings.retention_batch_size,
+        )
+
+    async def purge_retention(self) -> None:
+        """Erase what is past its retention (on a thread: the purge is synchronous, in short
+        batches, so the event loop never waits for it)."""
+        await asyncio.to_thread(self.retention.purge)
 
     @cached_property
     def registry_reader(self) -> RegistryReader:

@@ -16,6 +16,7 @@ from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp_channel import OtpChannel
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import Provider
+from kyvs.domain.retention import RecordKind
 from kyvs.domain.share_cards import CardSpec
 from kyvs.domain.signing_keys import Jwks, KeyRecord, TokenKind
 from kyvs.domain.sms_health import HealthView, SmsOutcome
@@ -608,3 +609,22 @@ class CardRenderer(Protocol):
 
     def can_draw(self, language: str) -> bool:
         """True when the fonts and text shaper of a card in `language` are installed."""
+
+
+class RetentionStore(Protocol):
+    """Where records past their retention period are erased (synchronous: the CLI runs it, the
+    server on a thread)."""
+
+    def due(self, kind: RecordKind, cutoff: dt.datetime) -> int:
+        """How many records of `kind` whose period started before `cutoff` are not erased yet."""
+
+    def erase_batch(self, kind: RecordKind, cutoff: dt.datetime, *, limit: int) -> int:
+        """Erase at most `limit` of those records in one short transaction; how many this call
+        erased (a record another caller erased at the same time is never counted twice)."""
+
+
+class RetentionMetrics(Protocol):
+    """What the retention engine reports to monitoring."""
+
+    def retention_purged(self, kind: str, count: int) -> None:
+        """`count` records of `kind` were erased."""

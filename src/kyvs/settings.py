@@ -22,6 +22,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from kyvs.domain.retention import RETENTION, RecordKind, RetentionPolicy, policy_of
+
 # The gateways kyvs has adapters for (kyvs.adapters.sms.gateways builds them).
 SMS_GATEWAYS = ("http", "msg91", "gupshup", "kaleyra", "sns")
 DEMO_SECRET = "demo-only-secret-never-use-in-production"  # noqa: S105 - refused outside demo mode
@@ -275,6 +277,63 @@ class Settings(BaseSettings):
         "template names its own in `gateway_ids.whatsapp`.",
     )
 
+    # How long each kind of record is kept (kyvs.domain.retention.RETENTION says what each
+    # erases); a period below its kind's minimum (the logs' year) is refused with the reason.
+    retention_verification_details_hours: int = Field(
+        default=RETENTION[RecordKind.VERIFICATION_DETAILS].default,
+        ge=1,
+        le=24 * 365,
+        description="Hours after a verification's expiry until its personal fields are erased.",
+    )
+    retention_verifications_days: int = Field(
+        default=RETENTION[RecordKind.VERIFICATIONS].default,
+        ge=1,
+        le=3650,
+        description="Days after a verification's expiry until its (erased) row is deleted.",
+    )
+    retention_hosted_sessions_hours: int = Field(
+        default=RETENTION[RecordKind.HOSTED_SESSIONS].default,
+        ge=1,
+        le=24 * 365,
+        description="Hours after a hosted session's expiry until it is deleted.",
+    )
+    retention_access_log_days: int = Field(
+        default=RETENTION[RecordKind.ACCESS_LOG].default,
+        ge=1,
+        le=3650,
+        description="Days the access log (and its consent records) is kept: at least 365.",
+    )
+    retention_api_audit_days: int = Field(
+        default=RETENTION[RecordKind.API_AUDIT].default,
+        ge=1,
+        le=3650,
+        description="Days the API audit is kept: at least 365.",
+    )
+    retention_sms_outbox_days: int = Field(
+        default=RETENTION[RecordKind.SMS_OUTBOX].default,
+        ge=1,
+        le=3650,
+        description="Days a demo/dev outbox message is kept.",
+    )
+    retention_share_links_days: int = Field(
+        default=RETENTION[RecordKind.SHARE_LINKS].default,
+        ge=1,
+        le=3650,
+        description="Days after a share link's expiry or revocation until it is deleted.",
+    )
+    retention_interval_s: float = Field(
+        default=3600.0,
+        gt=0,
+        le=7 * 86400,
+        description="Seconds between a server's retention purges (each worker, with jitter).",
+    )
+    retention_batch_size: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Records erased per transaction by a purge (short locks, several workers).",
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _origin_only(cls, url: str | None) -> str | None:
@@ -301,7 +360,19 @@ class Settings(BaseSettings):
                 "KYVS_WHATSAPP_PHONE_NUMBER_ID and KYVS_WHATSAPP_TOKEN are required when "
                 "KYVS_WHATSAPP_ENABLED is set."
             )
+        self.retention_policy  # noqa: B018 - builds the policy, refusing a period too short
         return self
+
+    @property
+    def retention_policy(self) -> RetentionPolicy:
+        """The retention period of every kind of record, from the `KYVS_RETENTION_*` settings
+        (`RetentionTooShort` when one is below its kind's minimum)."""
+        return policy_of(
+            {
+                kind: getattr(self, rule.setting.removeprefix("KYVS_").lower())
+                for kind, rule in RETENTION.items()
+            }
+        )
 
     @property
     def report_gateways(self) -> tuple[str, ...]:

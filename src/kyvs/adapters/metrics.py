@@ -1,5 +1,5 @@
 """Prometheus metrics: HTTP requests by route template, OTPs, SMS (segments, cost, failures,
-gateways, delivery reports) and rate-limit hits.
+gateways, delivery reports), rate-limit hits and records erased by retention.
 
 Every label value comes from code (a route template, a slug, an SMS category), never from a
 request: no mobile, name, id or OTP can reach a label, and the number of series stays bounded.
@@ -113,8 +113,15 @@ class PrometheusMetrics:
         )
         self.background_failures = Counter(
             "kyvs_background_failures",
-            "Background work that failed (OTP SMS after the answer, audit flushes), by job.",
+            "Background work that failed (OTP SMS after the answer, audit flushes, retention "
+            "purges), by job.",
             ["job"],
+            registry=r,
+        )
+        self.retention_purges = Counter(
+            "kyvs_retention_purged",
+            "Records erased by the retention engine, by kind (kyvs.domain.retention.RecordKind).",
+            ["kind"],
             registry=r,
         )
 
@@ -175,8 +182,13 @@ class PrometheusMetrics:
         self.rate_limit_hits.labels(limit).inc()
 
     def background_failed(self, job: str) -> None:
-        """One background job failed (`dispatch`: work after an answer; `audit`: a flush)."""
+        """One background job failed (`dispatch`: work after an answer; `audit`: a flush;
+        `retention`: a purge)."""
         self.background_failures.labels(job).inc()
+
+    def retention_purged(self, kind: str, count: int) -> None:
+        """`count` records of `kind` were erased (or deleted) past their retention period."""
+        self.retention_purges.labels(kind).inc(count)
 
     def exposition(self, accept: str | None = None) -> tuple[bytes, str]:
         """The metrics in the format `accept` asks for (Prometheus text by default)."""

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from kyvs.cli import attestation, consent, corrections, db, demo, provider, registry, sms, staff
+from kyvs.cli import (
+    attestation,
+    consent,
+    corrections,
+    db,
+    demo,
+    provider,
+    registry,
+    retention,
+    sms,
+    staff,
+)
 from kyvs.cli.serve import serve
 
 app = typer.Typer(
@@ -22,4 +33,5 @@ app.add_typer(attestation.app, name="attestation")
 app.add_typer(corrections.app, name="corrections")
 app.add_typer(consent.app, name="consent")
 app.add_typer(demo.app, name="demo")
+app.add_typer(retention.app, name="retention")
 app.command()(serve)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp
 
 from kyvs import __version__
 from kyvs.bootstrap import Container, bootstrap
+from kyvs.ports import BackgroundFailures
 from kyvs.settings import Settings
 from kyvs.web import (
     dev_outbox,
@@ -37,6 +39,8 @@ CONSOLE_IDLE_S = 15 * 60
 BODY_LIMITS = problems.problem_responses(408, 413)  # every API route may answer these
 ACCESS_REPLAY_S = 60.0  # access entries a crash left in Redis are recorded within a minute
 COUNTER_PURGE_S = 60.0  # expired rate-limit counters leave the database within a minute
+# Workers started together purge at different moments (each wait is the interval +-10%).
+RETENTION_JITTER = 0.1
 log = logging.getLogger("kyvs.web")  # a staff session ends after 15 idle minutes
 
 DESCRIPTION = """
@@ -61,6 +65,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             asyncio.create_task(audit.run()),
             asyncio.create_task(_every(ACCESS_REPLAY_S, wired.replay_access_log)),
             asyncio.create_task(_every(COUNTER_PURGE_S, wired.purge_rate_counters)),
+            asyncio.create_task(
+                _every(
+                    wired.settings.retention_interval_s,
+                    wired.purge_retention,
+                    jitter=RETENTION_JITTER,
+                    failures=(wired.metrics, "retention"),
+                )
+            ),
         ]
         try:
             yield
@@ -134,14 +146,25 @@ class _Kyvs(FastAPI):
         return self.edge(inner) if self.edge is not None else inner
 
 
-async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
-    """Run `job` every `seconds` until cancelled; a failure is logged and retried next time."""
+async def _every(
+    seconds: float,
+    job: Callable[[], Awaitable[None]],
+    *,
+    jitter: float = 0.0,
+    failures: tuple[BackgroundFailures, str] | None = None,
+) -> None:
+    """Run `job` every `seconds` (give or take the `jitter` fraction) until cancelled; a failure
+    is logged, counted under `failures`' job name when given, and retried next time."""
+    spread = random.Random()  # spreads the workers' timers (not for security)
     while True:
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(seconds * (1 + spread.uniform(-jitter, jitter)))
         try:
             await job()
         except Exception as error:  # a background job must not stop the server
             log.warning("background job failed (%s)", type(error).__name__)
+            if failures is not None:
+                counter, name = failures
+                counter.background_failed(name)
 
 
 def app_from_environment() -> FastAPI:

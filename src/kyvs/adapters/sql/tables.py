@@ -17,7 +17,12 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
+
+# A verification whose personal fields the retention engine has not erased yet (it erases the
+# keyed hash of the mobile to '', as the column may not be NULL).
+UNERASED = "mobile_key <> ''"
 
 metadata = MetaData(
     naming_convention={
@@ -71,6 +76,7 @@ sms_outbox = Table(
     Column("category", String(40), nullable=False),
     Column("language", String(8), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sms_outbox_sent_at", "sent_at"),  # the retention purge's scan
 )
 
 # Ed25519 keys that sign attestations. Private keys are stored encrypted under KYVS_SECRET_KEY;
@@ -161,6 +167,16 @@ verifications = Table(
     # (see domain/verification.py)
     Column("delivery", String(12), nullable=False, server_default="queued"),
     Index("ix_verifications_provider_id", "provider_id", "created_at"),
+    # The retention purge's scans: rows past their expiry (deleted after a year), and those
+    # whose personal fields are still there (erased a day after; an erased row leaves this
+    # index, so it holds a day of txns, not a year).
+    Index("ix_verifications_expires_at", "expires_at"),
+    Index(
+        "ix_verifications_unerased",
+        "expires_at",
+        postgresql_where=text(UNERASED),
+        sqlite_where=text(UNERASED),
+    ),
 )
 
 # Outcomes of SMS deliveries (no message, no number): the shared memory of the SMS circuit
@@ -226,6 +242,7 @@ access_log = Table(
     Column("consent", Text),
     Index("ix_access_log_beneficiary_ref", "beneficiary_ref", "at"),
     Index("ux_access_log_consent_id", "consent_id", unique=True),
+    Index("ix_access_log_at", "at"),  # the retention purge's scan
     # One entry per txn and outcome: the Redis outbox may deliver an entry more than once
     # (a crash after the SQL commit, replays from several workers); the index makes it count once.
     Index("ux_access_log_txn_id_outcome", "txn_id", "outcome", unique=True),
@@ -263,6 +280,7 @@ hosted_sessions = Table(
     Column("browser_digest", String(64)),  # SHA-256 hex of the bound browser's cookie secret
     Column("result_shown_at", DateTime(timezone=True)),
     Column("nonce", String(128)),  # the provider's, echoed in the attestation
+    Index("ix_hosted_sessions_expires_at", "expires_at"),  # the retention purge's scan
 )
 
 # A citizen's block of a provider: that provider's checks of that person then fail like an
@@ -301,4 +319,7 @@ share_links = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    # The retention purge's scans (a link goes some days after its expiry or its revocation).
+    Index("ix_share_links_expires_at", "expires_at"),
+    Index("ix_share_links_revoked_at", "revoked_at"),
 )

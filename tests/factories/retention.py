@@ -20,20 +20,7 @@ from kyvs.domain.retention import RecordKind, RetentionPolicy
 SECOND = dt.timedelta(seconds=1)
 LONG_AGO = dt.timedelta(days=3 * 365)
 # What a purge at `now` erases from the seeded rows, by kind.
-EXPECTED = {kind: 1 for kind in RecordKind} | {RecordKind.SHARE_LINKS: 2}
-# Tables the engine never touches (seeded with rows years old).
-UNTOUCHED = (
-    t.beneficiaries,
-    t.doses,
-    t.providers,
-    t.staff_accounts,
-    t.corrections,
-    t.blocks,
-    t.otp_channels,
-    t.rate_counters,
-    t.sms_receipts,
-    t.sms_outcomes,
-)
+EXPECTED = dict.fromkeys(RecordKind, 1) | {RecordKind.SHARE_LINKS: 2}
 
 
 def txn(txn_id: str, expires_at: dt.datetime, **changes: Any) -> dict[str, Any]:
@@ -131,38 +118,47 @@ def link(
     }
 
 
-def due_and_kept(now: dt.datetime) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
-    """The rows of each purged table: one due (a second before its cut-off), one kept."""
-    cut = RetentionPolicy().cutoffs(now)
-    details, rows = cut[RecordKind.VERIFICATION_DETAILS], cut[RecordKind.VERIFICATIONS]
+def due_and_kept(
+    now: dt.datetime, margin: dt.timedelta = dt.timedelta(0)
+) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
+    """The rows of each purged table: one due (a second before its cut-off), one kept (on it);
+    `margin` moves each kept one that much later (a purge by the real clock, a little later)."""
+    cut = {
+        kind: (cutoff, cutoff + margin) for kind, cutoff in RetentionPolicy().cutoffs(now).items()
+    }
+    (details, fresh), (rows, year) = (
+        cut[RecordKind.VERIFICATION_DETAILS],
+        cut[RecordKind.VERIFICATIONS],
+    )
+    erased: dict[str, Any] = {"mobile_key": "", "otp_hash": "", "beneficiary_ref": None}
     yield (
         t.verifications,
         [
             txn("t-stale", details - SECOND),  # personal fields erased
-            txn("t-fresh", details),
+            txn("t-fresh", fresh),
             txn("t-pending", now + dt.timedelta(minutes=2), state="pending", result=None),
             # Erased long ago and now a year past its expiry: the row goes.
-            txn("t-old", rows - SECOND, mobile_key="", otp_hash="", beneficiary_ref=None),
-            txn("t-year", rows, mobile_key="", otp_hash="", beneficiary_ref=None),
+            txn("t-old", rows - SECOND, **erased),
+            txn("t-year", year, **erased),
         ],
     )
-    hosted_cut = cut[RecordKind.HOSTED_SESSIONS]
-    yield t.hosted_sessions, [hosted("h-due", hosted_cut - SECOND), hosted("h-kept", hosted_cut)]
-    log_cut = cut[RecordKind.ACCESS_LOG]
-    yield t.access_log, [access("a-due", log_cut - SECOND), access("a-kept", log_cut)]
-    audit_cut = cut[RecordKind.API_AUDIT]
-    yield t.api_audit, [audit("r-due", audit_cut - SECOND), audit("r-kept", audit_cut)]
-    outbox_cut = cut[RecordKind.SMS_OUTBOX]
-    yield t.sms_outbox, [outbox(outbox_cut - SECOND), outbox(outbox_cut)]
-    links = cut[RecordKind.SHARE_LINKS]
+    due, kept = cut[RecordKind.HOSTED_SESSIONS]
+    yield t.hosted_sessions, [hosted("h-due", due - SECOND), hosted("h-kept", kept)]
+    due, kept = cut[RecordKind.ACCESS_LOG]
+    yield t.access_log, [access("a-due", due - SECOND), access("a-kept", kept)]
+    due, kept = cut[RecordKind.API_AUDIT]
+    yield t.api_audit, [audit("r-due", due - SECOND), audit("r-kept", kept)]
+    due, kept = cut[RecordKind.SMS_OUTBOX]
+    yield t.sms_outbox, [outbox(due - SECOND), outbox(kept)]
+    due, kept = cut[RecordKind.SHARE_LINKS]
     later = now + dt.timedelta(days=10)
     yield (
         t.share_links,
         [
-            link("l-expired", expires_at=links - SECOND),
-            link("l-revoked", expires_at=later, revoked_at=links - SECOND),
-            link("l-just-expired", expires_at=links),
-            link("l-just-revoked", expires_at=later, revoked_at=links),
+            link("l-expired", expires_at=due - SECOND),
+            link("l-revoked", expires_at=later, revoked_at=due - SECOND),
+            link("l-just-expired", expires_at=kept),
+            link("l-just-revoked", expires_at=later, revoked_at=kept),
             link("l-live", expires_at=later),
         ],
     )
@@ -258,10 +254,12 @@ def untouched_rows(now: dt.datetime) -> Iterator[tuple[Table, list[dict[str, Any
     )
 
 
-def seed(engine: Engine, now: dt.datetime) -> dict[RecordKind, int]:
-    """Write every seeded row; what a purge at `now` must erase, by kind."""
+def seed(
+    engine: Engine, now: dt.datetime, margin: dt.timedelta = dt.timedelta(0)
+) -> dict[RecordKind, int]:
+    """Write every seeded row; what a purge at `now` (up to `margin` later) must erase."""
     with engine.begin() as connection:
-        for table, rows in (*untouched_rows(now), *due_and_kept(now)):
+        for table, rows in (*untouched_rows(now), *due_and_kept(now, margin)):
             connection.execute(insert(table), rows)
     return dict(EXPECTED)
 

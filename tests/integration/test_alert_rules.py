@@ -72,6 +72,8 @@ def exported() -> dict[str, set[str]]:
     metrics.sms_refused_by_kyvs("template-mismatch")
     metrics.gateway_failed("msg91")
     metrics.delivery_reported(gateway="msg91", state="failed")
+    metrics.background_failed("retention")
+    metrics.retention_purged("sms_outbox", 1)
     text = _scrape(httpx.ASGITransport(app=app))
     found: dict[str, set[str]] = {}
     for family in text_string_to_metric_families(text):
@@ -93,6 +95,7 @@ def test_there_are_alerts_for_each_abuse_and_failure_the_design_names():
     names = {rule["alert"] for rule in rules()}
     assert {"KyvsSmsPumping", "KyvsOtpBruteForce", "KyvsHigh5xxRate", "KyvsSmsFailures"} <= names
     assert {"KyvsNotReady", "KyvsDown"} <= names
+    assert "KyvsRetentionFailing" in names  # personal data kept past its lawful period
 
 
 def test_every_rule_has_a_severity_and_a_summary():

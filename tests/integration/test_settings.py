@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import stat
 
 import pytest
 from pydantic import ValidationError
 
+from kyvs.domain.retention import RETENTION, RecordKind
 from kyvs.settings import (
     DEMO_SECRET,
     DEMO_SETTINGS_FILE,
@@ -96,3 +98,32 @@ def test_a_token_urlsafe_32_secret_is_accepted_and_demo_mode_accepts_a_short_one
     assert Settings(secret_key=secrets.token_urlsafe(32)).demo is False
     assert Settings(secret_key="s" * 32).secret_key.get_secret_value() == "s" * 32
     assert Settings(demo=True, secret_key="short").demo is True
+
+
+def test_every_retention_period_has_its_setting_with_the_lawful_default(checkout):
+    settings = Settings(demo=True)
+    for kind, rule in RETENTION.items():
+        field = rule.setting.removeprefix("KYVS_").lower()
+        assert field in Settings.model_fields, rule.setting
+        assert getattr(settings, field) == rule.default
+        assert settings.retention_policy.periods[kind] == rule.period(rule.default)
+
+
+def test_retention_is_set_from_the_environment(checkout, monkeypatch):
+    monkeypatch.setenv("KYVS_RETENTION_SMS_OUTBOX_DAYS", "2")
+    monkeypatch.setenv("KYVS_RETENTION_VERIFICATION_DETAILS_HOURS", "6")
+    periods = Settings(demo=True).retention_policy.periods
+    assert periods[RecordKind.SMS_OUTBOX] == dt.timedelta(days=2)
+    assert periods[RecordKind.VERIFICATION_DETAILS] == dt.timedelta(hours=6)
+
+
+@pytest.mark.parametrize(
+    "variable", ["KYVS_RETENTION_ACCESS_LOG_DAYS", "KYVS_RETENTION_API_AUDIT_DAYS"]
+)
+def test_a_log_kept_less_than_a_year_is_refused_even_in_demo_mode(checkout, monkeypatch, variable):
+    monkeypatch.setenv(variable, "30")
+    with pytest.raises(ValidationError) as refused:
+        Settings(demo=True)
+    message = str(refused.value)
+    assert f"{variable} is 30 days" in message and "at least 365 days" in message
+    assert "DPDP Rules 2025, rule 6(1)(e)" in message

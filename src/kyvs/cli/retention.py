@@ -30,14 +30,15 @@ def purge(dry_run: DryRun = False, json_output: JsonFlag = False) -> None:
             }
         )
         return
-    title = "Due for erasure (dry run: nothing erased)" if dry_run else "Erased"
-    table = Table(title=title, title_justify="left")
+    table = Table(title="Due for erasure" if dry_run else "Erased", title_justify="left")
     table.add_column("Kind")
     table.add_column("Records", justify="right")
     for kind, n in counts.items():
         table.add_row(kind.value, str(n))
     table.add_row("total", str(sum(counts.values())), style="bold")
     console.print(table)
+    if dry_run:
+        console.print("A dry run: nothing was erased.")
 
 
 @app.command()

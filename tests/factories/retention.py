@@ -66,8 +66,10 @@ def hosted(session_id: str, expires_at: dt.datetime) -> dict[str, Any]:
 
 
 def access(txn_id: str, at: dt.datetime) -> dict[str, Any]:
-    """An access-log entry written at `at`."""
+    """An access-log entry of a disclosure at `at`, with its consent record."""
     return {
+        "consent_id": f"consent-{txn_id}",
+        "consent": "eyJhbGciOiJFZERTQSJ9.e30.c2ln",
         "beneficiary_ref": "12345678901234",
         "provider_id": "prov-yatra",
         "provider_name": "Yatra Travels",

@@ -59,7 +59,8 @@ class KindRetention:
     def in_unit(self, period: dt.timedelta) -> str:
         """`period` in this kind's unit, as people read it (`24 hours`, `365 days`)."""
         hours = period.total_seconds() / 3600
-        return f"{hours if self.unit == 'hours' else hours / 24:g} {self.unit}"
+        amount = hours if self.unit == "hours" else hours / 24
+        return f"{amount:g} {self.unit.removesuffix('s') if amount == 1 else self.unit}"
 
 
 _LOG_RULE = "DPDP Rules 2025, rule 6(1)(e): logs of access are kept one year"

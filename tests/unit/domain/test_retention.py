@@ -90,3 +90,5 @@ def test_periods_read_in_their_unit():
     details = RETENTION[RecordKind.VERIFICATION_DETAILS]
     assert details.in_unit(dt.timedelta(hours=36)) == "36 hours"
     assert RETENTION[RecordKind.SHARE_LINKS].in_unit(dt.timedelta(hours=36)) == "1.5 days"
+    assert details.in_unit(dt.timedelta(hours=1)) == "1 hour"
+    assert RETENTION[RecordKind.SHARE_LINKS].in_unit(dt.timedelta(days=1)) == "1 day"

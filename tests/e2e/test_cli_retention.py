@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
 
 import pytest
 
 from kyvs.adapters.sql.engine import make_engine
 from kyvs.domain.retention import RETENTION, RecordKind
-from tests.e2e.conftest import Cli
+from tests.e2e.conftest import KYVS, Cli
 from tests.factories import retention as seeded
 
 # The kept twins sit this far inside their period: the CLI purges by the real clock, later.
@@ -77,3 +79,35 @@ def test_a_log_kept_less_than_a_year_is_refused_with_the_reason(cli: Cli):
     done = cli.run("retention", "purge", check=False)
     assert done.returncode == 1
     assert "rule 6(1)(e)" in done.stderr
+
+
+def test_three_purges_at_once_erase_each_record_once(cli: Cli):
+    due = 60
+    engine = make_engine(cli.env["KYVS_DATABASE_URL"])
+    try:
+        seeded.seed_many(engine, dt.datetime.now(dt.UTC), due=due, kept=3, margin=MARGIN)
+        # Small batches, so the three processes' batches interleave.
+        env = cli.env | {"KYVS_RETENTION_BATCH_SIZE": "4"}
+        purges = [
+            subprocess.Popen(
+                [KYVS, "retention", "purge", "--json"],
+                env=env,
+                cwd=cli.cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        results = []
+        for purge in purges:
+            out, err = purge.communicate(timeout=120)
+            assert purge.returncode == 0, err
+            results.append(json.loads(out)["counts"])
+        for kind in RecordKind:
+            assert sum(result[kind.value] for result in results) == due, kind
+        assert cli.json("retention", "purge", "--dry-run")["total"] == 0
+        counts = seeded.row_counts(engine)
+        assert counts["access_log"] == counts["sms_outbox"] == counts["share_links"] == 3
+    finally:
+        engine.dispose()

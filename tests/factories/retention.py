@@ -266,6 +266,43 @@ def seed(
     return dict(EXPECTED)
 
 
+def seed_many(
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    due: int,
+    kept: int,
+    margin: dt.timedelta = dt.timedelta(0),
+) -> None:
+    """`due` records of every kind past their cut-off at `now` and `kept` on it (`margin`
+    later); of txns, `due` erased long ago and a year past their expiry, `due` stale ones (their
+    fields due) and `kept` fresh ones."""
+    cut = RetentionPolicy().cutoffs(now)
+
+    def moments(kind: RecordKind) -> list[dt.datetime]:
+        return [cut[kind] - SECOND] * due + [cut[kind] + margin] * kept
+
+    erased = {"mobile_key": "", "otp_hash": "", "beneficiary_ref": None}
+    old = cut[RecordKind.VERIFICATIONS] - SECOND
+    stale = moments(RecordKind.VERIFICATION_DETAILS)
+    rows = {
+        t.verifications: [txn(f"old-{i}", old, **erased) for i in range(due)]
+        + [txn(f"txn-{i}", at) for i, at in enumerate(stale)],
+        t.hosted_sessions: [
+            hosted(f"h-{i}", at) for i, at in enumerate(moments(RecordKind.HOSTED_SESSIONS))
+        ],
+        t.access_log: [access(f"a-{i}", at) for i, at in enumerate(moments(RecordKind.ACCESS_LOG))],
+        t.api_audit: [audit(f"r-{i}", at) for i, at in enumerate(moments(RecordKind.API_AUDIT))],
+        t.sms_outbox: [outbox(at) for at in moments(RecordKind.SMS_OUTBOX)],
+        t.share_links: [
+            link(f"l-{i}", expires_at=at) for i, at in enumerate(moments(RecordKind.SHARE_LINKS))
+        ],
+    }
+    with engine.begin() as connection:
+        for table, batch in rows.items():
+            connection.execute(insert(table), batch)
+
+
 def row_counts(engine: Engine) -> dict[str, int]:
     """Rows in every table."""
     with engine.connect() as connection:

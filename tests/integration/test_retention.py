@@ -25,7 +25,7 @@ from kyvs.domain.retention import RecordKind, RetentionPolicy
 from kyvs.domain.verification import Delivery, after_delivery
 from kyvs.services.retention import Retention
 from kyvs.settings import Settings
-from kyvs.web.app import create_app
+from kyvs.web import app as web_app
 from tests.factories import retention as seeded
 
 NOW = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
@@ -116,7 +116,7 @@ def test_several_purgers_at_once_erase_each_record_once(database_url):
     setup = make_engine(database_url)
     migrate.upgrade(setup)
     due, kept = 150, 5
-    seed_many(setup, due=due, kept=kept)
+    seeded.seed_many(setup, NOW, due=due, kept=kept)
     # Three workers, each with its own engine (connections), started together.
     engines = [make_engine(database_url) for _ in range(3)]
     start = threading.Barrier(len(engines))
@@ -139,42 +139,6 @@ def test_several_purgers_at_once_erase_each_record_once(database_url):
     finally:
         for engine in (*engines, setup):
             engine.dispose()
-
-
-def seed_many(engine, *, due: int, kept: int) -> None:
-    """`due` records of every kind past their cut-off and `kept` on it."""
-    cut = RetentionPolicy().cutoffs(NOW)
-    second = seeded.SECOND
-    old, stale = cut[RecordKind.VERIFICATIONS] - second, cut[RecordKind.VERIFICATION_DETAILS]
-    erased = {"mobile_key": "", "otp_hash": "", "beneficiary_ref": None}
-    rows = {
-        t.verifications: [seeded.txn(f"old-{i}", old, **erased) for i in range(due)]
-        + [seeded.txn(f"stale-{i}", stale - second) for i in range(due)]
-        + [seeded.txn(f"fresh-{i}", stale) for i in range(kept)],
-        t.hosted_sessions: [
-            seeded.hosted(f"h-{i}", cut[RecordKind.HOSTED_SESSIONS] - (i < due) * second)
-            for i in range(due + kept)
-        ],
-        t.access_log: [
-            seeded.access(f"a-{i}", cut[RecordKind.ACCESS_LOG] - (i < due) * second)
-            for i in range(due + kept)
-        ],
-        t.api_audit: [
-            seeded.audit(f"r-{i}", cut[RecordKind.API_AUDIT] - (i < due) * second)
-            for i in range(due + kept)
-        ],
-        t.sms_outbox: [
-            seeded.outbox(cut[RecordKind.SMS_OUTBOX] - (i < due) * second)
-            for i in range(due + kept)
-        ],
-        t.share_links: [
-            seeded.link(f"l-{i}", expires_at=cut[RecordKind.SHARE_LINKS] - (i < due) * second)
-            for i in range(due + kept)
-        ],
-    }
-    with engine.begin() as connection:
-        for table, batch in rows.items():
-            connection.execute(insert(table), batch)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +191,13 @@ async def test_a_txn_read_before_its_erasure_cannot_be_written_back(database_url
 
 
 @pytest.mark.anyio
-async def test_the_server_purges_on_its_own_every_interval(sqlite_url):
+@pytest.mark.parametrize(
+    ("interval_s", "first_within_s"),
+    [(0.05, web_app.RETENTION_FIRST_S), (3600.0, 0.05)],
+    ids=["every-interval", "soon-after-starting"],
+)
+async def test_the_server_purges_on_its_own(sqlite_url, monkeypatch, interval_s, first_within_s):
+    monkeypatch.setattr(web_app, "RETENTION_FIRST_S", first_within_s)
     engine = make_engine(sqlite_url)
     migrate.upgrade(engine)
     now = dt.datetime.now(dt.UTC)
@@ -236,8 +206,9 @@ async def test_the_server_purges_on_its_own_every_interval(sqlite_url):
             insert(t.sms_outbox),
             [seeded.outbox(now - dt.timedelta(days=8)), seeded.outbox(now)],
         )
-    wired = bootstrap(Settings(database_url=sqlite_url, demo=True, retention_interval_s=0.05))
-    app = create_app(container=wired)
+    settings = Settings(database_url=sqlite_url, demo=True, retention_interval_s=interval_s)
+    wired = bootstrap(settings)
+    app = web_app.create_app(container=wired)
     try:
         async with app.router.lifespan_context(app):
             for _ in range(100):
@@ -270,7 +241,7 @@ async def test_a_failing_purge_is_counted_and_the_server_keeps_purging(sqlite_ur
     migrate.upgrade(engine)
     engine.dispose()
     wired = bootstrap(settings, retention_store=BrokenStore())
-    app = create_app(container=wired)
+    app = web_app.create_app(container=wired)
 
     def failures() -> float:
         found = wired.metrics.registry.get_sample_value(

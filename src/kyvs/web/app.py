@@ -40,10 +40,10 @@ BODY_LIMITS = problems.problem_responses(408, 413)  # every API route may answer
 ACCESS_REPLAY_S = 60.0  # access entries a crash left in Redis are recorded within a minute
 COUNTER_PURGE_S = 60.0  # expired rate-limit counters leave the database within a minute
 # Workers started together purge at different moments (each wait is the interval +-10%), the
-# first time within five minutes of starting: a fleet restarted more often than the interval
-# (deployments, autoscaling) still purges.
+# first time one to five minutes after starting: a fleet restarted more often than the interval
+# (deployments, autoscaling) still purges, and a server that lives a few seconds does not.
 RETENTION_JITTER = 0.1
-RETENTION_FIRST_S = 300.0
+RETENTION_FIRST_S = (60.0, 300.0)
 log = logging.getLogger("kyvs.web")  # a staff session ends after 15 idle minutes
 
 DESCRIPTION = """
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                     wired.settings.retention_interval_s,
                     wired.purge_retention,
                     jitter=RETENTION_JITTER,
-                    first_within_s=RETENTION_FIRST_S,
+                    first_between_s=RETENTION_FIRST_S,
                     failures=(wired.metrics, "retention"),
                 )
             ),
@@ -155,14 +155,17 @@ async def _every(
     job: Callable[[], Awaitable[None]],
     *,
     jitter: float = 0.0,
-    first_within_s: float | None = None,
+    first_between_s: tuple[float, float] | None = None,
     failures: tuple[BackgroundFailures, str] | None = None,
 ) -> None:
     """Run `job` every `seconds` (give or take the `jitter` fraction) until cancelled, the first
-    time at a random moment within `first_within_s` when given; a failure is logged, counted
-    under `failures`' job name when given, and retried next time."""
+    time at a random moment of `first_between_s` after starting when given (never later than
+    `seconds`); a failure is logged, counted under `failures`' job name when given, and retried
+    next time."""
     spread = random.Random()  # spreads the workers' timers (not for security)
-    wait = seconds if first_within_s is None else spread.uniform(0, min(first_within_s, seconds))
+    wait = seconds
+    if first_between_s is not None:
+        wait = spread.uniform(*(min(bound, seconds) for bound in first_between_s))
     while True:
         await asyncio.sleep(wait)
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -67,6 +68,14 @@ def settings_files() -> tuple[Path, ...]:
     if named is None:
         return DEFAULT_SETTINGS_FILES
     return tuple(Path(part) for part in named.split(":") if part.strip())
+
+
+def retention_setting(kind: RecordKind, description: str) -> Any:
+    """The setting of `kind`'s retention period, in its unit, defaulting to the lawful period
+    (at least 1 here: the kind's own minimum is refused with its reason by the policy)."""
+    rule = RETENTION[kind]
+    most = 10 * 365 * (24 if rule.unit == "hours" else 1)
+    return Field(default=rule.default, ge=1, le=most, description=description)
 
 
 class Settings(BaseSettings):
@@ -279,47 +288,27 @@ class Settings(BaseSettings):
 
     # How long each kind of record is kept (kyvs.domain.retention.RETENTION says what each
     # erases); a period below its kind's minimum (the logs' year) is refused with the reason.
-    retention_verification_details_hours: int = Field(
-        default=RETENTION[RecordKind.VERIFICATION_DETAILS].default,
-        ge=1,
-        le=24 * 365,
-        description="Hours after a verification's expiry until its personal fields are erased.",
+    retention_verification_details_hours: int = retention_setting(
+        RecordKind.VERIFICATION_DETAILS,
+        "Hours after a verification's expiry until its personal fields are erased.",
     )
-    retention_verifications_days: int = Field(
-        default=RETENTION[RecordKind.VERIFICATIONS].default,
-        ge=1,
-        le=3650,
-        description="Days after a verification's expiry until its (erased) row is deleted.",
+    retention_verifications_days: int = retention_setting(
+        RecordKind.VERIFICATIONS, "Days after a verification's expiry until its row is deleted."
     )
-    retention_hosted_sessions_hours: int = Field(
-        default=RETENTION[RecordKind.HOSTED_SESSIONS].default,
-        ge=1,
-        le=24 * 365,
-        description="Hours after a hosted session's expiry until it is deleted.",
+    retention_hosted_sessions_hours: int = retention_setting(
+        RecordKind.HOSTED_SESSIONS, "Hours after a hosted session's expiry until it is deleted."
     )
-    retention_access_log_days: int = Field(
-        default=RETENTION[RecordKind.ACCESS_LOG].default,
-        ge=1,
-        le=3650,
-        description="Days the access log (and its consent records) is kept: at least 365.",
+    retention_access_log_days: int = retention_setting(
+        RecordKind.ACCESS_LOG, "Days the access log (with its consent records) is kept: 365+."
     )
-    retention_api_audit_days: int = Field(
-        default=RETENTION[RecordKind.API_AUDIT].default,
-        ge=1,
-        le=3650,
-        description="Days the API audit is kept: at least 365.",
+    retention_api_audit_days: int = retention_setting(
+        RecordKind.API_AUDIT, "Days the API audit is kept: at least 365."
     )
-    retention_sms_outbox_days: int = Field(
-        default=RETENTION[RecordKind.SMS_OUTBOX].default,
-        ge=1,
-        le=3650,
-        description="Days a demo/dev outbox message is kept.",
+    retention_sms_outbox_days: int = retention_setting(
+        RecordKind.SMS_OUTBOX, "Days a demo/dev outbox message is kept."
     )
-    retention_share_links_days: int = Field(
-        default=RETENTION[RecordKind.SHARE_LINKS].default,
-        ge=1,
-        le=3650,
-        description="Days after a share link's expiry or revocation until it is deleted.",
+    retention_share_links_days: int = retention_setting(
+        RecordKind.SHARE_LINKS, "Days after a share link's expiry or revocation until deleted."
     )
     retention_interval_s: float = Field(
         default=3600.0,

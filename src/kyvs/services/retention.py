@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from kyvs.domain.retention import RecordKind, RetentionPolicy
 from kyvs.ports import Clock, RetentionMetrics, RetentionStore
+
+log = logging.getLogger("kyvs.retention")
 
 
 class Retention:
@@ -32,7 +35,11 @@ class Retention:
         cutoffs = self.policy.cutoffs(self.clock.now())
         if dry_run:
             return {kind: self.store.due(kind, cutoff) for kind, cutoff in cutoffs.items()}
-        return {kind: self._purge_kind(kind, cutoff) for kind, cutoff in cutoffs.items()}
+        erased = {kind: self._purge_kind(kind, cutoff) for kind, cutoff in cutoffs.items()}
+        if any(erased.values()):
+            shown = ", ".join(f"{kind.value}={n}" for kind, n in erased.items() if n)
+            log.info("retention purge erased %d records (%s)", sum(erased.values()), shown)
+        return erased
 
     def _purge_kind(self, kind: RecordKind, cutoff: dt.datetime) -> int:
         """Batches until one comes back short: what is left, if anything, is being erased by

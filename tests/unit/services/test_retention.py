@@ -84,3 +84,13 @@ def test_purgers_running_at_once_count_each_record_once():
     for kind in RecordKind:
         assert sum(result[kind] for result in results) == 200
     assert all(len(left) == 10 for left in store.records.values())
+
+
+def test_a_purge_that_erased_something_says_how_much_of_each_kind(caplog):
+    store = MemoryRetentionStore()
+    store.add(RecordKind.SMS_OUTBOX, NOW - dt.timedelta(days=8), 2)
+    retention, _ = engine(store)
+    with caplog.at_level("INFO", logger="kyvs.retention"):
+        retention.purge()
+        retention.purge()  # nothing left: nothing said
+    assert caplog.messages == ["retention purge erased 2 records (sms_outbox=2)"]

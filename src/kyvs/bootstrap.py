@@ -22,6 +22,7 @@ from kyvs.domain.clients import AbusePolicy, wrong_otp_circuit
 from kyvs.domain.consent import ConsentRecord, NoticeRef
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.providers import Provider
+from kyvs.domain.retention import RecordKind
 from kyvs.domain.rules import RuleSet
 from kyvs.domain.signing_keys import ATTESTATION, SHARE_CLAIM, AttestationInvalid
 from kyvs.domain.sms_health import HealthPolicy
@@ -58,7 +59,7 @@ from kyvs.ports import (
 from kyvs.rules import load_access_catalogue, load_rule_set, read_sms_templates
 from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
-from kyvs.services.consent import KEPT_FOR, ConsentClerk, check_consent
+from kyvs.services.consent import ConsentClerk, check_consent
 from kyvs.services.cowin_status import CowinStatus
 from kyvs.services.delivery_reports import DeliveryReports
 from kyvs.services.hosted import HostedFlow
@@ -562,7 +563,12 @@ class Container:
             known = self.access.purposes.get(purpose)
             return rendered(language, provider.scopes, known.label if known else None)
 
-        return ConsentClerk(self.signer, notice_of)
+        return ConsentClerk(self.signer, notice_of, kept_for=self.consent_kept_for)
+
+    @cached_property
+    def consent_kept_for(self) -> dt.timedelta:
+        """How long consent records are kept as proof: as long as the access log they sit in."""
+        return self.settings.retention_policy.periods[RecordKind.ACCESS_LOG]
 
     def verify_consent(
         self, token: str, key_set: Mapping[str, Any], *, now: dt.datetime
@@ -660,7 +666,7 @@ class Container:
         time a record is kept (longer than the public JWKS, which covers attestations only)."""
         from kyvs.domain.signing_keys import jwks_of
 
-        return jwks_of(self.signing_key_store.all_keys(), now=now, lifetime=KEPT_FOR)
+        return jwks_of(self.signing_key_store.all_keys(), now=now, lifetime=self.consent_kept_for)
 
     @cached_property
     def correction_desk(self) -> CorrectionDesk:

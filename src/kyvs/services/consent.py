@@ -21,7 +21,8 @@ from kyvs.domain.signing_keys import CONSENT_RECORD, AttestationInvalid
 from kyvs.domain.verification import VerificationTxn
 from kyvs.ports import Signer
 
-# Consent records are proof of lawful processing: kept as long as the access log (a year).
+# Consent records are proof of lawful processing, kept as long as the access log they sit in
+# (bootstrap passes the `KYVS_RETENTION_ACCESS_LOG_DAYS` period; a year by default).
 KEPT_FOR = dt.timedelta(days=365)
 
 # (token, key set, now, kind) -> claims, or AttestationInvalid: the JWS checker (adapters/jws).

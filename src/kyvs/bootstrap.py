@@ -57,6 +57,7 @@ from kyvs.ports import (
     VerificationStore,
 )
 from kyvs.rules import load_access_catalogue, load_rule_set, read_sms_templates
+from kyvs.services.breaches import BreachDesk
 from kyvs.services.citizen import CitizenService
 from kyvs.services.citizen_login import CitizenLogin
 from kyvs.services.consent import ConsentClerk, check_consent
@@ -674,6 +675,19 @@ class Container:
         from kyvs.adapters.sql.citizen import SqlCorrectionDesk
 
         return SqlCorrectionDesk(self.engine)
+
+    @cached_property
+    def breach_desk(self) -> BreachDesk:
+        """Personal data breaches: the incidents, and the logs of their windows."""
+        from kyvs.adapters.sql.breaches import SqlBreachLedger, SqlBreachLogs
+
+        return BreachDesk(
+            SqlBreachLedger(self.engine),
+            SqlBreachLogs(self.engine),
+            self.registry,
+            self.provider_store,
+            self.clock,
+        )
 
     def verify_own_claim(self, token: str, now: dt.datetime) -> dict[str, Any] | None:
         """The claims of a share claim kyvs signed (with its published keys), or None."""

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kyvs.domain.breach import Breach
+from kyvs.domain.breach_exposure import AccessRecord, ApiActivity
 from kyvs.domain.citizen import Correction, ShareLink
 from kyvs.domain.dlt import DltTemplate
 from kyvs.domain.doses import Dose
@@ -486,6 +488,38 @@ class CorrectionDesk(Protocol):
     def decide(self, correction: Correction, *, new_doses: tuple[Dose, ...] | None) -> None:
         """Store the decision; with `new_doses`, replace the person's dose events in the same
         transaction (an accepted correction)."""
+
+
+class BreachLedger(Protocol):
+    """Recorded personal data breaches (synchronous, for the CLI)."""
+
+    def add(self, breach: Breach) -> None:
+        """Store a new incident."""
+
+    def get(self, breach_id: str) -> Breach | None:
+        """An incident by id."""
+
+    def all(self) -> list[Breach]:
+        """Every incident, newest report first."""
+
+    def save(self, breach: Breach) -> None:
+        """Store an incident's steps and status."""
+
+
+class BreachLogs(Protocol):
+    """What the access log and the API audit say about a window (synchronous, for the CLI)."""
+
+    def access_between(
+        self, start: dt.datetime, end: dt.datetime, provider_ids: Collection[str]
+    ) -> list[AccessRecord]:
+        """Access-log entries from `start` to `end` (both included), of these providers only
+        (of every provider when `provider_ids` is empty)."""
+
+    def api_calls_between(
+        self, start: dt.datetime, end: dt.datetime, provider_ids: Collection[str]
+    ) -> list[ApiActivity]:
+        """The API audit from `start` to `end` (both included) summed per caller and route,
+        of these providers only (every caller, anonymous ones too, when it is empty)."""
 
 
 class BlockList(Protocol):

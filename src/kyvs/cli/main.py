@@ -6,6 +6,7 @@ import typer
 
 from kyvs.cli import (
     attestation,
+    breach,
     consent,
     corrections,
     db,
@@ -32,6 +33,7 @@ app.add_typer(sms.app, name="sms")
 app.add_typer(attestation.app, name="attestation")
 app.add_typer(corrections.app, name="corrections")
 app.add_typer(consent.app, name="consent")
+app.add_typer(breach.app, name="breach")
 app.add_typer(demo.app, name="demo")
 app.add_typer(retention.app, name="retention")
 app.command()(serve)

@@ -156,7 +156,7 @@ class Beneficiary:
     @property
     def reference_id_masked(self) -> str:
         """The reference id as providers may see it: `XXXXXXXXXX1234`."""
-        return "X" * 10 + self.reference_id[-4:]
+        return reference_ids.masked(self.reference_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,11 @@ def is_valid(text: str) -> bool:
     )
 
 
+def masked(reference_id: str) -> str:
+    """A reference id as providers and operators' screens may show it: `XXXXXXXXXX1234`."""
+    return "X" * 10 + reference_id[-4:]
+
+
 def parse(text: str) -> str:
     """A reference id as typed (spaces and dashes allowed), or `InvalidInput`."""
     compact = "".join(ch for ch in text if ch not in " -")

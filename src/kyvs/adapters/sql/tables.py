@@ -262,6 +262,25 @@ api_audit = Table(
     Column("duration_ms", Integer, nullable=False),
 )
 
+# Personal data breaches an operator recorded (`kyvs breach`), with the steps rule 7 asks for.
+breaches = Table(
+    "breaches",
+    metadata,
+    Column("breach_id", String(40), primary_key=True),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("became_aware_at", DateTime(timezone=True), nullable=False),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("window_end", DateTime(timezone=True), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("data_kinds", String(200), nullable=False),  # comma-separated
+    Column("provider_ids", Text, nullable=False),  # comma-separated, empty: every provider
+    Column("status", String(20), nullable=False),
+    Column("affected_count", Integer, nullable=False),
+    Column("board_notified_at", DateTime(timezone=True)),
+    Column("principals_notified_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
 # Hosted website flow: a provider's server creates a session, the person's browser runs it.
 hosted_sessions = Table(
     "hosted_sessions",

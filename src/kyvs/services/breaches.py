@@ -1,0 +1,110 @@
+"""Operators record personal data breaches, see whom they exposed, and mark the steps done."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from kyvs.domain.breach import Breach, BreachNotFound, BreachStep, marked, new_breach
+from kyvs.domain.breach_exposure import Exposure, exposure_of
+from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.providers import ProviderNotFound
+from kyvs.ports import BreachLedger, BreachLogs, Clock, ProviderStore, Registry
+
+
+@dataclass(frozen=True, slots=True)
+class BreachReport:
+    """An incident with what the logs of its window say."""
+
+    breach: Breach
+    exposure: Exposure
+
+
+class BreachDesk:
+    """The operator's side of personal data breaches (DPDP Rules 2025, rule 7)."""
+
+    def __init__(
+        self,
+        ledger: BreachLedger,
+        logs: BreachLogs,
+        registry: Registry,
+        providers: ProviderStore,
+        clock: Clock,
+    ) -> None:
+        self.ledger = ledger
+        self.logs = logs
+        self.registry = registry
+        self.providers = providers
+        self.clock = clock
+
+    def report(
+        self,
+        *,
+        became_aware_at: dt.datetime,
+        window_start: dt.datetime,
+        window_end: dt.datetime,
+        description: str,
+        provider_ids: Sequence[str] = (),
+        data_kinds: Sequence[str] = (),
+    ) -> BreachReport:
+        """Record an incident and return it with the people its window exposed.
+
+        Without `data_kinds` the incident names the scopes the window's verifications disclosed.
+        Raises `InvalidInput` for impossible facts and `ProviderNotFound` for an unknown provider.
+        """
+        now = self.clock.now()
+        draft = new_breach(
+            breach_id=f"breach-{now:%Y%m%d}-{secrets.token_hex(3)}",
+            reported_at=now,
+            became_aware_at=became_aware_at,
+            window_start=window_start,
+            window_end=window_end,
+            description=description,
+            data_kinds=data_kinds,
+            provider_ids=provider_ids,
+        )
+        for provider_id in draft.provider_ids:
+            if self.providers.get(provider_id) is None:
+                raise ProviderNotFound(f"No provider has id {provider_id!r}.")
+        exposure = self.exposure(draft)
+        breach = replace(
+            draft,
+            affected_count=len(exposure.people),
+            data_kinds=draft.data_kinds or exposure.disclosed_scopes,
+        )
+        self.ledger.add(breach)
+        return BreachReport(breach, exposure)
+
+    def exposure(self, breach: Breach) -> Exposure:
+        """What the access log and the API audit of the breach's window say now."""
+        start, end, providers = breach.window_start, breach.window_end, breach.provider_ids
+        records = self.logs.access_between(start, end, providers)
+        registered = self.registry.existing(
+            {r.beneficiary_ref for r in records if r.beneficiary_ref}
+        )
+        mobiles = {ref: MobileNumber(mobile) for ref, (_, mobile) in registered.items()}
+        return exposure_of(records, mobiles, self.logs.api_calls_between(start, end, providers))
+
+    def get(self, breach_id: str) -> Breach:
+        """An incident by id, or `BreachNotFound`."""
+        found = self.ledger.get(breach_id.strip())
+        if found is None:
+            raise BreachNotFound(f"No breach has id {breach_id!r}.")
+        return found
+
+    def show(self, breach_id: str) -> BreachReport:
+        """An incident with the people its window exposed (read from the logs again)."""
+        breach = self.get(breach_id)
+        return BreachReport(breach, self.exposure(breach))
+
+    def all(self) -> list[Breach]:
+        """Every incident, newest first."""
+        return self.ledger.all()
+
+    def mark(self, breach_id: str, step: BreachStep) -> Breach:
+        """Mark a step of the incident done now (`InvalidInput` when it cannot be)."""
+        done = marked(self.get(breach_id), step, self.clock.now())
+        self.ledger.save(done)
+        return done

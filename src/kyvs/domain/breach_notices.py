@@ -40,6 +40,10 @@ def _kinds(breach: Breach) -> str:
     return "; ".join(DATA_KINDS[k] for k in breach.data_kinds)
 
 
+def _people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
+
+
 def _providers(breach: Breach) -> str:
     return ", ".join(breach.provider_ids) if breach.provider_ids else "every provider"
 
@@ -65,10 +69,10 @@ def principal_notice(breach: Breach, *, contact: str = CONTACT) -> str:
 def board_report(breach: Breach, exposure: Exposure, *, now: dt.datetime) -> str:
     """The detailed report to the Data Protection Board (rule 7(2)(b)), as known at `now`."""
     notices = (
-        f"notices sent to the {breach.affected_count} affected people, marked done at "
+        f"notices sent to the affected ({_people(breach.affected_count)}), marked done at "
         f"{_when(breach.principals_notified_at)}"
         if breach.principals_notified_at
-        else f"notices to the {breach.affected_count} affected people not yet marked sent"
+        else f"notices to the affected ({_people(breach.affected_count)}) not yet marked sent"
     )
     calls = sum(a.calls for a in exposure.api_activity)
     lines = [
@@ -78,8 +82,8 @@ def board_report(breach: Breach, exposure: Exposure, *, now: dt.datetime) -> str
         "",
         f"(i) Description: {breach.description}",
         f"    Nature: {_kinds(breach)}. Providers involved: {_providers(breach)}.",
-        f"    Extent: {len(exposure.people)} people had data disclosed in the window; "
-        f"{exposure.asked_only} more were sent an OTP request only; "
+        f"    Extent: data of {_people(len(exposure.people))} disclosed in the window; "
+        f"{_people(exposure.asked_only)} more sent an OTP request only; "
         f"{calls} API calls were made in the window.",
         f"    Timing: from {_when(breach.window_start)} to {_when(breach.window_end)}.",
         f"(ii) Events, circumstances and reasons: {FILL}",

@@ -3,6 +3,8 @@ terminal escape sequence (a provider's name, a citizen's correction note, an imp
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kyvs.cli.output import printable, shown
 from tests.e2e.conftest import Cli
 
@@ -28,6 +30,27 @@ def test_a_provider_name_is_printed_as_typed_without_markup_or_escape_codes(cli:
 
     assert "[blink]Yatra[/blink]" in listed
     assert "\x1b" not in listed
+
+
+def test_a_breach_description_is_printed_as_typed_in_the_report_list_show_and_drafts(cli: Cli):
+    now = dt.datetime.now(dt.UTC)
+    breach = cli.json(
+        "breach",
+        "report",
+        "--aware-at",
+        (now - dt.timedelta(minutes=5)).isoformat(),
+        "--from",
+        (now - dt.timedelta(days=1)).isoformat(),
+        "--to",
+        (now - dt.timedelta(minutes=10)).isoformat(),
+        "--description",
+        f"{MARKUP}{ESCAPE}",
+    )
+
+    for args in (["list"], ["show", breach["breach_id"]], ["show", breach["breach_id"], "--draft"]):
+        printed = cli.run("breach", *args).stdout
+        assert "[blink]Yatra[/blink]" in printed
+        assert "\x1b" not in printed
 
 
 def test_indic_names_keep_their_joiners_and_lose_only_controls():

@@ -136,23 +136,29 @@ def _print_breach(breach: Breach, now: dt.datetime) -> None:
 
 
 def _print_exposure(exposure: Exposure) -> None:
-    people = Table(title="Affected people", title_justify="left")
-    for column in ("Reference id", "Mobile", "Disclosed", "To", "When"):
-        people.add_column(column)
-    for person in exposure.people:
-        for d in person.disclosures:
-            people.add_row(
-                person.reference_id_masked,
-                person.mobile_masked or "(no longer registered)",
-                ", ".join(sorted(d.scopes)),
-                shown(f"{d.provider_name} ({d.provider_id})"),
-                _when(d.at),
-            )
-    console.print(people)
+    if exposure.people:
+        people = Table(title="Affected people", title_justify="left")
+        for column in ("Reference id", "Mobile", "Disclosed", "To", "When"):
+            people.add_column(column)
+        for person in exposure.people:
+            for d in person.disclosures:
+                people.add_row(
+                    person.reference_id_masked,
+                    person.mobile_masked or "(no longer registered)",
+                    ", ".join(sorted(d.scopes)),
+                    shown(f"{d.provider_name} ({d.provider_id})"),
+                    _when(d.at),
+                )
+        console.print(people)
+    else:
+        console.print("The access log shows no disclosure in the window.")
     if exposure.asked_only:
         console.print(
             f"{exposure.asked_only} more were sent an OTP request with nothing disclosed."
         )
+    if not exposure.api_activity:
+        console.print("The API audit shows no call in the window.")
+        return
     calls = Table(title="API calls in the window", title_justify="left")
     for column in ("Provider", "Route", "Calls", "First", "Last"):
         calls.add_column(column)

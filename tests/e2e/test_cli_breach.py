@@ -178,6 +178,7 @@ def test_the_contacts_for_the_notices_go_only_to_a_new_file_readable_by_its_owne
     again = cli.json(*report_args("--reveal-contacts", str(contacts)), check=False)
     assert again["type"].endswith("/invalid-input")
     assert "exists" in again["detail"]
+    assert len(cli.json("breach", "list")) == 1  # refused before anything was recorded
 
 
 def test_the_drafts_fill_the_rules_items_from_the_incident(cli: Cli):

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
@@ -136,6 +136,11 @@ def _print_breach(breach: Breach, now: dt.datetime) -> None:
 
 
 def _print_exposure(exposure: Exposure) -> None:
+    _print_people(exposure)
+    _print_calls(exposure)
+
+
+def _print_people(exposure: Exposure) -> None:
     if exposure.people:
         people = Table(title="Affected people", title_justify="left")
         for column in ("Reference id", "Mobile", "Disclosed", "To", "When"):
@@ -156,6 +161,9 @@ def _print_exposure(exposure: Exposure) -> None:
         console.print(
             f"{exposure.asked_only} more were sent an OTP request with nothing disclosed."
         )
+
+
+def _print_calls(exposure: Exposure) -> None:
     if not exposure.api_activity:
         console.print("The API audit shows no call in the window.")
         return
@@ -173,6 +181,10 @@ def _print_exposure(exposure: Exposure) -> None:
     console.print(calls)
 
 
+def _refuse_existing(path: Path) -> NoReturn:
+    raise InvalidInput(f"{path} exists; name a new file for the contacts.")
+
+
 def _reveal(path: Path, people: tuple[AffectedPerson, ...]) -> None:
     """Write the full contacts to a new file only its owner can read."""
     text = io.StringIO()
@@ -188,7 +200,7 @@ def _reveal(path: Path, people: tuple[AffectedPerson, ...]) -> None:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise InvalidInput(f"{path} exists; name a new file for the contacts.") from None
+        _refuse_existing(path)
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
         out.write(text.getvalue())
 
@@ -227,6 +239,8 @@ def report(
     json_output: JsonFlag = False,
 ) -> None:
     """Record a breach; print it with its 72-hour deadline and the people its window exposed."""
+    if reveal_contacts is not None and reveal_contacts.exists():
+        _refuse_existing(reveal_contacts)  # before anything is recorded
     found = container().breach_desk.report(
         became_aware_at=parse_moment(aware_at, "--aware-at"),
         window_start=parse_moment(window_from, "--from"),

@@ -105,6 +105,7 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ProblemType("share-link-not-found", 404, "This status link is no longer valid."),
     ProblemType("provider-not-found", 404, "No such provider."),
     ProblemType("correction-not-found", 404, "This correction request was not found."),
+    ProblemType("breach-not-found", 404, FALLBACK_TEXT, documented=False),  # the CLI only
     ProblemType(
         "hosted-session-not-found",
         404,

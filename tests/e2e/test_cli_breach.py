@@ -60,6 +60,7 @@ def seeded(cli: Cli) -> dict[str, Any]:
                     "outcome": "verified",
                     "txn_id": f"txn-{i}",
                     "at": at,
+                    "consent_id": f"consent-{i}",
                 }
                 for i, (ref, provider_id, name, at) in enumerate(entries)
             ],
@@ -123,6 +124,7 @@ def test_report_list_show_and_mark_a_leaked_key_without_printing_a_full_mobile(c
                     "provider_name": "Yatra Travels",
                     "scopes": ["demographics", "status"],
                     "at": (START + dt.timedelta(hours=5)).isoformat(),
+                    "consent_id": "consent-0",
                 }
             ],
         }

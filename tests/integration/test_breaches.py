@@ -53,6 +53,7 @@ def desk(database_url: str, engine: Engine) -> tuple[BreachDesk, dict[str, str]]
 
 
 def access(ref: str, provider_id: str, outcome: str, at: dt.datetime, scopes: str) -> dict:
+    txn_id = f"txn-{next(_txns)}"
     return {
         "beneficiary_ref": ref,
         "provider_id": provider_id,
@@ -60,8 +61,9 @@ def access(ref: str, provider_id: str, outcome: str, at: dt.datetime, scopes: st
         "purpose": "travel",
         "scopes": scopes,
         "outcome": outcome,
-        "txn_id": f"txn-{next(_txns)}",
+        "txn_id": txn_id,
         "at": at,
+        "consent_id": f"consent-{txn_id}" if outcome == "verified" else None,
     }
 
 
@@ -136,6 +138,7 @@ def test_without_providers_everyone_with_a_disclosure_inside_the_window_is_affec
     ]
     assert people[1].scopes == {"status", "vaccinations"}
     assert [d.provider_id for d in people[0].disclosures] == ["prv_hotel"]
+    assert all(d.consent_id and d.consent_id.startswith("consent-") for d in people[0].disclosures)
     assert found.exposure.asked_only == 1  # Kiran; the lock that matched no one names nobody
     assert found.breach.affected_count == 3
     assert found.breach.data_kinds == ("status", "vaccinations")  # what was disclosed

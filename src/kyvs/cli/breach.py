@@ -77,6 +77,7 @@ def person_data(person: AffectedPerson) -> dict[str, Any]:
                 "provider_name": d.provider_name,
                 "scopes": sorted(d.scopes),
                 "at": d.at.isoformat(),
+                "consent_id": d.consent_id,
             }
             for d in person.disclosures
         ],

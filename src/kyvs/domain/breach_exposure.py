@@ -29,6 +29,7 @@ class AccessRecord:
     scopes: frozenset[str]
     outcome: str
     at: dt.datetime
+    consent_id: str | None = None  # the signed consent record of a disclosure
 
 
 @dataclass(frozen=True, slots=True)

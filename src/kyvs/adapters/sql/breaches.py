@@ -125,15 +125,17 @@ class SqlBreachLogs:
         log = access_log.c
         query = (
             select(log.beneficiary_ref, log.provider_id, log.provider_name, log.scopes)
-            .add_columns(log.outcome, log.at)
+            .add_columns(log.outcome, log.at, log.consent_id)
             .where(*_window(log.at, log.provider_id, start, end, provider_ids))
             .order_by(log.at, log.entry_id)
         )
         with self.engine.connect() as connection:
             found = connection.execute(query).all()
         return [
-            AccessRecord(ref, provider, name, frozenset(_split(scopes)), outcome, as_utc(at))
-            for ref, provider, name, scopes, outcome, at in found
+            AccessRecord(
+                ref, provider, name, frozenset(_split(scopes)), outcome, as_utc(at), consent_id
+            )
+            for ref, provider, name, scopes, outcome, at, consent_id in found
         ]
 
     def api_calls_between(

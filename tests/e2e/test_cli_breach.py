@@ -169,7 +169,7 @@ def test_the_contacts_for_the_notices_go_only_to_a_new_file_readable_by_its_owne
     done = cli.run(*report_args("--reveal-contacts", str(contacts)))
 
     assert_nothing_full(done.stdout + done.stderr, seeds)
-    assert "Wrote 2 contacts" in done.stdout
+    assert "Wrote 2 contact(s)" in done.stdout
     assert stat.S_IMODE(contacts.stat().st_mode) == 0o600
     with contacts.open(encoding="utf-8") as opened:
         rows = list(csv.DictReader(opened))
@@ -194,6 +194,9 @@ def test_the_drafts_fill_the_rules_items_from_the_incident(cli: Cli):
     assert "DPO, 080 1234 5678" in drafts["principal_notice"]
     assert "(vi) Intimations to the affected people" in drafts["board_report"]
     assert "[to be filled in by the operator]" in text  # brackets printed, not read as markup
+    lines = text.splitlines()
+    assert "(ii) Events, circumstances and reasons: [to be filled in by the operator]" in lines
+    assert "Notice of a personal data breach" in lines
     assert_nothing_full(text + str(drafts), seeds)
 
 

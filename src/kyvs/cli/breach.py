@@ -217,7 +217,7 @@ def _print_report(report: BreachReport, reveal: Path | None, *, json_output: boo
     _print_exposure(report.exposure)
     if reveal is not None:
         console.print(
-            f"Wrote {len(report.exposure.people)} contacts to {shown(reveal)} (mode 0600)."
+            f"Wrote {len(report.exposure.people)} contact(s) to {shown(reveal)} (mode 0600)."
         )
 
 
@@ -305,7 +305,10 @@ def show(
     if json_output:
         print_json(texts)
         return
-    console.print(shown(texts["board_report"]), "", shown(texts["principal_notice"]), sep="\n")
+    for line in [*texts["board_report"].splitlines(), "", *texts["principal_notice"].splitlines()]:
+        # Line by line: the texts' own line breaks stay, while a control character in what the
+        # operator typed is still replaced; no wrapping, so the text copies as it is.
+        console.print(shown(line), soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -26,13 +26,14 @@ ASHA_MOBILE, RAVI_MOBILE = "9876543210", "9123456780"
 def seeded(cli: Cli) -> dict[str, Any]:
     """Two providers, two people, and the access log and API audit their checks wrote: Yatra
     verified Asha inside the window and Ravi before it; the hotel verified Ravi inside it."""
-    ids = {
+    created = {
         name: cli.json(
             "provider", "create", "--name", name, "--category", "travel",
             "--scopes", "status,demographics", "--purposes", "travel",
-        )["provider_id"]
+        )
         for name in ("Yatra Travels", "Hotel Lotus")
     }  # fmt: skip
+    ids = {name: found["provider_id"] for name, found in created.items()}
     people = {
         mobile: cli.json(
             "registry", "add", "--name", name, "--mobile", mobile,
@@ -84,6 +85,7 @@ def seeded(cli: Cli) -> dict[str, Any]:
     return {
         "yatra": yatra,
         "hotel": hotel,
+        "yatra_key": created["Yatra Travels"]["api_key"],
         "asha": people[ASHA_MOBILE],
         "ravi": people[RAVI_MOBILE],
     }
@@ -100,7 +102,7 @@ def report_args(*more: str) -> list[str]:
 
 
 def assert_nothing_full(text: str, seeds: dict[str, Any]) -> None:
-    for secret in (ASHA_MOBILE, RAVI_MOBILE, seeds["asha"], seeds["ravi"]):
+    for secret in (ASHA_MOBILE, RAVI_MOBILE, seeds["asha"], seeds["ravi"], seeds["yatra_key"]):
         assert secret not in text
 
 
@@ -183,9 +185,13 @@ def test_the_contacts_for_the_notices_go_only_to_a_new_file_readable_by_its_owne
     assert len(cli.json("breach", "list")) == 1  # refused before anything was recorded
 
 
-def test_the_drafts_fill_the_rules_items_from_the_incident(cli: Cli):
+def test_a_leaked_key_named_by_its_prefix_and_the_drafts_filled_from_the_incident(cli: Cli):
     seeds = seeded(cli)
-    breach_id = cli.json(*report_args("--provider", seeds["yatra"]))["breach_id"]
+    key_id = seeds["yatra_key"].split("_")[1]
+    breach = cli.json(*report_args("--key", f"kyvs_{key_id}_"))
+    breach_id = breach["breach_id"]
+    assert (breach["key_ids"], breach["provider_ids"]) == ([key_id], [seeds["yatra"]])
+    assert breach["affected_count"] == 1
 
     drafts = cli.json("breach", "show", breach_id, "--draft", "--contact", "DPO, 080 1234 5678")
     text = cli.run("breach", "show", breach_id, "--draft").stdout
@@ -193,6 +199,7 @@ def test_the_drafts_fill_the_rules_items_from_the_incident(cli: Cli):
     assert "Yatra's API key was pasted in a public chat." in drafts["principal_notice"]
     assert "DPO, 080 1234 5678" in drafts["principal_notice"]
     assert "(vi) Intimations to the affected people" in drafts["board_report"]
+    assert f"(API keys {key_id})" in drafts["board_report"]
     assert "[to be filled in by the operator]" in text  # brackets printed, not read as markup
     lines = text.splitlines()
     assert "(ii) Events, circumstances and reasons: [to be filled in by the operator]" in lines

@@ -13,7 +13,9 @@ from kyvs.adapters.clock import FixedClock
 from kyvs.adapters.sql.tables import access_log, api_audit
 from kyvs.bootstrap import bootstrap
 from kyvs.domain.breach import BreachStatus, BreachStep
+from kyvs.domain.errors import InvalidInput
 from kyvs.domain.providers import ProviderNotFound
+from kyvs.ports import ApiKeyRecord
 from kyvs.services.breaches import BreachDesk
 from kyvs.settings import Settings
 from tests.factories.people import a_registration
@@ -24,6 +26,7 @@ START = dt.datetime(2026, 12, 6, 0, 0, tzinfo=dt.UTC)
 END = dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC)
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 _txns = itertools.count(1)
+YATRA_KEY, HOTEL_KEY = "a1b2c3d4e5f6", "0f9e8d7c6b5a"
 
 PEOPLE = {
     "asha": "9876500001",  # verified by Yatra inside the window
@@ -42,6 +45,8 @@ def desk(database_url: str, engine: Engine) -> tuple[BreachDesk, dict[str, str]]
     )
     for provider_id, name in (("prv_yatra", "Yatra Travels"), ("prv_hotel", "Hotel Lotus")):
         wired.provider_store.add(a_provider(provider_id=provider_id, name=name), created_at=NOW)
+    for key_id, provider_id in ((YATRA_KEY, "prv_yatra"), (HOTEL_KEY, "prv_hotel")):
+        wired.provider_store.add_key(ApiKeyRecord(key_id, provider_id, "0" * 64, NOW, None))
     refs = {}
     for name, mobile in PEOPLE.items():
         registration = a_registration(name=name.title(), mobile=mobile)
@@ -162,6 +167,29 @@ def test_a_leaked_key_exposes_only_the_people_its_provider_verified_in_the_windo
         START + dt.timedelta(hours=1),
         START + dt.timedelta(hours=2),
     )
+
+
+def test_a_leaked_key_named_by_its_prefix_narrows_the_window_to_its_provider(desk):
+    breaches, refs = desk
+
+    found = report(breaches, key_ids=[f"kyvs_{YATRA_KEY}_"])
+
+    assert found.breach.key_ids == (YATRA_KEY,)
+    assert found.breach.provider_ids == ("prv_yatra",)
+    assert [p.reference_id for p in found.exposure.people] == [refs["asha"], refs["dev"]]
+    assert breaches.show(found.breach.breach_id).breach.key_ids == (YATRA_KEY,)
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"), [("ffffffffffff", "No API key has id"), ("not-a-key", "named by its id")]
+)
+def test_an_unknown_or_malformed_key_is_refused_and_nothing_is_recorded(desk, typed, says):
+    breaches, _ = desk
+
+    with pytest.raises(InvalidInput, match=says):
+        report(breaches, key_ids=[YATRA_KEY, typed])
+
+    assert breaches.all() == []
 
 
 def test_without_providers_the_api_activity_of_every_caller_in_the_window_is_summed(desk):

@@ -57,6 +57,7 @@ def breach_data(breach: Breach, now: dt.datetime) -> dict[str, Any]:
         "description": breach.description,
         "data_kinds": list(breach.data_kinds),
         "provider_ids": list(breach.provider_ids),
+        "key_ids": list(breach.key_ids),
         "affected_count": breach.affected_count,
         "board_deadline": breach.board_deadline.isoformat(),
         "board_overdue": breach.overdue(now),
@@ -126,6 +127,7 @@ def _print_breach(breach: Breach, now: dt.datetime) -> None:
         ("Board report due", f"{_when(breach.board_deadline)} ({_deadline_text(breach, now)})"),
         ("Window", f"{_when(breach.window_start)} to {_when(breach.window_end)}"),
         ("Providers", shown(", ".join(breach.provider_ids) or "every provider")),
+        ("API keys", ", ".join(breach.key_ids) or "-"),
         ("Data", ", ".join(breach.data_kinds) or "not determined"),
         ("Affected", str(breach.affected_count)),
         ("People notified", _when(breach.principals_notified_at)),
@@ -233,6 +235,10 @@ def report(
     provider: Annotated[
         list[str] | None, typer.Option("--provider", help="A provider whose key or data leaked.")
     ] = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option("--key", help="A leaked API key's id or prefix (kyvs_<id>_): its provider."),
+    ] = None,
     data_kind: Annotated[
         list[str] | None, typer.Option("--data-kind", help=f"One of: {', '.join(DATA_KINDS)}.")
     ] = None,
@@ -248,6 +254,7 @@ def report(
         window_end=parse_moment(window_to, "--to"),
         description=description,
         provider_ids=provider or (),
+        key_ids=key or (),
         data_kinds=data_kind or (),
     )
     _print_report(found, reveal_contacts, json_output=json_output)

@@ -39,6 +39,16 @@ def key_id_of(plaintext: str) -> str | None:
     return found.group(1) if found else None
 
 
+_ID_OR_PREFIX = re.compile(r"^(?:kyvs_)?([0-9a-f]{12})(?:_[A-Za-z0-9_-]*)?\Z")
+
+
+def parse_key_id(text: str) -> str | None:
+    """The key id an operator typed: the id (`3f2a...`), the prefix `kyvs provider key list`
+    shows (`kyvs_3f2a..._`) or a whole key; None when it is none of these."""
+    found = _ID_OR_PREFIX.match(text.strip())
+    return found.group(1) if found else None
+
+
 def key_matches(plaintext: str, stored_hash: str) -> bool:
     """Constant-time check of a presented key against its stored hash."""
     return hmac.compare_digest(hash_key(plaintext), stored_hash)

@@ -67,6 +67,7 @@ class Breach:
     description: str
     data_kinds: tuple[str, ...] = ()
     provider_ids: tuple[str, ...] = ()
+    key_ids: tuple[str, ...] = ()
     status: BreachStatus = BreachStatus.OPEN
     affected_count: int = 0
     board_notified_at: dt.datetime | None = None
@@ -97,6 +98,7 @@ def new_breach(
     description: str,
     data_kinds: Iterable[str] = (),
     provider_ids: Iterable[str] = (),
+    key_ids: Iterable[str] = (),
     affected_count: int = 0,
 ) -> Breach:
     """An open incident with its times in UTC, or `InvalidInput` saying which fact cannot be
@@ -117,9 +119,14 @@ def new_breach(
         window_end=window_end.astimezone(dt.UTC),
         description=_description(description),
         data_kinds=check_data_kinds(data_kinds),
-        provider_ids=tuple(dict.fromkeys(p.strip() for p in provider_ids if p.strip())),
+        provider_ids=_once(provider_ids),
+        key_ids=_once(key_ids),
         affected_count=affected_count,
     )
+
+
+def _once(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
 def _aware(name: str, moment: dt.datetime) -> None:

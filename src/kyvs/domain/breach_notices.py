@@ -45,7 +45,8 @@ def _people(count: int) -> str:
 
 
 def _providers(breach: Breach) -> str:
-    return ", ".join(breach.provider_ids) if breach.provider_ids else "every provider"
+    named = ", ".join(breach.provider_ids) if breach.provider_ids else "every provider"
+    return f"{named} (API keys {', '.join(breach.key_ids)})" if breach.key_ids else named
 
 
 def principal_notice(breach: Breach, *, contact: str = CONTACT) -> str:

@@ -7,8 +7,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from kyvs.domain import api_keys
 from kyvs.domain.breach import Breach, BreachNotFound, BreachStep, marked, new_breach
 from kyvs.domain.breach_exposure import Exposure, exposure_of
+from kyvs.domain.errors import InvalidInput
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.providers import ProviderNotFound
 from kyvs.ports import BreachLedger, BreachLogs, Clock, ProviderStore, Registry
@@ -47,13 +49,17 @@ class BreachDesk:
         window_end: dt.datetime,
         description: str,
         provider_ids: Sequence[str] = (),
+        key_ids: Sequence[str] = (),
         data_kinds: Sequence[str] = (),
     ) -> BreachReport:
         """Record an incident and return it with the people its window exposed.
 
-        Without `data_kinds` the incident names the scopes the window's verifications disclosed.
-        Raises `InvalidInput` for impossible facts and `ProviderNotFound` for an unknown provider.
+        A leaked API key (`key_ids`: ids, prefixes or whole keys; only ids are kept) narrows the
+        window to its provider, like naming the provider. Without `data_kinds` the incident
+        names the scopes the window's verifications disclosed. Raises `InvalidInput` for
+        impossible facts or an unknown key and `ProviderNotFound` for an unknown provider.
         """
+        keys = self._key_providers(key_ids)
         now = self.clock.now()
         draft = new_breach(
             breach_id=f"breach-{now:%Y%m%d}-{secrets.token_hex(3)}",
@@ -63,7 +69,8 @@ class BreachDesk:
             window_end=window_end,
             description=description,
             data_kinds=data_kinds,
-            provider_ids=provider_ids,
+            provider_ids=[*provider_ids, *keys.values()],
+            key_ids=list(keys),
         )
         for provider_id in draft.provider_ids:
             if self.providers.get(provider_id) is None:
@@ -76,6 +83,27 @@ class BreachDesk:
         )
         self.ledger.add(breach)
         return BreachReport(breach, exposure)
+
+    def _key_providers(self, typed: Sequence[str]) -> dict[str, str]:
+        """Each named key's id with its provider's id, or `InvalidInput` for an unknown key."""
+        wanted = {}
+        for text in typed:
+            key_id = api_keys.parse_key_id(text)
+            if key_id is None:
+                raise InvalidInput("An API key is named by its id or its prefix kyvs_<id>_.")
+            wanted[key_id] = text
+        if not wanted:
+            return {}
+        found = {
+            key.key_id: provider.provider_id
+            for provider in self.providers.all()
+            for key in self.providers.keys(provider.provider_id)
+            if key.key_id in wanted
+        }
+        unknown = sorted(wanted.keys() - found.keys())
+        if unknown:
+            raise InvalidInput(f"No API key has id {unknown[0]}.")
+        return {key_id: found[key_id] for key_id in wanted}
 
     def exposure(self, breach: Breach) -> Exposure:
         """What the access log and the API audit of the breach's window say now."""

@@ -93,3 +93,18 @@ def test_any_presented_text_is_checked_without_raising(presented):
     assert api_keys.key_matches(presented, api_keys.hash_key(GOOD)) == (presented == GOOD)
     key_id = api_keys.key_id_of(presented)
     assert key_id is None or presented.startswith(f"kyvs_{key_id}_")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["3f2a9c01b2d4", " kyvs_3f2a9c01b2d4_ ", "kyvs_3f2a9c01b2d4_" + "A" * 43, "kyvs_3f2a9c01b2d4"],
+)
+def test_an_operator_names_a_key_by_its_id_its_listed_prefix_or_the_key(typed):
+    assert api_keys.parse_key_id(typed) == "3f2a9c01b2d4"
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "3f2a9c01b2d", "3F2A9C01B2D4", "kyvs__3f2a9c01b2d4", "prv_x"]
+)
+def test_anything_else_names_no_key(typed):
+    assert api_keys.parse_key_id(typed) is None

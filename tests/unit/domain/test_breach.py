@@ -91,11 +91,14 @@ def test_a_window_may_end_at_the_moment_of_the_report_and_awareness_may_come_at_
 
 def test_data_kinds_and_providers_are_kept_once_in_the_order_given():
     breach = a_breach(
-        data_kinds=[" Status", "mobile", "status"], provider_ids=["prv_b", " prv_a ", "prv_b", ""]
+        data_kinds=[" Status", "mobile", "status"],
+        provider_ids=["prv_b", " prv_a ", "prv_b", ""],
+        key_ids=["3f2a9c01b2d4", "3f2a9c01b2d4"],
     )
 
     assert breach.data_kinds == ("status", "mobile")
     assert breach.provider_ids == ("prv_b", "prv_a")
+    assert breach.key_ids == ("3f2a9c01b2d4",)
     assert breach.status is BreachStatus.OPEN
 
 

@@ -19,6 +19,7 @@ BREACH = new_breach(
     description="Yatra's API key was published.",
     data_kinds=["status", "demographics"],
     provider_ids=["prv_yatra"],
+    key_ids=["3f2a9c01b2d4"],
     affected_count=1,
 )
 REF = reference_ids.make("7000000000001")
@@ -52,7 +53,7 @@ def test_the_board_report_covers_rule_7_2_b_with_the_deadline_extent_and_notices
     assert "report due by 2026-12-10 09:00 UTC" in text
     assert "data of 1 person disclosed in the window; 0 people more" in text
     assert "7 API calls" in text
-    assert "prv_yatra" in text
+    assert "Providers involved: prv_yatra (API keys 3f2a9c01b2d4)." in text
     assert text.count(FILL) == 4
     assert "not yet marked sent" in text
 

@@ -274,6 +274,7 @@ breaches = Table(
     Column("description", Text, nullable=False),
     Column("data_kinds", String(200), nullable=False),  # comma-separated
     Column("provider_ids", Text, nullable=False),  # comma-separated, empty: every provider
+    Column("key_ids", Text, nullable=False),  # comma-separated API key ids named in the report
     Column("status", String(20), nullable=False),
     Column("affected_count", Integer, nullable=False),
     Column("board_notified_at", DateTime(timezone=True)),

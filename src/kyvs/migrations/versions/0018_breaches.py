@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("data_kinds", sa.String(length=200), nullable=False),
         sa.Column("provider_ids", sa.Text(), nullable=False),
+        sa.Column("key_ids", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("affected_count", sa.Integer(), nullable=False),
         sa.Column("board_notified_at", sa.DateTime(timezone=True), nullable=True),

@@ -7,12 +7,12 @@ import datetime as dt
 import itertools
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, delete, insert
 
 from kyvs.adapters.clock import FixedClock
-from kyvs.adapters.sql.tables import access_log, api_audit
+from kyvs.adapters.sql.tables import access_log, api_audit, beneficiaries
 from kyvs.bootstrap import bootstrap
-from kyvs.domain.breach import BreachStatus, BreachStep
+from kyvs.domain.breach import BreachNotFound, BreachStatus, BreachStep
 from kyvs.domain.errors import InvalidInput
 from kyvs.domain.providers import ProviderNotFound
 from kyvs.ports import ApiKeyRecord
@@ -248,3 +248,29 @@ def test_an_unknown_provider_is_refused_and_nothing_is_recorded(desk):
         report(breaches, provider_ids=["prv_yatra", "prv_nobody"])
 
     assert breaches.all() == []
+
+
+def test_someone_no_longer_in_the_registry_is_listed_without_a_mobile(desk, engine):
+    breaches, refs = desk
+    with engine.begin() as connection:
+        connection.execute(
+            delete(beneficiaries).where(beneficiaries.c.reference_id == refs["asha"])
+        )
+
+    people = report(breaches, provider_ids=["prv_yatra"]).exposure.people
+
+    assert [(p.reference_id, p.mobile_masked) for p in people] == [
+        (refs["asha"], None),
+        (refs["dev"], "XXXXXX" + PEOPLE["dev"][-4:]),
+    ]
+
+
+@pytest.mark.parametrize("step", [None, BreachStep.CLOSED])
+def test_an_unknown_breach_is_not_found(desk, step):
+    breaches, _ = desk
+
+    with pytest.raises(BreachNotFound):
+        if step is None:
+            breaches.show("breach-nope")
+        else:
+            breaches.mark("breach-nope", step)

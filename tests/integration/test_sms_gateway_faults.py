@@ -103,7 +103,7 @@ async def test_a_failing_gateway_is_tried_a_bounded_number_of_times_then_heals(
     otp = gateway.received[-1].json()["text"].split("OTP ")[1][:6]
     assert otp.isdigit()
     result = await world.verifier.confirm(
-        provider=YATRA, txn_id=healed, otp_digest=otp_digest(otp, channel="api")
+        provider=YATRA, txn_id=healed, otp_digest=otp_digest(otp), channel="api"
     )
     assert result["vaccination_status"] == 2
     assert failures(metrics) == 1

@@ -21,6 +21,7 @@ from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.clients import AbusePolicy, wrong_otp_circuit
 from kyvs.domain.consent import ConsentRecord, NoticeRef
 from kyvs.domain.otp import OtpPolicy
+from kyvs.domain.otp_channel import mobile_key as channel_mobile_key
 from kyvs.domain.providers import Provider
 from kyvs.domain.retention import RecordKind
 from kyvs.domain.rules import RuleSet
@@ -36,6 +37,7 @@ from kyvs.ports import (
     Clock,
     ConsentLedger,
     CorrectionDesk,
+    GrievanceDesk,
     HostedSessionStore,
     Outages,
     OutboxReader,
@@ -48,6 +50,7 @@ from kyvs.ports import (
     RegistryReader,
     ReportParser,
     RetentionStore,
+    RightsStore,
     Signer,
     SigningKeyStore,
     SmsHealthLog,
@@ -70,6 +73,7 @@ from kyvs.services.otp_engine import OtpEngine
 from kyvs.services.otp_limits import LimitGate
 from kyvs.services.provider_auth import ProviderAuthenticator
 from kyvs.services.retention import Retention
+from kyvs.services.rights import CitizenRights
 from kyvs.services.sms_health import SmsHealth
 from kyvs.services.sms_texts import SmsTexts
 from kyvs.services.staff_login import StaffLogin
@@ -548,6 +552,7 @@ class Container:
             blocks=self.block_list,
             consents=self.consent_clerk,
             texts=self.sms_texts,
+            withdrawals=self.rights_store,
         )
 
     @cached_property
@@ -647,6 +652,36 @@ class Container:
             verify_claim=self.verify_own_claim,
             channels=self.channel_preferences if self.settings.whatsapp_enabled else None,
         )
+
+    @cached_property
+    def rights_store(self) -> RightsStore:
+        """Consent withdrawals and grievances (the database)."""
+        from kyvs.adapters.sql.rights import SqlRightsStore
+
+        return SqlRightsStore(self.sql_units)
+
+    @cached_property
+    def citizen_rights(self) -> CitizenRights:
+        """The citizen's rights: export, erasure, withdrawal, grievances."""
+        secret = self.secret_keys.otp
+        return CitizenRights(
+            citizens=self.citizens,
+            login=self.citizen_login,
+            store=self.citizen_store,
+            rights=self.rights_store,
+            channels=self.channel_preferences,
+            verifications=self.verification_store,
+            hosted=self.hosted_session_store,
+            clock=self.clock,
+            mobile_key=lambda mobile: channel_mobile_key(secret, mobile),
+        )
+
+    @cached_property
+    def grievance_desk(self) -> GrievanceDesk:
+        """The operator's side of grievances."""
+        from kyvs.adapters.sql.rights import SqlGrievanceDesk
+
+        return SqlGrievanceDesk(self.engine)
 
     @cached_property
     def card_renderer(self) -> CachedCardRenderer:

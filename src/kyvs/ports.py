@@ -19,6 +19,7 @@ from kyvs.domain.otp_channel import OtpChannel
 from kyvs.domain.people import Registration
 from kyvs.domain.providers import Provider
 from kyvs.domain.retention import RecordKind
+from kyvs.domain.rights import Grievance, Withdrawal
 from kyvs.domain.share_cards import CardSpec
 from kyvs.domain.signing_keys import Jwks, KeyRecord, TokenKind
 from kyvs.domain.sms_health import HealthView, SmsOutcome
@@ -183,6 +184,9 @@ class ChannelPreferences(Protocol):
 
     async def set(self, mobile: MobileNumber, channel: OtpChannel) -> None:
         """Choose `channel` for `mobile` (replacing an earlier choice)."""
+
+    async def forget(self, mobile: MobileNumber) -> bool:
+        """Erase the choice for `mobile` (OTPs then go by SMS); False when there was none."""
 
 
 class SmsHealthLog(Protocol):
@@ -429,6 +433,10 @@ class HostedSessionStore(Protocol):
     async def replace(self, session: HostedSession, *, expected_version: int) -> bool:
         """Store `session` if the stored one still has `expected_version`."""
 
+    async def erase_results(self, txn_ids: Collection[str], *, at: dt.datetime) -> int:
+        """Erase the results of the sessions of these txns and end them at `at`; how many
+        results were erased (a repeat erases none)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Block:
@@ -472,8 +480,50 @@ class CitizenStore(Protocol):
     async def revoke_share_link(self, link_id: str, *, at: dt.datetime) -> None:
         """Revoke a link."""
 
-    async def access_log_for(self, refs: Collection[str], limit: int) -> list[AccessEntry]:
-        """These people's access-log entries, newest first."""
+    async def delete_share_links(self, refs: Collection[str]) -> int:
+        """Delete these people's share links (their pages then answer 404); how many."""
+
+    async def unblock_all(self, refs: Collection[str]) -> int:
+        """Lift every block of these people; how many."""
+
+    async def access_log_for(self, refs: Collection[str], limit: int | None) -> list[AccessEntry]:
+        """These people's access-log entries, newest first (all of them when `limit` is None)."""
+
+
+class ConsentWithdrawals(Protocol):
+    """Whether the consent behind a txn's result was withdrawn (asked before every fetch)."""
+
+    async def withdrawn(self, txn_id: str) -> bool:
+        """True when the person withdrew the consent of `txn_id`'s disclosure."""
+
+
+class RightsStore(ConsentWithdrawals, Protocol):
+    """Consent withdrawals and grievances, for the citizen's side (asynchronous)."""
+
+    async def withdraw(self, withdrawal: Withdrawal) -> None:
+        """Record a withdrawal (a repeat keeps the first time)."""
+
+    async def withdrawals_for(self, refs: Collection[str]) -> list[Withdrawal]:
+        """These people's withdrawals."""
+
+    async def add_grievance(self, grievance: Grievance) -> None:
+        """Store a new grievance."""
+
+    async def grievances_for(self, mobile_key: str) -> list[Grievance]:
+        """The grievances filed for a mobile (by its keyed hash), newest first."""
+
+
+class GrievanceDesk(Protocol):
+    """The operator's side of grievances (synchronous, for the CLI)."""
+
+    def grievances(self, *, open_only: bool) -> list[Grievance]:
+        """Grievances (only open ones when `open_only`), oldest first."""
+
+    def get(self, grievance_id: str) -> Grievance | None:
+        """A grievance by id."""
+
+    def save_answer(self, grievance: Grievance) -> bool:
+        """Store the answer of a grievance still open; False when it was answered already."""
 
 
 class CorrectionDesk(Protocol):

@@ -86,6 +86,10 @@ class CitizenService:
                 )
         return sorted(found, key=lambda p: p.registration.beneficiary.full_name)
 
+    async def reference_ids(self, token: str) -> list[str]:
+        """The reference ids of everyone on the logged-in mobile."""
+        return await self._refs(token)
+
     async def _refs(self, token: str) -> list[str]:
         mobile = await self.login.mobile_of(token)
         return [ref for ref, _ in await self.registry.names_on_mobile(mobile)]
@@ -114,7 +118,7 @@ class CitizenService:
         await self.channels.set(mobile, chosen)
         return chosen
 
-    async def access_log(self, token: str, limit: int = 200) -> list[AccessEntry]:
+    async def access_log(self, token: str, limit: int | None = 200) -> list[AccessEntry]:
         """Every check of the people on the mobile: who, why, what was disclosed, how it ended."""
         return await self.store.access_log_for(await self._refs(token), limit)
 

@@ -142,10 +142,13 @@ class HostedFlow:
         await self._save(session, session.restarted())
 
     async def result_for(self, provider: Provider, session_id: str) -> HostedSession:
-        """The provider's own session (its server fetches the result); others' are absent."""
+        """The provider's own session (its server fetches the result); others' are absent, and
+        one whose consent the person withdrew is `ConsentWithdrawn`."""
         session = await self.store.get(session_id) if _is_uuid(session_id) else None
         if session is None or session.provider_id != provider.provider_id:
             raise HostedSessionGone("No hosted session with that id.")
+        if session.txn_id is not None:
+            await self.verifier.refuse_withdrawn(session.txn_id)
         return session
 
     async def _save(self, old: HostedSession, new: HostedSession) -> None:

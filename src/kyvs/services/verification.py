@@ -22,6 +22,7 @@ from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.names import match_one
 from kyvs.domain.people import clean_full_name
 from kyvs.domain.providers import Provider
+from kyvs.domain.rights import ConsentWithdrawn
 from kyvs.domain.rules import RuleSet
 from kyvs.domain.signing_keys import ATTESTATION
 from kyvs.domain.status import status_of
@@ -31,6 +32,7 @@ from kyvs.ports import (
     AccessEntry,
     AccessLog,
     BlockList,
+    ConsentWithdrawals,
     RegistryReader,
     Signer,
     SmsMessage,
@@ -70,6 +72,7 @@ class Verifier:
     blocks: BlockList
     consents: ConsentClerk
     texts: SmsTexts = field(default_factory=example_sms_texts)
+    withdrawals: ConsentWithdrawals | None = None  # None: no consent can be withdrawn
     issuer: str = ATTESTATION.issuer
     attestation_lifetime: dt.timedelta = dt.timedelta(days=1)
 
@@ -178,11 +181,19 @@ class Verifier:
         return await self.engine.recent(provider.provider_id, limit)
 
     async def verified_result(self, *, provider: Provider, txn_id: str) -> dict[str, Any]:
-        """The stored result of a verified txn (the CoWIN facade's status call)."""
+        """The stored result of a verified txn (the CoWIN facade's status call);
+        `ConsentWithdrawn` once the person withdrew their consent to it."""
         result = self.engine.stored_result(await self.engine.owned(provider.provider_id, txn_id))
+        await self.refuse_withdrawn(txn_id)
         if result is None:
             raise TxnNotFound("No verified result for this txn.")
         return result
+
+    async def refuse_withdrawn(self, txn_id: str) -> None:
+        """Raise `ConsentWithdrawn` when the person withdrew the consent behind `txn_id`'s
+        result: nothing kyvs holds of it is handed out again."""
+        if self.withdrawals is not None and await self.withdrawals.withdrawn(txn_id):
+            raise ConsentWithdrawn("The person withdrew their consent to this result.")
 
     async def _disclose(
         self,

@@ -22,3 +22,7 @@ class MemoryChannelPreferences:
     async def set(self, mobile: MobileNumber, channel: OtpChannel) -> None:
         """Choose `channel` for `mobile`."""
         self.chosen[mobile_key(self.secret, mobile)] = OtpChannel(channel)
+
+    async def forget(self, mobile: MobileNumber) -> bool:
+        """Erase the choice for `mobile`; False when there was none."""
+        return self.chosen.pop(mobile_key(self.secret, mobile), None) is not None

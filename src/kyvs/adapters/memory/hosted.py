@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from collections.abc import Collection
+
 from kyvs.domain.hosted import HostedSession
 
 
@@ -26,3 +30,14 @@ class MemoryHostedSessionStore:
             return False
         self.sessions[session.session_id] = session
         return True
+
+    async def erase_results(self, txn_ids: Collection[str], *, at: dt.datetime) -> int:
+        """Erase the results of these txns' sessions and end the sessions at `at`."""
+        erased = 0
+        for session in list(self.sessions.values()):
+            if session.txn_id in txn_ids and session.result is not None:
+                self.sessions[session.session_id] = dataclasses.replace(
+                    session, result=None, expires_at=at, version=session.version + 1
+                )
+                erased += 1
+        return erased

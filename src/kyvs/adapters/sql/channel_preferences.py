@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from kyvs.adapters.sql.tables import otp_channels
-from kyvs.adapters.sql.units import SqlUnits, first_row
+from kyvs.adapters.sql.units import SqlUnits, first_row, written
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp_channel import DEFAULT_CHANNEL, OtpChannel, mobile_key
 from kyvs.ports import Clock
@@ -50,3 +50,8 @@ class SqlChannelPreferences:
                 connection.execute(_INSERT, row)
 
         await self.units.write(write)
+
+    async def forget(self, mobile: MobileNumber) -> bool:
+        """Erase the choice for `mobile` (OTPs then go by SMS); False when there was none."""
+        statement = delete(otp_channels).where(_c.mobile_key == mobile_key(self._secret, mobile))
+        return await written(self.units, statement) > 0

@@ -172,8 +172,19 @@ class SqlCitizenStore:
             .values(revoked_at=at)
         )
 
-    async def access_log_for(self, refs: Collection[str], limit: int) -> list[AccessEntry]:
-        """These people's access-log entries, newest first."""
+    async def delete_share_links(self, refs: Collection[str]) -> int:
+        """Delete these people's share links; how many."""
+        where = share_links.c.beneficiary_ref.in_(list(refs))
+        return await written(self.units, delete(share_links).where(where))
+
+    async def unblock_all(self, refs: Collection[str]) -> int:
+        """Lift every block of these people; how many."""
+        return await written(
+            self.units, delete(blocks).where(blocks.c.beneficiary_ref.in_(list(refs)))
+        )
+
+    async def access_log_for(self, refs: Collection[str], limit: int | None) -> list[AccessEntry]:
+        """These people's access-log entries, newest first (all when `limit` is None)."""
         query = (
             select(access_log)
             .where(access_log.c.beneficiary_ref.in_(list(refs)))

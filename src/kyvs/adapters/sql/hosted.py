@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
 from dataclasses import asdict
 
 from sqlalchemy import insert, select, update
@@ -46,3 +48,13 @@ class SqlHostedSessionStore:
             .values(asdict(session))
         )
         return await written(self.units, statement) == 1
+
+    async def erase_results(self, txn_ids: Collection[str], *, at: dt.datetime) -> int:
+        """Erase the results of these txns' sessions and end the sessions at `at`."""
+        c = hosted_sessions.c
+        statement = (
+            update(hosted_sessions)
+            .where(c.txn_id.in_(list(txn_ids)), c.result.is_not(None))
+            .values(result=None, expires_at=at, version=c.version + 1)
+        )
+        return await written(self.units, statement)

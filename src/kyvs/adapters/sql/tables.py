@@ -301,6 +301,8 @@ hosted_sessions = Table(
     Column("result_shown_at", DateTime(timezone=True)),
     Column("nonce", String(128)),  # the provider's, echoed in the attestation
     Index("ix_hosted_sessions_expires_at", "expires_at"),  # the retention purge's scan
+    # A citizen's erasure finds the sessions of their verified txns.
+    Index("ix_hosted_sessions_txn_id", "txn_id"),
 )
 
 # A citizen's block of a provider: that provider's checks of that person then fail like an
@@ -342,4 +344,31 @@ share_links = Table(
     # The retention purge's scans (a link goes some days after its expiry or its revocation).
     Index("ix_share_links_expires_at", "expires_at"),
     Index("ix_share_links_revoked_at", "revoked_at"),
+)
+
+# A person's withdrawal of the consent behind one disclosure: the provider's later fetches of
+# that txn's result are refused (`consent-withdrawn`).
+consent_withdrawals = Table(
+    "consent_withdrawals",
+    metadata,
+    Column("consent_id", String(36), primary_key=True),
+    Column("beneficiary_ref", String(14), nullable=False, index=True),
+    Column("txn_id", String(36), nullable=False, index=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=False),
+)
+
+# Citizens' grievances, filed for a mobile (a keyed hash and its last four digits, never the
+# number) and answered by an operator within 90 days.
+grievances = Table(
+    "grievances",
+    metadata,
+    Column("grievance_id", String(36), primary_key=True),
+    Column("mobile_key", String(64), nullable=False, index=True),
+    Column("mobile_masked", String(10), nullable=False),
+    Column("subject", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reference", String(64)),
+    Column("filed_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("answer", Text),
+    Column("answered_at", DateTime(timezone=True)),
 )

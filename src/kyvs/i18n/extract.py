@@ -38,7 +38,19 @@ TEMPLATE_FUNCTIONS = frozenset({"_", "f", "nf"})
 PYTHON_FUNCTIONS = frozenset({"gettext", "format", "ngettext", "nformat"})
 # Module-level message tables: their values are msgids even where they reach gettext indirectly.
 MESSAGE_TABLES = frozenset(
-    {"_MESSAGES", "_FALLBACK", "_STATE_TEXT", "_OUTCOMES", "CARD_MSGIDS", "CATALOGUE", "REASONS"}
+    {
+        "_MESSAGES",
+        "_FALLBACK",
+        "_STATE_TEXT",
+        "_OUTCOMES",
+        "CARD_MSGIDS",
+        "CATALOGUE",
+        "REASONS",
+        "_ABOUT",  # the rights' texts (web/pages/rights_texts.py)
+        "_ERASED",
+        "_KEPT",
+        "_SUBJECTS",
+    }
 )
 # In the problem catalogue, each `ProblemType(slug, status, page_text, ...)` holds a msgid.
 CATALOGUE_ENTRY, CATALOGUE_TEXT_ARG = "ProblemType", 2

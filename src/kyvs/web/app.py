@@ -27,7 +27,7 @@ from kyvs.web import (
     readiness,
     sms_reports,
 )
-from kyvs.web.api import citizen, cowin, hosted_sessions, verifications
+from kyvs.web.api import citizen, citizen_rights, cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditQueue
 from kyvs.web.edge import Edge
 from kyvs.web.pages import console, hosted, landing, language, me, shared
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(cowin.router, responses=BODY_LIMITS)
     app.include_router(hosted_sessions.router, responses=BODY_LIMITS)
     app.include_router(citizen.router, responses=BODY_LIMITS)
+    app.include_router(citizen_rights.router, responses=BODY_LIMITS)
     app.include_router(shared.router)
     app.include_router(me.router)
     app.include_router(landing.router)

@@ -106,6 +106,10 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ProblemType("provider-not-found", 404, "No such provider."),
     ProblemType("correction-not-found", 404, "This correction request was not found."),
     ProblemType("breach-not-found", 404, FALLBACK_TEXT, documented=False),  # the CLI only
+    ProblemType("consent-not-found", 404, "This consent was not found among your records."),
+    ProblemType(  # the operator's CLI
+        "grievance-not-found", 404, "This grievance was not found.", documented=False
+    ),
     ProblemType(
         "hosted-session-not-found",
         404,
@@ -147,6 +151,12 @@ CATALOGUE: tuple[ProblemType, ...] = (
         cowin_code="USRAUT0014",
         cowin_status=401,
         cowin_message="Invalid OTP",
+    ),
+    ProblemType(  # a provider's fetch of a result whose consent the person withdrew
+        "consent-withdrawn",
+        410,
+        "The person withdrew their consent to this result.",
+        cowin_status=401,  # the facade answers as for a result it does not hold
     ),
     ProblemType("payload-too-large", 413, "What was sent is too large."),
     ProblemType("unsupported-media-type", 415, FALLBACK_TEXT, documented=False),
@@ -225,6 +235,8 @@ REASONS: dict[str, str] = {
     "correction-action": "Choose whether a dose should be added, changed or removed.",
     "note": "The note is too long: at most 500 characters.",
     "name-on-card": "Choose how the name is shown on the card.",
+    "grievance-subject": "Choose what the grievance is about.",
+    "grievance-text": "Write your grievance in 1 to 2000 characters.",
 }
 
 

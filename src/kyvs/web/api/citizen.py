@@ -77,26 +77,6 @@ class PersonOut(BaseModel):
     doses: list[DoseOut]
 
 
-class AccessEntryOut(BaseModel):
-    """Who checked whom, why, what was disclosed, and how it ended."""
-
-    reference_id: str
-    provider_id: str
-    provider_name: str
-    purpose: str
-    disclosed: list[str]
-    outcome: Literal["requested", "undelivered", "verified", "locked"]
-    at: dt.datetime
-    consent_id: str | None = Field(
-        default=None, description="A disclosure's consent record (see `consent`); else null."
-    )
-    consent: str | None = Field(
-        default=None,
-        description="The signed consent record of a disclosure (a compact JWS, kind "
-        "`kyvs-consent+jwt`), checkable with the JWKS; else null.",
-    )
-
-
 class BlockIn(BaseModel):
     """Block a provider for one person, or for everyone on the mobile."""
 
@@ -256,25 +236,6 @@ def _person(found: PersonStatus) -> PersonOut:
 async def beneficiaries(citizens: Citizens, token: Token) -> list[PersonOut]:
     """Status, doses and when a precaution dose becomes due, for each person."""
     return [_person(p) for p in await citizens.people(token)]
-
-
-@router.get("/access-log", summary="Who checked us", responses=problem_responses(401))
-async def access_log(citizens: Citizens, token: Token) -> list[AccessEntryOut]:
-    """Every request, disclosure and lock, newest first."""
-    return [
-        AccessEntryOut(
-            reference_id=e.beneficiary_ref,
-            provider_id=e.provider_id,
-            provider_name=e.provider_name,
-            purpose=e.purpose,
-            disclosed=sorted(e.scopes),
-            outcome=e.outcome,
-            at=e.at,
-            consent_id=e.consent_id,
-            consent=e.consent,
-        )
-        for e in await citizens.access_log(token)
-    ]
 
 
 @router.get("/blocks", summary="Providers we blocked", responses=problem_responses(401))

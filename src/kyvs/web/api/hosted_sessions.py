@@ -85,13 +85,14 @@ async def create_hosted_session(
 @router.get(
     "/{session_id}",
     summary="The state and result of a hosted check",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 410),
     response_model_exclude_none=True,
 )
 async def hosted_session_state(
     session_id: str, provider: CurrentProvider, request: Request
 ) -> HostedSessionState:
-    """Another provider's session answers 404."""
+    """Another provider's session answers 404; one whose consent the person withdrew (or
+    whose result they had erased) answers `410 consent-withdrawn`."""
     session = await container(request).hosted_flow.result_for(provider, session_id)
     return HostedSessionState(
         session_id=session.session_id,

@@ -11,6 +11,7 @@ from kyvs.cli import (
     corrections,
     db,
     demo,
+    grievances,
     provider,
     registry,
     retention,
@@ -34,6 +35,7 @@ app.add_typer(attestation.app, name="attestation")
 app.add_typer(corrections.app, name="corrections")
 app.add_typer(consent.app, name="consent")
 app.add_typer(breach.app, name="breach")
+app.add_typer(grievances.app, name="grievances")
 app.add_typer(demo.app, name="demo")
 app.add_typer(retention.app, name="retention")
 app.command()(serve)

@@ -19,6 +19,7 @@ from kyvs.domain.otp import otp_digest
 from kyvs.i18n import localized_status, translator
 from kyvs.services.citizen import CitizenService
 from kyvs.web.deps import client_of, container
+from kyvs.web.pages import rights_view
 from kyvs.web.pages.language import page_language
 from kyvs.web.pages.messages import problem_text, slug_text
 from kyvs.web.pages.otp_screen import otp_screen_context
@@ -37,7 +38,10 @@ def _citizens(request: Request) -> CitizenService:
     return container(request).citizens
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def citizen_page(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A citizen's page, with the security headers."""
     return secure_page(render(request, template, status_code=status_code, **context))
 
 
@@ -50,10 +54,13 @@ _NOTICES = {
     "correction": "Your correction was sent. An operator will review it.",
     "revoked": "The link is revoked.",
     "channel": "Your choice is saved.",
+    "withdrawn": "Your consent is withdrawn. The provider can no longer fetch that result.",
+    "grievance": "Your grievance was sent. It will be answered within 90 days.",
 }
 
 
-def _done(notice: str) -> RedirectResponse:
+def notice_redirect(notice: str) -> RedirectResponse:
+    """Back to `/me` with a notice of `_NOTICES` by name."""
     # Post/redirect/get: a reload never sends the form again.
     return RedirectResponse(f"/me?notice={notice}", status_code=303)
 
@@ -73,13 +80,17 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
     notice = request.query_params.get("notice")
     message = words.gettext(_NOTICES[notice]) if notice in _NOTICES else None
     if not isinstance(token, str):
-        return _page(request, "me/login.html", title=words.gettext("Your vaccination records"))
+        return citizen_page(
+            request, "me/login.html", title=words.gettext("Your vaccination records")
+        )
     citizens = _citizens(request)
     try:
         people = await citizens.people(token)
     except DomainError:
         request.session.pop(TOKEN, None)
-        return _page(request, "me/login.html", title=words.gettext("Your vaccination records"))
+        return citizen_page(
+            request, "me/login.html", title=words.gettext("Your vaccination records")
+        )
     names = {
         p.registration.beneficiary.reference_id: p.registration.beneficiary.full_name
         for p in people
@@ -87,7 +98,7 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
     blocked = {(b.beneficiary_ref, b.provider_id) for b in await citizens.blocks(token)}
     now = container(request).clock.now()
     purposes = container(request).access.purposes
-    return _page(
+    return citizen_page(
         request,
         "me/people.html",
         status_code=400 if problem else 200,
@@ -114,12 +125,14 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
                 "purpose": words.gettext(purposes[e.purpose].label)
                 if e.purpose in purposes
                 else e.purpose,
-                "outcome": words.gettext(_OUTCOMES.get(e.outcome, e.outcome)),
+                "outcome": words.gettext(
+                    _OUTCOMES["withdrawn"] if withdrawn else _OUTCOMES.get(e.outcome, e.outcome)
+                ),
                 "person": names.get(e.beneficiary_ref, ""),
                 "blocked": (e.beneficiary_ref, e.provider_id) in blocked,
                 "consent_id": e.consent_id,
             }
-            for e in await citizens.access_log(token, 100)
+            for e, withdrawn in await rights_view.access_lines(container(request), token, 100)
         ],
         links=[
             {
@@ -132,6 +145,7 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
             for link in await citizens.share_links(token)
         ],
         otp_channel=await citizens.otp_channel(token),
+        **await rights_view.context(container(request), token, language, names),
     )
 
 
@@ -140,6 +154,7 @@ _OUTCOMES = {
     "undelivered": "Asked (the SMS did not reach you)",
     "verified": "Status shared",
     "locked": "Refused (wrong OTPs)",
+    "withdrawn": "Status shared (consent withdrawn)",
 }
 
 
@@ -161,7 +176,7 @@ async def login(
     except DomainError as error:
         # Asked for a challenge, the page solves it in the background and sends the form again.
         offered = error.challenge if isinstance(error, ChallengeRequired) else None
-        return _page(
+        return citizen_page(
             request,
             "me/login.html",
             status_code=http_status(error),
@@ -199,14 +214,14 @@ async def _otp_screen(
         screen = await _citizens(request).login.screen(txn_id)
     except DomainError as gone:
         request.session.pop(LOGIN_TXN, None)
-        return _page(
+        return citizen_page(
             request,
             "me/login.html",
             status_code=400,
             problem=problem_text(gone, language),
             title="kyvs",
         )
-    return _page(
+    return citizen_page(
         request,
         "me/otp.html",
         status_code=status_code,
@@ -283,18 +298,18 @@ async def logout(request: Request, csrf: Optional = None) -> Response:
     return _home()
 
 
-def _token(request: Request) -> str | None:
+def session_token(request: Request) -> str | None:
     token = request.session.get(TOKEN)
     return token if isinstance(token, str) else None
 
 
-async def _as_citizen(
+async def as_citizen(
     request: Request, csrf: str | None, act: Callable[[str], Awaitable[Response]]
 ) -> Response:
     """Run a logged-in citizen's form: CSRF, the session's token, and any refusal shown on the
     people page in the reader's language (with its real reason)."""
     check_csrf(request, csrf)
-    token = _token(request)
+    token = session_token(request)
     if token is None:
         return _home()
     try:
@@ -309,9 +324,9 @@ async def block(request: Request, provider_id: Field, csrf: Optional = None) -> 
 
     async def act(token: str) -> Response:
         await _citizens(request).block(token, provider_id=provider_id, reference_id=None)
-        return _done("blocked")
+        return notice_redirect("blocked")
 
-    return await _as_citizen(request, csrf, act)
+    return await as_citizen(request, csrf, act)
 
 
 @router.post("/corrections")
@@ -338,9 +353,9 @@ async def correction(
             kind=None,
             note=note or "",
         )
-        return _done("correction")
+        return notice_redirect("correction")
 
-    return await _as_citizen(request, csrf, act)
+    return await as_citizen(request, csrf, act)
 
 
 @router.post("/share")
@@ -363,13 +378,13 @@ async def share(
         )
         return RedirectResponse(f"/me/cards/{link.link_id}", status_code=303)
 
-    return await _as_citizen(request, csrf, act)
+    return await as_citizen(request, csrf, act)
 
 
 @router.get("/cards/{link_id}", response_class=HTMLResponse)
 async def card(request: Request, link_id: str) -> Response:
     """A share card: preview, download, Web Share."""
-    token = _token(request)
+    token = session_token(request)
     if token is None:
         return _home()
     language = page_language(request)
@@ -382,7 +397,7 @@ async def card(request: Request, link_id: str) -> Response:
     # Where the card cannot be drawn (fonts not installed) the page says so instead of showing a
     # broken picture; the link itself still works.
     drawable = container(request).card_renderer.can_draw(link.language)
-    return _page(
+    return citizen_page(
         request,
         "me/card.html",
         title=translator(language).gettext("Your share card"),
@@ -400,9 +415,9 @@ async def revoke(request: Request, link_id: str, csrf: Optional = None) -> Respo
 
     async def act(token: str) -> Response:
         await _citizens(request).revoke_share(token, link_id)
-        return _done("revoked")
+        return notice_redirect("revoked")
 
-    return await _as_citizen(request, csrf, act)
+    return await as_citizen(request, csrf, act)
 
 
 @router.post("/otp-channel")
@@ -411,6 +426,6 @@ async def otp_channel(request: Request, channel: Field, csrf: Optional = None) -
 
     async def act(token: str) -> Response:
         await _citizens(request).choose_otp_channel(token, channel)
-        return _done("channel")
+        return notice_redirect("channel")
 
-    return await _as_citizen(request, csrf, act)
+    return await as_citizen(request, csrf, act)

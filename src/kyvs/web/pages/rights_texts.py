@@ -45,7 +45,7 @@ SECTIONS = tuple(_ABOUT)
 
 # What an erasure erases, by the report's item names.
 _ERASED = {
-    "share_links": "Share links (their pages now answer 404)",
+    "share_links": "Share links (their pages no longer open)",
     "otp_channel": "Your choice of OTP channel",
     "verification_results": "Stored results of your checks",
     "hosted_results": "Stored results of checks on websites",

@@ -1,0 +1,66 @@
+"""What `/me` shows of the citizen's rights: the access log's withdrawn consents, the consents
+still standing, and the grievances with their due dates and answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from babel.dates import format_date
+
+from kyvs.domain.rights import GrievanceSubject
+from kyvs.i18n import translator
+from kyvs.ports import AccessEntry
+from kyvs.web.pages.rendering import locale_of
+
+if TYPE_CHECKING:
+    from kyvs.bootstrap import Container
+
+# The grievance form's subjects, in its order.
+_SUBJECTS = {
+    GrievanceSubject.DISCLOSURE.value: "A check or disclosure of my status",
+    GrievanceSubject.CORRECTION.value: "A correction of my record",
+    GrievanceSubject.ERASURE.value: "The erasure of my data",
+    GrievanceSubject.OTHER.value: "Something else",
+}
+
+
+def _day(day: dt.date | None, language: str) -> str | None:
+    return format_date(day, "long", locale=locale_of(language)) if day else None
+
+
+async def access_lines(wired: Container, token: str, limit: int) -> list[tuple[AccessEntry, bool]]:
+    """The latest `limit` access-log lines, each with whether its consent was withdrawn."""
+    logged = await wired.citizen_rights.access_log(token, limit)
+    return [(a.entry, a.withdrawn_at is not None) for a in logged]
+
+
+async def context(
+    wired: Container, token: str, language: str, names: dict[str, str]
+) -> dict[str, Any]:
+    """The template values of the rights section: standing consents, grievances, subjects."""
+    words = translator(language)
+    standing = await wired.citizen_rights.consents(token)
+    consents = [
+        {
+            "consent_id": a.consent.consent_id,
+            "provider_name": a.consent.provider_name,
+            "person": names.get(a.consent.beneficiary_ref, ""),
+            "expires_at": a.consent.expires_at,
+        }
+        for a in standing.disclosures
+        if a.consent is not None
+    ]
+    grievances = [
+        {
+            "subject": words.gettext(_SUBJECTS[g.subject.value]),
+            "text": g.text,
+            "filed": _day(g.filed_at.date(), language),
+            "due": _day(g.due_on, language),
+            "answer": g.answer,
+            "answered": _day(g.answered_at.date(), language) if g.answered_at else None,
+        }
+        for g in await wired.citizen_rights.grievances(token)
+    ]
+    subjects = [(value, words.gettext(label)) for value, label in _SUBJECTS.items()]
+    return {"consents": consents, "grievances": grievances, "subjects": subjects}

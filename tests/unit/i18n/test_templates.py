@@ -217,6 +217,39 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             "log": log if full else [],
             "links": links if full else [],
             "otp_channel": "whatsapp" if full else None,  # offered where WhatsApp is on
+            "consents": [
+                {
+                    "consent_id": "c1",
+                    "provider_name": "Yatra Travels",
+                    "person": "Asha Patel",
+                    "expires_at": NOW,
+                }
+            ]
+            if full
+            else [],
+            "subjects": [("disclosure", "A check or disclosure of my status")],
+            "grievances": [
+                {
+                    "subject": "Something else",
+                    "text": "Why?",
+                    "filed": "23 November 2026",
+                    "due": "21 February 2027",
+                    "answer": answer,
+                    "answered": "24 November 2026" if answer else None,
+                }
+                for answer in ("Because.", None)
+            ]
+            if full
+            else [],
+        },
+        "me/erasure.html": {
+            "report": {
+                "erased": [{"what": "Blocks lifted", "count": 2}] if full else [],
+                "kept": [
+                    {"what": "Your blocks", "why": "They protect you.", "route": None},
+                    {"what": "Your registry record", "why": "Ask.", "route": "/me#people"},
+                ],
+            }
         },
         "me/card.html": {
             "page": "https://kyvs.example/s/l1",

@@ -16,6 +16,7 @@ from typing import Any
 
 from kyvs.adapters.clock import FixedClock
 from kyvs.adapters.memory.registry import MemoryRegistry
+from kyvs.adapters.memory.rights import MemoryRightsStore
 from kyvs.adapters.memory.sms_health import MemorySmsHealthLog
 from kyvs.adapters.memory.sms_receipts import MemorySmsReceiptLog
 from kyvs.adapters.memory.verification import (
@@ -152,7 +153,7 @@ def build_verifier(
         sms_health=SmsHealth(health_log, clock, circuit or HealthPolicy()),
         metrics=metrics or PrometheusMetrics(),
         abuse_policy=abuse or AbusePolicy(),
-        **{"sms_receipts": MemorySmsReceiptLog(), **overrides},
+        **{"sms_receipts": MemorySmsReceiptLog(), "rights_store": MemoryRightsStore(), **overrides},
     )
     return VerifierWorld(
         container, clock, registry, txns, sms, dispatcher, ring, health_log, blocks, limiter

@@ -79,3 +79,14 @@ async def test_the_memory_adapter_keeps_no_number_either():
     memory = MemoryChannelPreferences(secret=SECRET)
     await memory.set(ASHA, OtpChannel.WHATSAPP)
     assert "9876543210" not in repr(memory.chosen)
+
+
+async def test_a_forgotten_choice_is_sms_again_and_forgetting_twice_finds_nothing(preferences):
+    await preferences.set(ASHA, OtpChannel.WHATSAPP)
+    await preferences.set(RAVI, OtpChannel.WHATSAPP)
+
+    assert await preferences.forget(ASHA) is True
+    assert await preferences.forget(ASHA) is False
+
+    assert await preferences.get(ASHA) is OtpChannel.SMS
+    assert await preferences.get(RAVI) is OtpChannel.WHATSAPP

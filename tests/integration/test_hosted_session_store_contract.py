@@ -86,3 +86,18 @@ async def test_of_two_writes_from_one_version_only_the_first_lands(store):
 
 async def test_an_unknown_session_is_none(store):
     assert await store.get(str(uuid.uuid4())) is None
+
+
+async def test_erasing_a_txn_s_result_ends_its_session_and_touches_no_other(store):
+    erased_one = a_session(txn_id="txn-1", result="header.payload.signature")
+    other = a_session(txn_id="txn-2", result="other.payload.signature")
+    for session in (erased_one, other):
+        await store.create(session)
+    at = CREATED + dt.timedelta(minutes=5)
+
+    assert await store.erase_results(["txn-1"], at=at) == 1
+    assert await store.erase_results(["txn-1"], at=at) == 0
+
+    after = await store.get(erased_one.session_id)
+    assert (after.result, after.expires_at, after.version) == (None, at, erased_one.version + 1)
+    assert await store.get(other.session_id) == other

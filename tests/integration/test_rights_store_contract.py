@@ -83,12 +83,17 @@ async def test_the_desk_lists_oldest_first_and_the_first_answer_closes_it(desk_a
         await store.add_grievance(grievance)
     await store.units.aclose()
     old = desk.grievances(open_only=True)
-    assert [g.grievance_id for g in old] == [a_grievance(2).grievance_id, a_grievance(1).grievance_id]
+    assert [g.grievance_id for g in old] == [
+        a_grievance(2).grievance_id,
+        a_grievance(1).grievance_id,
+    ]
 
     answered = old[0].answered("We looked into it.", NOW)
     assert desk.save_answer(answered) is True
     assert desk.save_answer(answered) is False
 
     assert desk.get(answered.grievance_id) == answered
-    assert [g.grievance_id for g in desk.grievances(open_only=True)] == [a_grievance(1).grievance_id]
+    assert [g.grievance_id for g in desk.grievances(open_only=True)] == [
+        a_grievance(1).grievance_id
+    ]
     assert len(desk.grievances(open_only=False)) == 2

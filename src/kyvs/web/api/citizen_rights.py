@@ -93,7 +93,7 @@ class ErasureIn(BaseModel):
 @router.post(
     "/erasure",
     summary="Erase what kyvs may erase about us",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(400, 401, 422),
 )
 async def erasure(
     rights: Rights,

@@ -101,9 +101,7 @@ def test_the_export_lists_the_disclosure_with_a_consent_record_that_verifies(wor
     assert set(disclosure["disclosed_fields"]) >= {"status", "beneficiary.name"}
     keys = httpx.get(f"{world['base']}/.well-known/jwks.json").json()
     with wired(world["database_url"]) as container:
-        record = container.verify_consent(
-            disclosure["consent_record"], keys, now=dt.datetime.now(dt.UTC)
-        )
+        record = container.verify_consent(disclosure["consent"], keys, now=dt.datetime.now(dt.UTC))
     assert (record.consent_id, record.txn_id) == (result["consent_id"], result["txn_id"])
 
 
@@ -157,7 +155,7 @@ def test_a_withdrawn_consent_makes_the_cowin_status_call_answer_as_for_no_result
     assert refused.status_code == 401
     assert refused.json()["errorCode"] == "USRAUT0002"
     log = httpx.get(f"{base}/api/v1/citizen/access-log", headers=me).json()
-    assert [e["consent"] for e in log if e["outcome"] == "verified"] == ["withdrawn"]
+    assert [e["consent_state"] for e in log if e["outcome"] == "verified"] == ["withdrawn"]
     someone_else = httpx.post(
         f"{base}/api/v1/citizen/consents/{standing['consent_id']}/withdraw",
         headers=log_in(world, ASHA),

@@ -99,13 +99,13 @@ async def test_the_export_holds_every_line_of_the_access_log_and_each_consent_re
     assert disclosure["disclosed_scopes"] == ["demographics", "status"]
     assert "beneficiary.name" in disclosure["disclosed_fields"]
     wired = citizen.wired
-    record = wired.verify_consent(disclosure["consent_record"], wired.key_ring.jwks(), now=now)
+    record = wired.verify_consent(disclosure["consent"], wired.key_ring.jwks(), now=now)
     assert (record.consent_id, record.provider_id) == (result["consent_id"], YATRA.provider_id)
-    assert disclosure["consent"] == "standing"
+    assert disclosure["consent_state"] == "standing"
     assert set(document["about"]) == {
         "people", "access_log", "blocks", "share_links", "corrections", "grievances", "otp_channel"
     }  # fmt: skip
-    assert "one year" in document["about"]["access_log"]["kept"]
+    assert "Kept for 365 days" in document["about"]["access_log"]["kept"]
 
 
 async def test_the_export_masks_the_reference_and_never_holds_an_id_number(citizen, api):
@@ -167,7 +167,7 @@ async def test_a_withdrawn_consent_stops_the_result_and_shows_in_the_access_log(
         await citizen.wired.verifier.verified_result(provider=YATRA, txn_id=result["txn_id"])
     log = await get(citizen, "/api/v1/citizen/access-log", api)
     (shared,) = [e for e in log if e["outcome"] == "verified"]
-    assert (shared["consent"], shared["consent_id"]) == ("withdrawn", result["consent_id"])
+    assert (shared["consent_state"], shared["consent_id"]) == ("withdrawn", result["consent_id"])
     assert (await get(citizen, "/api/v1/citizen/consents", api))["disclosures"] == []
 
 

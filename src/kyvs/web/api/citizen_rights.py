@@ -24,6 +24,7 @@ from kyvs.web.api.rights_schemas import (
     grievance_out,
 )
 from kyvs.web.deps import HeaderLanguage, container
+from kyvs.web.pages.rights_texts import retention_days
 from kyvs.web.problems import problem_responses
 from kyvs.web.public_urls import public_url
 
@@ -41,6 +42,11 @@ Rights = Annotated[CitizenRights, Depends(citizen_rights)]
 
 def _now(request: Request) -> dt.datetime:
     return container(request).clock.now()
+
+
+def kept_days(request: Request) -> dict[str, int]:
+    """The retention periods in force that the rights' texts name."""
+    return retention_days(container(request).settings.retention_policy)
 
 
 @router.get("/access-log", summary="Who checked us", responses=problem_responses(401))
@@ -66,6 +72,7 @@ async def export(rights: Rights, token: Token, request: Request, lang: HeaderLan
         await rights.export(token),
         language=lang,
         url_of=lambda link_id: public_url(request, "shared_status", link_id=link_id),
+        days=kept_days(request),
     )
     return export_response(document)
 
@@ -108,7 +115,13 @@ async def erasure(
     the registry record is the ministry's (ask for a correction), the access log and consent
     records are kept a year. Erasing again erases nothing more."""
     report = await rights.erase(token, lift_blocks=bool(body and body.lift_blocks))
-    return erasure_out(report, at=_now(request), language=lang, correction_route=CORRECTIONS)
+    return erasure_out(
+        report,
+        at=_now(request),
+        language=lang,
+        correction_route=CORRECTIONS,
+        days=kept_days(request),
+    )
 
 
 class StandingConsentOut(BaseModel):

@@ -4,7 +4,7 @@ erasure report, standing consents and grievances (built here for the API and for
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,8 +30,19 @@ class AccessEntryOut(BaseModel):
     disclosed: list[str]
     outcome: Outcome
     at: dt.datetime
-    consent_id: str | None = None
-    consent: ConsentState | None = None
+    consent_id: str | None = Field(
+        default=None, description="A disclosure's consent record (see `consent`); else null."
+    )
+    consent: str | None = Field(
+        default=None,
+        description="The signed consent record of a disclosure (a compact JWS, kind "
+        "`kyvs-consent+jwt`), checkable with the JWKS; else null.",
+    )
+    consent_state: ConsentState | None = Field(
+        default=None,
+        description="Where a disclosure's consent stands: `standing` (the provider may still "
+        "fetch the result), `expired` or `withdrawn`; else null.",
+    )
     withdrawn_at: dt.datetime | None = None
 
 
@@ -56,7 +67,8 @@ def access_entry_out(logged: LoggedAccess, now: dt.datetime) -> AccessEntryOut:
         outcome=e.outcome,  # one of `Outcome`, as written
         at=e.at,
         consent_id=e.consent_id,
-        consent=consent_state(logged, now),
+        consent=e.consent,
+        consent_state=consent_state(logged, now),
         withdrawn_at=logged.withdrawn_at,
     )
 
@@ -74,9 +86,9 @@ class ExportAccessOut(BaseModel):
     disclosed_scopes: list[str]
     disclosed_fields: list[str] | None = None
     consent_id: str | None = None
-    consent_record: str | None = None
+    consent: str | None = None
     consent_expires_at: dt.datetime | None = None
-    consent: ConsentState | None = None
+    consent_state: ConsentState | None = None
     withdrawn_at: dt.datetime | None = None
 
 
@@ -203,12 +215,15 @@ class ExportOut(BaseModel):
     otp_channel: Literal["sms", "whatsapp"]
 
 
-def export_out(export: Export, *, language: str, url_of: Callable[[str], str]) -> ExportOut:
-    """The export document; `url_of` gives a share link's public page."""
+def export_out(
+    export: Export, *, language: str, url_of: Callable[[str], str], days: Mapping[str, int]
+) -> ExportOut:
+    """The export document; `url_of` gives a share link's public page, `days` the retention
+    periods in force (`rights_texts.retention_days`)."""
     return ExportOut(
         generated_at=export.generated_at,
         language=language,
-        about={k: SectionAbout(**v) for k, v in rights_texts.about(language).items()},
+        about={k: SectionAbout(**v) for k, v in rights_texts.about(language, days).items()},
         people=[_person(p, export, url_of) for p in export.people],
         grievances=[grievance_out(g) for g in export.grievances],
         otp_channel="whatsapp" if export.otp_channel == "whatsapp" else "sms",
@@ -264,9 +279,9 @@ def _access(logged: LoggedAccess, now: dt.datetime) -> ExportAccessOut:
         disclosed_scopes=sorted(e.scopes),
         disclosed_fields=list(record.fields) if record else None,
         consent_id=e.consent_id,
-        consent_record=e.consent,
+        consent=e.consent,
         consent_expires_at=record.expires_at if record else None,
-        consent=consent_state(logged, now),
+        consent_state=consent_state(logged, now),
         withdrawn_at=logged.withdrawn_at,
     )
 
@@ -327,9 +342,14 @@ class ErasureOut(BaseModel):
 
 
 def erasure_out(
-    report: ErasureReport, *, at: dt.datetime, language: str, correction_route: str
+    report: ErasureReport,
+    *,
+    at: dt.datetime,
+    language: str,
+    correction_route: str,
+    days: Mapping[str, int],
 ) -> ErasureOut:
-    """The itemised erasure report in `language`."""
+    """The itemised erasure report in `language` (`days` as for `export_out`)."""
     counts = {
         "share_links": report.share_links,
         "otp_channel": int(report.otp_channel),
@@ -351,7 +371,7 @@ def erasure_out(
             route=correction_route if item == "registry_record" else None,
         )
         for item, what, why in rights_texts.kept_items(
-            language, blocks_kept=report.blocks_lifted is None
+            language, days, blocks_kept=report.blocks_lifted is None
         )
     ]
     return ErasureOut(erased_at=at, erased=erased, kept=kept)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kyvs.i18n import translator
 from kyvs.services.rights import CitizenRights
-from kyvs.web.api.citizen_rights import export_response
+from kyvs.web.api.citizen_rights import export_response, kept_days
 from kyvs.web.api.rights_schemas import erasure_out, export_out
 from kyvs.web.deps import container
 from kyvs.web.pages.language import page_language
@@ -38,6 +38,7 @@ async def export(request: Request) -> Response:
         await _rights(request).export(token),
         language=page_language(request),
         url_of=lambda link_id: public_url(request, "shared_status", link_id=link_id),
+        days=kept_days(request),
     )
     return export_response(document)
 
@@ -56,6 +57,7 @@ async def erasure(
             at=container(request).clock.now(),
             language=language,
             correction_route=CORRECTION_ROUTE,
+            days=kept_days(request),
         )
         return citizen_page(
             request,

@@ -4,9 +4,25 @@ sentences: the export (API and `/me`), the erasure report and the `/me` page rea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from kyvs.domain.retention import RecordKind, RetentionPolicy
 from kyvs.i18n import translator
 
-# Each part of the export: (what it holds, how long it is kept).
+# The parts whose `{days}` is a retention period in force, and its kind.
+_PERIODS = {"access_log": RecordKind.ACCESS_LOG, "share_links": RecordKind.SHARE_LINKS}
+
+
+def retention_days(policy: RetentionPolicy) -> dict[str, int]:
+    """The days each part with a `{days}` is kept under `policy` (the `KYVS_RETENTION_*`)."""
+    return {part: policy.periods[kind].days for part, kind in _PERIODS.items()}
+
+
+ACCESS_LOG_KEPT = (
+    "Kept for {days} days (the law requires at least a year for security logs), then erased "
+    "automatically."
+)
+# Each part of the export: (what it holds, how long it is kept; `{days}`: its retention period).
 _ABOUT = {
     "people": (
         "Your record in the vaccination registry: name, birth year, gender, doses and status. "
@@ -17,7 +33,7 @@ _ABOUT = {
     "access_log": (
         "Every check of your status: who asked, for what purpose, when and how it ended; for "
         "each disclosure, exactly which fields were shared and the signed consent record.",
-        "Kept for one year, as the law requires for security logs, then erased automatically.",
+        ACCESS_LOG_KEPT,
     ),
     "blocks": (
         "The providers you blocked: they get no OTP and no status for you.",
@@ -26,7 +42,8 @@ _ABOUT = {
     ),
     "share_links": (
         "Your share links, active and revoked, behind the QR codes of your share cards.",
-        "Kept until you erase them. A link stops working when it expires or you revoke it.",
+        "Erased {days} days after they expire or are revoked, or at once when you erase your "
+        "data. A link stops working when it expires or you revoke it.",
     ),
     "corrections": (
         "The corrections you asked for and the decisions on them.",
@@ -63,7 +80,7 @@ _KEPT = {
     ),
     "access_log": (
         "The access log and the consent records",
-        "Kept for one year, as the law requires for security logs, then erased automatically.",
+        ACCESS_LOG_KEPT,
     ),
     "blocks": (
         "Your blocks",
@@ -76,11 +93,15 @@ _KEPT = {
 }
 
 
-def about(language: str) -> dict[str, dict[str, str]]:
-    """Each part of the export: what it holds (`holds`) and how long it is kept (`kept`)."""
+def about(language: str, days: Mapping[str, int]) -> dict[str, dict[str, str]]:
+    """Each part of the export: what it holds (`holds`) and how long it is kept (`kept`), with
+    `days` the retention periods in force (`retention_days`)."""
     words = translator(language)
     return {
-        section: {"holds": words.gettext(holds), "kept": words.gettext(kept)}
+        section: {
+            "holds": words.gettext(holds),
+            "kept": words.format(kept, days=days.get(section, 0)),
+        }
         for section, (holds, kept) in _ABOUT.items()
     }
 
@@ -90,11 +111,14 @@ def erased_label(item: str, language: str) -> str:
     return translator(language).gettext(_ERASED[item])
 
 
-def kept_items(language: str, *, blocks_kept: bool) -> list[tuple[str, str, str]]:
-    """(item, what, why) for everything an erasure keeps (blocks only when kept)."""
+def kept_items(
+    language: str, days: Mapping[str, int], *, blocks_kept: bool
+) -> list[tuple[str, str, str]]:
+    """(item, what, why) for everything an erasure keeps (blocks only when kept); `days` as for
+    `about`."""
     words = translator(language)
     return [
-        (item, words.gettext(what), words.gettext(why))
+        (item, words.gettext(what), words.format(why, days=days.get(item, 0)))
         for item, (what, why) in _KEPT.items()
         if item != "blocks" or blocks_kept
     ]

@@ -188,3 +188,23 @@ def test_a_grievance_is_listed_for_operators_answered_and_the_answer_reaches_the
 
     (seen,) = httpx.get(f"{base}/api/v1/citizen/grievances", headers=me).json()
     assert (seen["status"], seen["answer"]) == ("answered", "A travel agency you used.")
+
+
+def test_a_grievance_s_text_reaches_the_operator_as_typed_never_as_markup(world):
+    me = log_in(world, RAVI)
+    text = "[blink]Yatra[/blink] asked twice"
+    httpx.post(
+        f"{world['base']}/api/v1/citizen/grievances",
+        headers=me,
+        json={"subject": "other", "text": text},
+    )
+    refused = httpx.post(
+        f"{world['base']}/api/v1/citizen/grievances",
+        headers=me,
+        json={"subject": "other", "text": "clear\x1b[2J"},
+    )
+
+    assert refused.status_code == 400
+    listed = world["cli"].run("grievances", "list").stdout
+    assert "[blink]Yatra[/blink]" in listed
+    assert "\x1b" not in listed

@@ -29,7 +29,7 @@ from kyvs.i18n.extract import (
 )
 from kyvs.services import sms_texts
 from kyvs.web import problem_catalogue
-from kyvs.web.pages import console, me, shared
+from kyvs.web.pages import console, rights_texts, rights_view, shared
 
 PARTIAL_LANGUAGES = [lang for lang in SUPPORTED_LANGUAGES if lang not in COMPLETE_LANGUAGES]
 
@@ -163,7 +163,11 @@ def test_the_message_tables_and_constants_of_the_page_code_are_extracted(extract
         *problem_catalogue.REASONS.values(),
         problem_catalogue.FALLBACK_TEXT,
         *console._STATE_TEXT.values(),
-        *me._OUTCOMES.values(),
+        *rights_view._OUTCOMES.values(),
+        *rights_view._SUBJECTS.values(),
+        *(text for pair in rights_texts._ABOUT.values() for text in pair),
+        *rights_texts._ERASED.values(),
+        *(text for pair in rights_texts._KEPT.values() for text in pair),
         shared.SIGNED_NOTE,
     ]
     assert [msgid for msgid in tables if msgid not in extraction.messages] == []

@@ -97,7 +97,6 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
     }
     blocked = {(b.beneficiary_ref, b.provider_id) for b in await citizens.blocks(token)}
     now = container(request).clock.now()
-    purposes = container(request).access.purposes
     return citizen_page(
         request,
         "me/people.html",
@@ -117,23 +116,9 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
             }
             for p in people
         ],
-        log=[
-            {
-                "at": e.at,
-                "provider_id": e.provider_id,
-                "provider_name": e.provider_name,
-                "purpose": words.gettext(purposes[e.purpose].label)
-                if e.purpose in purposes
-                else e.purpose,
-                "outcome": words.gettext(
-                    _OUTCOMES["withdrawn"] if withdrawn else _OUTCOMES.get(e.outcome, e.outcome)
-                ),
-                "person": names.get(e.beneficiary_ref, ""),
-                "blocked": (e.beneficiary_ref, e.provider_id) in blocked,
-                "consent_id": e.consent_id,
-            }
-            for e, withdrawn in await rights_view.access_lines(container(request), token, 100)
-        ],
+        log=await rights_view.log_rows(
+            container(request), token, language, names, blocked=blocked, limit=100
+        ),
         links=[
             {
                 "link_id": link.link_id,
@@ -147,15 +132,6 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
         otp_channel=await citizens.otp_channel(token),
         **await rights_view.context(container(request), token, language, names),
     )
-
-
-_OUTCOMES = {
-    "requested": "Asked (OTP sent)",
-    "undelivered": "Asked (the SMS did not reach you)",
-    "verified": "Status shared",
-    "locked": "Refused (wrong OTPs)",
-    "withdrawn": "Status shared (consent withdrawn)",
-}
 
 
 def _date(day: dt.date | None, language: str) -> str | None:

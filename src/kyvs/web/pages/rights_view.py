@@ -10,7 +10,6 @@ from babel.dates import format_date
 
 from kyvs.domain.rights import GrievanceSubject
 from kyvs.i18n import translator
-from kyvs.ports import AccessEntry
 from kyvs.web.pages.rendering import locale_of
 
 if TYPE_CHECKING:
@@ -29,10 +28,46 @@ def _day(day: dt.date | None, language: str) -> str | None:
     return format_date(day, "long", locale=locale_of(language)) if day else None
 
 
-async def access_lines(wired: Container, token: str, limit: int) -> list[tuple[AccessEntry, bool]]:
-    """The latest `limit` access-log lines, each with whether its consent was withdrawn."""
-    logged = await wired.citizen_rights.access_log(token, limit)
-    return [(a.entry, a.withdrawn_at is not None) for a in logged]
+# How each outcome of the access log reads (a disclosure whose consent was withdrawn says so).
+_OUTCOMES = {
+    "requested": "Asked (OTP sent)",
+    "undelivered": "Asked (the SMS did not reach you)",
+    "verified": "Status shared",
+    "locked": "Refused (wrong OTPs)",
+    "withdrawn": "Status shared (consent withdrawn)",
+}
+
+
+async def log_rows(
+    wired: Container,
+    token: str,
+    language: str,
+    names: dict[str, str],
+    *,
+    blocked: set[tuple[str, str]],
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The template rows of the latest `limit` access-log lines: who, why, how it ended (a
+    withdrawn consent said), for whom, and whether that provider is blocked for them."""
+    words, purposes = translator(language), wired.access.purposes
+    rows = []
+    for logged in await wired.citizen_rights.access_log(token, limit):
+        e = logged.entry
+        outcome = "withdrawn" if logged.withdrawn_at else e.outcome
+        label = purposes[e.purpose].label if e.purpose in purposes else None
+        rows.append(
+            {
+                "at": e.at,
+                "provider_id": e.provider_id,
+                "provider_name": e.provider_name,
+                "purpose": words.gettext(label) if label else e.purpose,
+                "outcome": words.gettext(_OUTCOMES.get(outcome, outcome)),
+                "person": names.get(e.beneficiary_ref, ""),
+                "blocked": (e.beneficiary_ref, e.provider_id) in blocked,
+                "consent_id": e.consent_id,
+            }
+        )
+    return rows
 
 
 async def context(

@@ -18,7 +18,6 @@ from kyvs.domain.consent import ConsentRecord
 from kyvs.domain.mobile import MobileNumber
 from kyvs.domain.otp_channel import OtpChannel
 from kyvs.domain.rights import (
-    MAX_REFERENCE,
     ConsentNotFound,
     Grievance,
     GrievanceSubject,
@@ -184,7 +183,7 @@ class CitizenRights:
         consent id or txn id of its access log (`ConsentNotFound` otherwise)."""
         mobile = await self.login.mobile_of(token)
         kind, body = GrievanceSubject.parse(subject), clean_text(text)
-        about = (reference or "").strip()[: MAX_REFERENCE + 1] or None
+        about = (reference or "").strip() or None
         if about is not None:
             entries = [a.entry for a in await self.access_log(token)]
             if not any(about in (e.consent_id, e.txn_id) for e in entries):

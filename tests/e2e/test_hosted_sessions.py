@@ -29,6 +29,7 @@ PEOPLE = {
     "bound": Resident("Chetan Rao", "9200000003", ("2021-05-01",)),
     "once": Resident("Divya Nair", "9200000004", ("2021-05-01", "2021-08-01")),
     "nonce": Resident("Esha Gill", "9200000005", ()),
+    "withdrawn": Resident("Farah Khan", "9200000006", ("2021-05-01",)),
 }
 QUIET_S = 1.0  # how long to wait to be sure that no SMS is on its way
 
@@ -267,3 +268,26 @@ def test_the_browser_cookie_is_http_only_lax_and_only_for_hosted_pages(deploymen
         "samesite=lax",
     }
     assert "secure" not in attributes.lower(), "demo mode serves plain HTTP"
+
+
+def test_a_result_whose_consent_the_person_withdrew_is_refused_to_the_provider(deployment, browser):
+    check = a_check(deployment, browser, "withdrawn")
+    check.done_page()
+    mobile, base = check.person.mobile, deployment.base
+    seen = deployment.phones.count(mobile)
+    txn = httpx.post(f"{base}/api/v1/citizen/login", json={"mobile_number": mobile}).json()
+    otp = deployment.phones.otp_after(mobile, seen)
+    token = httpx.post(
+        f"{base}/api/v1/citizen/login/{txn['txn_id']}/confirm", json={"otp": otp}
+    ).json()["token"]
+    me = {"Authorization": f"Bearer {token}"}
+    (standing,) = httpx.get(f"{base}/api/v1/citizen/consents", headers=me).json()["disclosures"]
+
+    httpx.post(f"{base}/api/v1/citizen/consents/{standing['consent_id']}/withdraw", headers=me)
+
+    refused = httpx.get(
+        f"{base}/api/v1/hosted-sessions/{check.session_id}",
+        headers={"X-Api-Key": deployment.provider["api_key"]},
+    )
+    assert refused.status_code == 410
+    assert refused.json()["type"] == "https://kyvs.dev/problems/consent-withdrawn"

@@ -70,7 +70,7 @@ from kyvs.services.otp_limits import LimitGate
 from kyvs.services.provider_auth import ProviderAuthenticator
 from kyvs.services.retention import Retention
 from kyvs.services.sms_health import SmsHealth
-from kyvs.services.sms_texts import SmsTexts
+from kyvs.services.sms_texts import SmsTexts, notice_link_problems
 from kyvs.services.staff_login import StaffLogin
 from kyvs.services.verification import Verifier
 from kyvs.settings import Settings
@@ -299,14 +299,24 @@ class Container:
         """Every SMS, composed from the registered templates."""
         from kyvs.adapters.transliteration import indic_to_latin
 
-        return SmsTexts(self.sms_templates, to_latin=indic_to_latin)
+        return SmsTexts(self.sms_templates, to_latin=indic_to_latin, base_url=self.base_url)
+
+    @cached_property
+    def base_url(self) -> str:
+        """Where people reach kyvs (`KYVS_PUBLIC_BASE_URL`, else the bound address)."""
+        from kyvs.web.public_urls import public_base_url
+
+        return public_base_url(self.settings)
 
     @cached_property
     def sms_template_problems(self) -> list[str]:
-        """What in the template registry would keep an SMS from going out (empty when none)."""
-        return self.sms_templates.problems(
+        """What in the template registry would keep an SMS from going out (empty when none),
+        the notice link the verification texts carry included."""
+        registry = self.sms_templates
+        problems = registry.problems(
             purposes=self.access.purposes, otp_minutes=self.otp_policy.lifetime_minutes
         )
+        return problems + notice_link_problems(registry, self.base_url)
 
     @cached_property
     def metrics(self) -> PrometheusMetrics:

@@ -126,6 +126,7 @@ class NoticeContent:
     """The notice's content (msgids) and the versions it was published as, newest last."""
 
     title: str
+    default_operator: str  # the data fiduciary's name when the deployment names none
     sections: tuple[SectionContent, ...]
     publications: tuple[Publication, ...]
 
@@ -168,7 +169,7 @@ class NoticeContent:
 
     def msgids(self) -> list[str]:
         """Every msgid of the content: the title, the headings and the items, in order."""
-        found = [self.title]
+        found = [self.title, self.default_operator]
         for section in self.sections:
             found += [section.heading, *(item.text for item in section.items)]
         return found
@@ -194,7 +195,7 @@ class NoticeContent:
         )
         if not publications:
             raise ValueError("the notice has no published version")
-        return cls(str(data["title"]), sections, publications)
+        return cls(str(data["title"]), str(data["default_operator"]), sections, publications)
 
 
 def _item(data: Mapping[str, Any]) -> NoticeItem:
@@ -203,3 +204,13 @@ def _item(data: Mapping[str, Any]) -> NoticeItem:
         raise ValueError(f"unknown notice audience {audience!r}")
     scope = data.get("scope")
     return NoticeItem(str(data["text"]), None if scope is None else str(scope), audience)
+
+
+# The notice page, and the short link to it that an SMS carries (a few characters of a segment).
+NOTICE_PATH = "/notice"
+SHORT_PATH = "/n"
+
+
+def short_link(base_url: str, language: str) -> str:
+    """The link an SMS in `language` carries to the notice: `{base_url}/n/{language}`."""
+    return f"{base_url.rstrip('/')}{SHORT_PATH}/{language}"

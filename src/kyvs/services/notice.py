@@ -10,9 +10,6 @@ from kyvs.domain.notice import GENERAL, PROVIDER, Notice, NoticeContent
 from kyvs.i18n import normalise_language, translator
 from kyvs.rules import load_access_catalogue, load_notice_content
 
-# The data fiduciary's name when the settings do not give one.
-DEFAULT_OPERATOR = "the kyvs operator"
-
 
 class NoticeBook:
     """The notice in force, in any language (English for an unknown one)."""
@@ -32,6 +29,16 @@ class NoticeBook:
     def version(self) -> str:
         """The version of the notice in force."""
         return self._content.version
+
+    def unpublished(self, languages: Iterable[str]) -> dict[str, str]:
+        """The languages whose notice text (with the default operator) is not the one the
+        version in force was published with, each with the digest its text has now."""
+        published = self._content.publications[-1].digests
+        now = {
+            code: NoticeBook(content=self._content, access=self._access).current(code).digest
+            for code in languages
+        }
+        return {code: digest for code, digest in now.items() if published.get(code) != digest}
 
     def current(self, language: str) -> Notice:
         """The general notice in `language`: every scope's items and every purpose."""
@@ -60,4 +67,4 @@ class NoticeBook:
         )
 
     def _operator_name(self, language: str) -> str:
-        return self._operator or translator(language).gettext(DEFAULT_OPERATOR)
+        return self._operator or translator(language).gettext(self._content.default_operator)

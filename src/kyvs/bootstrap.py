@@ -22,7 +22,7 @@ from kyvs.domain.clients import AbusePolicy, wrong_otp_circuit
 from kyvs.domain.consent import ConsentRecord, NoticeRef
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.providers import Provider
-from kyvs.domain.retention import RecordKind
+from kyvs.domain.retention import RETENTION, RecordKind
 from kyvs.domain.rules import RuleSet
 from kyvs.domain.signing_keys import ATTESTATION, SHARE_CLAIM, AttestationInvalid
 from kyvs.domain.sms_health import HealthPolicy
@@ -154,6 +154,21 @@ class Container:
     def notices(self) -> NoticeBook:
         """The privacy notice in force, in every language (the operator named by settings)."""
         return NoticeBook(operator=self.settings.notice_operator, access=self.access)
+
+    @cached_property
+    def notice_problems(self) -> list[str]:
+        """Where the privacy notice states other retention periods than the settings keep
+        records for (empty when it tells the truth)."""
+        stated = self.notices.stated_periods()
+        problems = []
+        for kind, period in self.settings.retention_policy.periods.items():
+            kept = RETENTION[kind].in_unit(period)
+            if kind.value in stated and stated[kind.value] != kept:
+                problems.append(
+                    f"the privacy notice says {kind.value} are kept {stated[kind.value]}, the "
+                    f"settings keep them {kept} ({RETENTION[kind].setting})"
+                )
+        return problems
 
     @cached_property
     def rules(self) -> RuleSet:

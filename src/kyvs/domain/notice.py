@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 Audience = Literal["general", "provider"]
@@ -129,6 +129,7 @@ class NoticeContent:
     default_operator: str  # the data fiduciary's name when the deployment names none
     sections: tuple[SectionContent, ...]
     publications: tuple[Publication, ...]
+    states: Mapping[str, str] = field(default_factory=dict)  # retention periods, by kind
 
     @property
     def version(self) -> str:
@@ -195,7 +196,10 @@ class NoticeContent:
         )
         if not publications:
             raise ValueError("the notice has no published version")
-        return cls(str(data["title"]), str(data["default_operator"]), sections, publications)
+        states = {str(k): str(v) for k, v in data.get("states", {}).items()}
+        return cls(
+            str(data["title"]), str(data["default_operator"]), sections, publications, states
+        )
 
 
 def _item(data: Mapping[str, Any]) -> NoticeItem:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.notice import GENERAL, PROVIDER, Notice, NoticeContent
@@ -29,6 +29,10 @@ class NoticeBook:
     def version(self) -> str:
         """The version of the notice in force."""
         return self._content.version
+
+    def stated_periods(self) -> Mapping[str, str]:
+        """The retention periods the notice's text states, by kind of record (`"24 hours"`)."""
+        return self._content.states
 
     def unpublished(self, languages: Iterable[str]) -> dict[str, str]:
         """The languages whose notice text (with the default operator) is not the one the

@@ -4,6 +4,7 @@ as, which must be bumped whenever its words change in any language."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import tomllib
 from importlib import resources
 
@@ -15,6 +16,7 @@ from kyvs.i18n import SUPPORTED_LANGUAGES, translator
 from kyvs.rules import load_access_catalogue, load_notice_content
 from kyvs.services import notice as notice_service
 from kyvs.services.notice import NoticeBook
+from kyvs.services.verification import Verifier
 from kyvs.settings import Settings
 
 BOOK = NoticeBook()
@@ -145,3 +147,23 @@ def test_a_book_renders_the_content_it_is_given():
     book = NoticeBook(content=NoticeContent.from_mapping(data))
     assert book.current("en").version == "9999.1"
     assert set(book.unpublished(["en", "hi"])) == {"en", "hi"}
+
+
+def test_the_notice_states_the_retention_periods_the_default_settings_keep():
+    assert BOOK.stated_periods() == {
+        "verification_details": "24 hours",
+        "access_log": "365 days",
+    }
+    assert bootstrap(Settings(demo=True)).notice_problems == []
+    retention = " ".join(BOOK.current("en").section("retention").items)
+    assert "after 24 hours" in retention and "for 1 year" in retention
+    assert Verifier.attestation_lifetime == dt.timedelta(days=1)  # "valid for 1 day"
+
+
+def test_a_server_keeping_records_longer_than_the_notice_says_is_told(monkeypatch):
+    monkeypatch.setenv("KYVS_RETENTION_VERIFICATION_DETAILS_HOURS", "48")
+    problems = bootstrap(Settings(demo=True)).notice_problems
+    assert problems == [
+        "the privacy notice says verification_details are kept 24 hours, the settings keep "
+        "them 48 hours (KYVS_RETENTION_VERIFICATION_DETAILS_HOURS)"
+    ]

@@ -105,11 +105,13 @@ class NoticeItem:
 
 @dataclass(frozen=True, slots=True)
 class SectionContent:
-    """A section of the notice's content: its key, its heading's msgid and its items."""
+    """A section of the notice's content: its key, its heading's msgid and its items; the
+    general notice lists every purpose's label after the items of a `lists_purposes` one."""
 
     key: str
     heading: str
     items: tuple[NoticeItem, ...]
+    lists_purposes: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +158,7 @@ class NoticeContent:
                 for item in section.items
                 if item.shown(audience, scopes)
             ]
-            if section.key == "purpose" and audience == GENERAL:
+            if section.lists_purposes and audience == GENERAL:
                 items += purposes
             sections.append(
                 NoticeSection(section.key, words.gettext(section.heading), tuple(items))
@@ -183,6 +185,7 @@ class NoticeContent:
                 key=str(section["key"]),
                 heading=str(section["heading"]),
                 items=tuple(_item(item) for item in section["items"]),
+                lists_purposes=bool(section.get("lists_purposes", False)),
             )
             for section in data["sections"]
         )

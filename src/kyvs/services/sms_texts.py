@@ -153,7 +153,9 @@ def notice_link_problems(registry: SmsTemplateRegistry, base_url: str) -> list[s
     problems = []
     for key, template in sorted(registry.templates.items(), key=lambda item: str(item[0])):
         link = short_link(base_url, key.language)
-        if VariableTag.URL in template.tags and not VariableTag.URL.accepts(link):
+        # The body, not its tags: a template with an unknown tag is a problem of its own.
+        linked = VariableTag.URL.placeholder in template.body
+        if linked and not VariableTag.URL.accepts(link):
             problems.append(
                 f"{key} (template {template.template_id}): the notice link {link} does not fit "
                 f"{VariableTag.URL.placeholder} (a URL of at most {MAX_VALUE_CHARS} characters, "

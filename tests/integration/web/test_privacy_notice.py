@@ -104,8 +104,9 @@ async def test_the_notice_page_renders_in_every_language(site, language):
 async def test_the_notice_page_speaks_the_reader_s_language_without_a_lang_parameter(site):
     tamil = await site.client.get("/notice", headers={"Accept-Language": "ta-IN,en;q=0.5"})
     assert '<html lang="ta">' in tamil.text
-    unknown = await site.client.get("/notice", params={"lang": "fr"})
-    assert '<html lang="en">' in unknown.text
+    for odd in ("fr", "x" * 5000, "hi\u202e", "../../etc"):
+        page = await site.client.get("/notice", params={"lang": odd})
+        assert (page.status_code, '<html lang="en">' in page.text) == (200, True)
     await site.client.get("/lang/gu", params={"next": "/notice"})
     assert '<html lang="gu">' in (await site.client.get("/notice")).text
     assert '<html lang="hi">' in (await site.client.get("/notice?lang=hi")).text
@@ -114,8 +115,9 @@ async def test_the_notice_page_speaks_the_reader_s_language_without_a_lang_param
 async def test_the_sms_short_link_leads_to_the_notice_in_its_language(site):
     hindi = await site.client.get("/n/hi")
     assert (hindi.status_code, hindi.headers["location"]) == (302, "/notice?lang=hi")
-    unknown = await site.client.get("/n/zz")
-    assert unknown.headers["location"] == "/notice"
+    for unknown in ("zz", "x" * 300, "%0d%0aSet-Cookie:a=b"):
+        answer = await site.client.get(f"/n/{unknown}")
+        assert (answer.status_code, answer.headers["location"]) == (302, "/notice")
     assert (await site.client.get("/n")).headers["location"] == "/notice"
 
 

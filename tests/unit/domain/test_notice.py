@@ -37,6 +37,7 @@ CONTENT = {
         {
             "key": "purpose",
             "heading": "For which purpose",
+            "lists_purposes": True,
             "items": [
                 {"text": "It checks for {purpose}.", "audience": "provider"},
                 {"text": "The purposes are:", "audience": "general"},

@@ -4,6 +4,7 @@ the notice link)."""
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from importlib import resources
 
@@ -161,6 +162,12 @@ def test_a_base_url_too_long_for_the_url_variable_is_a_problem_before_anything_i
     assert len(problems) == len(registry.templates) - len(SUPPORTED_LANGUAGES)  # not logins
     assert "KYVS_PUBLIC_BASE_URL" in problems[0]
     assert notice_link_problems(_registry(notice_link=False), "https://" + "x" * 60) == []
+    broken = _registry(notice_link=True)
+    key = next(iter(broken.templates))
+    unknown = dataclasses.replace(broken.templates[key], body="{#var#} OTP {#url#} -kyvs")
+    templates = {**broken.templates, key: unknown}
+    mended = dataclasses.replace(broken, templates=templates)
+    assert notice_link_problems(mended, "https://kyvs.gov.in") == []  # reported as unknown
 
 
 def test_the_drafted_body_puts_the_link_between_fixed_words():

@@ -2,15 +2,16 @@
 
 `?lang=` picks the language (an SMS's link names its own); else the page language as on every
 page (the switcher's cookie, then `Accept-Language`). Plain HTML, no script needed.
-`notice_context` gives the other pages (the OTP screens, `/me`) the notice they show.
+`provider_notice` and `general_notice` give the other pages (the OTP screens, `/me`) the notice
+they show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from kyvs.domain.notice import NOTICE_PATH, SHORT_PATH, Notice
@@ -29,9 +30,7 @@ def notice_path(language: str) -> str:
 
 
 @router.get(NOTICE_PATH, response_class=HTMLResponse)
-async def notice_page(
-    request: Request, lang: Annotated[str | None, Query(max_length=16)] = None
-) -> HTMLResponse:
+async def notice_page(request: Request, lang: str | None = None) -> HTMLResponse:
     """The general privacy notice: every scope's items, every purpose, how to withdraw and
     complain, in the language asked for (else the page language)."""
     language = _language(lang) or page_language(request)

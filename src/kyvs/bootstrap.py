@@ -23,7 +23,7 @@ from kyvs.domain.consent import ConsentRecord, NoticeRef
 from kyvs.domain.otp import OtpPolicy
 from kyvs.domain.otp_channel import mobile_key as channel_mobile_key
 from kyvs.domain.providers import Provider
-from kyvs.domain.retention import RecordKind
+from kyvs.domain.retention import RETENTION, RecordKind
 from kyvs.domain.rules import RuleSet
 from kyvs.domain.signing_keys import ATTESTATION, SHARE_CLAIM, AttestationInvalid
 from kyvs.domain.sms_health import HealthPolicy
@@ -75,7 +75,7 @@ from kyvs.services.provider_auth import ProviderAuthenticator
 from kyvs.services.retention import Retention
 from kyvs.services.rights import CitizenRights
 from kyvs.services.sms_health import SmsHealth
-from kyvs.services.sms_texts import SmsTexts
+from kyvs.services.sms_texts import SmsTexts, notice_link_problems
 from kyvs.services.staff_login import StaffLogin
 from kyvs.services.verification import Verifier
 from kyvs.settings import Settings
@@ -159,6 +159,21 @@ class Container:
     def notices(self) -> NoticeBook:
         """The privacy notice in force, in every language (the operator named by settings)."""
         return NoticeBook(operator=self.settings.notice_operator, access=self.access)
+
+    @cached_property
+    def notice_problems(self) -> list[str]:
+        """Where the privacy notice states other retention periods than the settings keep
+        records for (empty when it tells the truth)."""
+        stated = self.notices.stated_periods()
+        problems = []
+        for kind, period in self.settings.retention_policy.periods.items():
+            kept = RETENTION[kind].in_unit(period)
+            if kind.value in stated and stated[kind.value] != kept:
+                problems.append(
+                    f"the privacy notice says {kind.value} are kept {stated[kind.value]}, the "
+                    f"settings keep them {kept} ({RETENTION[kind].setting})"
+                )
+        return problems
 
     @cached_property
     def rules(self) -> RuleSet:
@@ -304,14 +319,24 @@ class Container:
         """Every SMS, composed from the registered templates."""
         from kyvs.adapters.transliteration import indic_to_latin
 
-        return SmsTexts(self.sms_templates, to_latin=indic_to_latin)
+        return SmsTexts(self.sms_templates, to_latin=indic_to_latin, base_url=self.base_url)
+
+    @cached_property
+    def base_url(self) -> str:
+        """Where people reach kyvs (`KYVS_PUBLIC_BASE_URL`, else the bound address)."""
+        from kyvs.web.public_urls import public_base_url
+
+        return public_base_url(self.settings)
 
     @cached_property
     def sms_template_problems(self) -> list[str]:
-        """What in the template registry would keep an SMS from going out (empty when none)."""
-        return self.sms_templates.problems(
+        """What in the template registry would keep an SMS from going out (empty when none),
+        the notice link the verification texts carry included."""
+        registry = self.sms_templates
+        problems = registry.problems(
             purposes=self.access.purposes, otp_minutes=self.otp_policy.lifetime_minutes
         )
+        return problems + notice_link_problems(registry, self.base_url)
 
     @cached_property
     def metrics(self) -> PrometheusMetrics:

@@ -27,12 +27,38 @@ def write(cli: Cli, text: str) -> str:
     return str(path)
 
 
-def test_the_packaged_example_passes_and_every_template_fits_two_segments(operator):
+def test_the_packaged_example_passes_and_every_template_fits_its_segments(operator):
     report = operator.json("sms", "templates", "check")
     assert report["problems"] == []
     assert report["sent_in_english"] == []
     assert len(report["templates"]) == 96
+    logins = [row for row in report["templates"] if row["kind"] == "citizen-login-otp"]
+    assert {row["segments"] for row in logins} <= {1, 2}
+    checks = [row for row in report["templates"] if row["kind"] == "verification-otp"]
+    for row in checks:  # the notice link takes one segment more
+        assert row["segments"] <= (2 if row["language"] == "en" else 3), row
+
+
+def test_a_draft_without_the_notice_link_fits_two_segments_and_checks_clean(operator):
+    text = operator.run(
+        "sms", "templates", "draft", "--entity-id", "1101161234567890123", "--header", "KYVSGV",
+        "--no-notice-link",
+    ).stdout  # fmt: skip
+    assert "{#url#}" not in text
+    report = operator.json("sms", "templates", "check", "--file", write(operator, text))
+    assert report["problems"] == []
     assert {row["segments"] for row in report["templates"]} <= {1, 2}
+
+
+def test_a_public_base_url_too_long_for_the_notice_link_fails_the_check(tmp_path):
+    env = environment(
+        f"sqlite:///{tmp_path}/kyvs.db",
+        KYVS_DEMO="1",
+        KYVS_PUBLIC_BASE_URL="https://vaccination-status.example.gov.in",
+    )
+    done = Cli(env, tmp_path).run("sms", "templates", "check", check=False)
+    assert done.returncode == 1
+    assert "the notice link https://vaccination-status.example.gov.in/n/hi" in done.stdout
 
 
 def test_a_draft_names_the_entity_and_header_and_checks_clean(operator):

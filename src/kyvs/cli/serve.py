@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from rich.markup import escape
 
 from kyvs.bootstrap import metrics_directory, server_log_config
 from kyvs.cli import demo
@@ -54,6 +55,12 @@ def serve(
             "[yellow]Warning:[/] SMS go to a gateway under the packaged example templates, whose "
             "DLT ids are placeholders: Indian carriers will drop them. Register your own and set "
             "KYVS_SMS_TEMPLATES (README, SMS in India).",
+            highlight=False,
+        )
+    for problem in wired.notice_problems:
+        errors.print(
+            f"[yellow]Warning:[/] {escape(problem)}: change the notice's words "
+            "(src/kyvs/rules/notice.toml) and publish a new version (README, Notice).",
             highlight=False,
         )
     bind_host, bind_port = host or settings.host, port or settings.port

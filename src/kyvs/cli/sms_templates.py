@@ -11,12 +11,12 @@ from rich.table import Table
 
 from kyvs.cli.context import container
 from kyvs.cli.output import JsonFlag, console, fail, print_json, reports_errors
-from kyvs.domain.dlt import DltTemplate, VariableTag, name_room
+from kyvs.domain.dlt import MAX_VALUE_CHARS, DltTemplate, VariableTag, name_room
 from kyvs.domain.sms_encoding import sms_size
 from kyvs.domain.sms_templates import SmsTemplateRegistry, TemplateKey
 from kyvs.i18n import SUPPORTED_LANGUAGES
 from kyvs.rules import load_example_sms_templates, read_sms_templates
-from kyvs.services.sms_texts import draft_registry
+from kyvs.services.sms_texts import draft_registry, notice_link_problems
 
 app = typer.Typer(help="The DLT templates every SMS is sent under.", no_args_is_help=True)
 
@@ -47,6 +47,7 @@ def check(
         )
     purposes = c.access.purposes
     problems = registry.problems(purposes=purposes, otp_minutes=c.otp_policy.lifetime_minutes)
+    problems += notice_link_problems(registry, c.base_url)
     english = registry.missing_languages(purposes=purposes, languages=SUPPORTED_LANGUAGES)
     rows = [
         template_row(key, template, c.settings.sms_segment_price_inr)
@@ -91,6 +92,14 @@ def draft(
         ),
     ] = None,
     brand: Annotated[str, typer.Option("--brand", help="The brand name in every text.")] = "kyvs",
+    notice_link: Annotated[
+        bool,
+        typer.Option(
+            "--notice-link/--no-notice-link",
+            help="Whether a verification links to the privacy notice (a third variable, "
+            "{#url#}, and one segment more; without it for a platform that takes two).",
+        ),
+    ] = True,
 ) -> None:
     """Print a registry (TOML) drafted from kyvs's translated texts: a template per message,
     purpose and language, to register on your DLT platform before putting in their ids."""
@@ -104,6 +113,7 @@ def draft(
             entity_id=entity_id,
             header=header,
             brand=brand,
+            notice_link=notice_link,
         ),
         nl=False,
     )
@@ -114,9 +124,7 @@ def template_row(key: TemplateKey, template: DltTemplate, price_inr: float) -> d
     try:
         tags = template.tags
         room = name_room(template)
-        longest = template.fill(
-            ["W" * max(room, 1) if tag is VariableTag.ALPHANUMERIC else "9" * 6 for tag in tags]
-        )
+        longest = template.fill([_longest(tag, room) for tag in tags])
     except ValueError:  # an unknown tag: `check` reports it as a problem
         tags, room, longest = (), 0, template.body
     size = sms_size(longest)
@@ -131,6 +139,15 @@ def template_row(key: TemplateKey, template: DltTemplate, price_inr: float) -> d
         "name_room": room if VariableTag.ALPHANUMERIC in tags else None,
         "estimated_cost_inr": round(size.segments * price_inr, 4),
     }
+
+
+def _longest(tag: VariableTag, room: int) -> str:
+    """The longest value of a variable: a name of the room left, an OTP, the longest link."""
+    if tag is VariableTag.ALPHANUMERIC:
+        return "W" * max(room, 1)
+    if tag is VariableTag.URL:
+        return "https://" + "w" * (MAX_VALUE_CHARS - len("https://"))
+    return "9" * 6
 
 
 def templates_table(registry: SmsTemplateRegistry, rows: list[dict[str, Any]]) -> Table:

@@ -2,9 +2,11 @@
 
 Every commercial SMS in India must match a content template registered on a DLT platform by the
 principal entity, sent under a registered header. Since TRAI's direction of November 2025 each
-variable is pre-tagged with the kind of value it takes; kyvs uses two: `{#numeric#}` (an OTP)
-and `{#alphanumeric#}` (a provider's name). A carrier drops a message whose text does not match
-its template, so kyvs checks every text against its template before it is sent.
+variable is pre-tagged with the kind of value it takes; kyvs uses `{#numeric#}` (an OTP),
+`{#alphanumeric#}` (a provider's name) and `{#url#}` (the link to the privacy notice, a URL the
+principal entity whitelists on its DLT platform: a URL travels only in such a variable). A
+carrier drops a message whose text does not match its template, so kyvs checks every text
+against its template before it is sent.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from enum import StrEnum
 
 from kyvs.domain.sms_encoding import GSM7_PART, UCS2_PART, SmsEncoding, sms_size
 
-MAX_VARIABLES = 2
+MAX_VARIABLES = 2  # besides the one `{#url#}` of the notice link
 MAX_SEGMENTS = 2
+LINK_SEGMENTS = 1  # the notice link may take one segment more
 # The tightest limits the DLT platforms publish for a tagged value.
 MAX_VALUE_CHARS = 30
 MAX_NUMERIC_CHARS = 15
@@ -31,7 +34,7 @@ HEADER_PATTERN = re.compile(r"[A-Z]{6}|[0-9]{6}")
 ENTITY_ID_PATTERN = re.compile(r"[0-9]{10,25}")
 TEMPLATE_ID_PATTERN = re.compile(r"[0-9]{10,25}")
 _TAG = re.compile(r"\{#([a-z]+)#\}")
-_TAG_NAMES = frozenset({"numeric", "alphanumeric"})
+_TAG_NAMES = frozenset({"numeric", "alphanumeric", "url"})
 _ANY_PLACEHOLDER = re.compile(r"\{#[^{}]*#\}|\{[^{}\s]*\}")
 
 
@@ -40,6 +43,7 @@ class VariableTag(StrEnum):
 
     NUMERIC = "numeric"
     ALPHANUMERIC = "alphanumeric"
+    URL = "url"
 
     @property
     def placeholder(self) -> str:
@@ -51,10 +55,15 @@ class VariableTag(StrEnum):
         """A regular expression for the values the tag accepts."""
         if self is VariableTag.NUMERIC:
             return f"[0-9]{{1,{MAX_NUMERIC_CHARS}}}"
+        if self is VariableTag.URL:  # no query: a whitelisted static URL has none
+            return r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]+)*"
         return f"[A-Za-z0-9](?:[A-Za-z0-9 ]{{0,{MAX_VALUE_CHARS - 2}}}[A-Za-z0-9])?"
 
     def accepts(self, value: str) -> bool:
-        """Whether `value` may fill a variable with this tag."""
+        """Whether `value` may fill a variable with this tag (a URL of at most
+        `MAX_VALUE_CHARS`)."""
+        if self is VariableTag.URL and len(value) > MAX_VALUE_CHARS:
+            return False
         return re.fullmatch(self.value_pattern, value) is not None
 
 
@@ -118,9 +127,10 @@ def _matcher(body: str) -> re.Pattern[str]:
 def template_problems(template: DltTemplate, *, brand: str) -> list[str]:
     """What keeps a template from being registered and sent, in words; empty when none.
 
-    At most two tagged variables, never two side by side, only the tags kyvs fills, the brand
-    name in the fixed text, the content type the text needs, registered-looking ids and header,
-    and at most two segments with a 6-digit OTP and a name of at least `MIN_NAME_CHARS`.
+    At most two tagged variables (and one `{#url#}`), never two side by side, only the tags
+    kyvs fills, the brand name in the fixed text, the content type the text needs,
+    registered-looking ids and header, and at most two segments (three with a notice link of
+    `MAX_VALUE_CHARS`) with a 6-digit OTP and a name of at least `MIN_NAME_CHARS`.
     """
     problems: list[str] = []
     body = template.body
@@ -131,8 +141,7 @@ def template_problems(template: DltTemplate, *, brand: str) -> list[str]:
         )
         return problems
     tags = template.tags
-    if len(tags) > MAX_VARIABLES:
-        problems.append(f"{len(tags)} variables (DLT allows at most {MAX_VARIABLES})")
+    problems += _variable_problems(tags)
     if _adjacent(body):
         problems.append("two variables side by side (put fixed text between them)")
     fixed = _TAG.sub(" ", body)
@@ -154,20 +163,40 @@ def template_problems(template: DltTemplate, *, brand: str) -> list[str]:
         if name_room(template) < MIN_NAME_CHARS:
             problems.append(
                 f"leaves room for a name of {name_room(template)} characters within "
-                f"{MAX_SEGMENTS} segments (at least {MIN_NAME_CHARS}): shorten the fixed text"
+                f"{segment_budget(tags)} segments (at least {MIN_NAME_CHARS}): shorten the "
+                "fixed text"
             )
-    elif (
-        sms_size(_TAG.sub(lambda m: _longest(VariableTag(m.group(1))), body)).segments
-        > MAX_SEGMENTS
-    ):
-        problems.append(f"more than {MAX_SEGMENTS} segments with an OTP of {OTP_CHARS} digits")
+    elif sms_size(
+        _TAG.sub(lambda m: _longest(VariableTag(m.group(1))), body)
+    ).segments > segment_budget(tags):
+        problems.append(
+            f"more than {segment_budget(tags)} segments with an OTP of {OTP_CHARS} digits"
+        )
     return problems
+
+
+def _variable_problems(tags: Sequence[VariableTag]) -> list[str]:
+    """Too many variables: more than `MAX_VARIABLES` besides the one notice link."""
+    links = sum(tag is VariableTag.URL for tag in tags)
+    problems = []
+    if len(tags) - links > MAX_VARIABLES:
+        problems.append(f"{len(tags)} variables (DLT allows at most {MAX_VARIABLES})")
+    if links > 1:
+        problems.append(f"{links} links (one {VariableTag.URL.placeholder} at most)")
+    return problems
+
+
+def segment_budget(tags: Sequence[VariableTag]) -> int:
+    """The segments a text with these variables may take: `MAX_SEGMENTS`, one more with the
+    notice link."""
+    return MAX_SEGMENTS + (LINK_SEGMENTS if VariableTag.URL in tags else 0)
 
 
 def name_room(template: DltTemplate, numeric_chars: int = OTP_CHARS) -> int:
     """How many characters an `{#alphanumeric#}` value may have so that the text, with
-    `numeric_chars` digits in each `{#numeric#}`, stays within `MAX_SEGMENTS` segments (at most
-    `MAX_VALUE_CHARS`; 0 when even an empty name does not fit)."""
+    `numeric_chars` digits in each `{#numeric#}` and the longest link in a `{#url#}`, stays
+    within its `segment_budget` (at most `MAX_VALUE_CHARS`; 0 when even an empty name does not
+    fit)."""
     return _name_room(template.body, numeric_chars)
 
 
@@ -175,14 +204,20 @@ def name_room(template: DltTemplate, numeric_chars: int = OTP_CHARS) -> int:
 def _name_room(body: str, numeric_chars: int) -> int:
     tags = tuple(VariableTag(match.group(1)) for match in _TAG.finditer(body))
     names = sum(tag is VariableTag.ALPHANUMERIC for tag in tags)
-    fixed = _TAG.sub(
-        lambda m: "9" * numeric_chars if m.group(1) == VariableTag.NUMERIC else "", body
-    )
+    fixed = _TAG.sub(lambda m: _filler(m.group(1), numeric_chars), body)
     size = sms_size(fixed)
-    budget = MAX_SEGMENTS * (UCS2_PART if size.encoding is SmsEncoding.UCS2 else GSM7_PART)
+    part = UCS2_PART if size.encoding is SmsEncoding.UCS2 else GSM7_PART
+    budget = segment_budget(tags) * part
     if names == 0:
         return MAX_VALUE_CHARS
     return max(min((budget - size.units) // names, MAX_VALUE_CHARS), 0)
+
+
+def _filler(tag: str, numeric_chars: int) -> str:
+    """What stands in for a variable when a name's room is measured."""
+    if tag == VariableTag.NUMERIC:
+        return "9" * numeric_chars
+    return _longest(VariableTag.URL) if tag == VariableTag.URL else ""
 
 
 def _known(placeholder: str) -> bool:
@@ -198,7 +233,7 @@ def _adjacent(body: str) -> bool:
 def _longest(tag: VariableTag) -> str:
     if tag is VariableTag.NUMERIC:
         return "9" * OTP_CHARS
-    return "W" * MAX_VALUE_CHARS
+    return "W" * MAX_VALUE_CHARS  # a name, or a link
 
 
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]+")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 Audience = Literal["general", "provider"]
@@ -105,11 +105,13 @@ class NoticeItem:
 
 @dataclass(frozen=True, slots=True)
 class SectionContent:
-    """A section of the notice's content: its key, its heading's msgid and its items."""
+    """A section of the notice's content: its key, its heading's msgid and its items; the
+    general notice lists every purpose's label after the items of a `lists_purposes` one."""
 
     key: str
     heading: str
     items: tuple[NoticeItem, ...]
+    lists_purposes: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +128,10 @@ class NoticeContent:
     """The notice's content (msgids) and the versions it was published as, newest last."""
 
     title: str
+    default_operator: str  # the data fiduciary's name when the deployment names none
     sections: tuple[SectionContent, ...]
     publications: tuple[Publication, ...]
+    states: Mapping[str, str] = field(default_factory=dict)  # retention periods, by kind
 
     @property
     def version(self) -> str:
@@ -154,7 +158,7 @@ class NoticeContent:
                 for item in section.items
                 if item.shown(audience, scopes)
             ]
-            if section.key == "purpose" and audience == GENERAL:
+            if section.lists_purposes and audience == GENERAL:
                 items += purposes
             sections.append(
                 NoticeSection(section.key, words.gettext(section.heading), tuple(items))
@@ -168,7 +172,7 @@ class NoticeContent:
 
     def msgids(self) -> list[str]:
         """Every msgid of the content: the title, the headings and the items, in order."""
-        found = [self.title]
+        found = [self.title, self.default_operator]
         for section in self.sections:
             found += [section.heading, *(item.text for item in section.items)]
         return found
@@ -181,6 +185,7 @@ class NoticeContent:
                 key=str(section["key"]),
                 heading=str(section["heading"]),
                 items=tuple(_item(item) for item in section["items"]),
+                lists_purposes=bool(section.get("lists_purposes", False)),
             )
             for section in data["sections"]
         )
@@ -194,7 +199,10 @@ class NoticeContent:
         )
         if not publications:
             raise ValueError("the notice has no published version")
-        return cls(str(data["title"]), sections, publications)
+        states = {str(k): str(v) for k, v in data.get("states", {}).items()}
+        return cls(
+            str(data["title"]), str(data["default_operator"]), sections, publications, states
+        )
 
 
 def _item(data: Mapping[str, Any]) -> NoticeItem:
@@ -203,3 +211,13 @@ def _item(data: Mapping[str, Any]) -> NoticeItem:
         raise ValueError(f"unknown notice audience {audience!r}")
     scope = data.get("scope")
     return NoticeItem(str(data["text"]), None if scope is None else str(scope), audience)
+
+
+# The notice page, and the short link to it that an SMS carries (a few characters of a segment).
+NOTICE_PATH = "/notice"
+SHORT_PATH = "/n"
+
+
+def short_link(base_url: str, language: str) -> str:
+    """The link an SMS in `language` carries to the notice: `{base_url}/n/{language}`."""
+    return f"{base_url.rstrip('/')}{SHORT_PATH}/{language}"

@@ -16,10 +16,14 @@ from kyvs.domain.dlt import ContentType, DltTemplate, VariableTag, template_prob
 
 VERIFICATION_OTP = "verification-otp"
 CITIZEN_LOGIN_OTP = "citizen-login-otp"
-# The variables each kind fills, in order.
-KIND_TAGS: Mapping[str, tuple[VariableTag, ...]] = {
-    VERIFICATION_OTP: (VariableTag.ALPHANUMERIC, VariableTag.NUMERIC),
-    CITIZEN_LOGIN_OTP: (VariableTag.NUMERIC,),
+# The variables each kind may fill, in order: a verification with or without the link to the
+# privacy notice (a DLT platform that takes only two variables registers it without).
+KIND_TAGS: Mapping[str, tuple[tuple[VariableTag, ...], ...]] = {
+    VERIFICATION_OTP: (
+        (VariableTag.ALPHANUMERIC, VariableTag.NUMERIC, VariableTag.URL),
+        (VariableTag.ALPHANUMERIC, VariableTag.NUMERIC),
+    ),
+    CITIZEN_LOGIN_OTP: ((VariableTag.NUMERIC,),),
 }
 # The kinds whose text tells how long the OTP is valid (a verification's screen shows it).
 STATES_VALIDITY = frozenset({CITIZEN_LOGIN_OTP})
@@ -112,8 +116,10 @@ class SmsTemplateRegistry:
             expected = KIND_TAGS.get(key.kind)
             if expected is None:
                 found.append(f"unknown kind {key.kind!r}")
-            elif not found and template.tags != expected:
-                wanted = ", ".join(tag.placeholder for tag in expected)
+            elif not found and template.tags not in expected:
+                wanted = " or ".join(
+                    ", ".join(tag.placeholder for tag in tags) for tags in expected
+                )
                 found.append(f"its variables must be, in order: {wanted}")
             if key.kind in STATES_VALIDITY and str(self.otp_minutes) not in template.body:
                 found.append(f"the text does not state the validity ({self.otp_minutes} min)")

@@ -5,7 +5,8 @@ Templates call `_("msgid")`, `f("msgid with {placeholder}", placeholder=...)` an
 `words.ngettext(...)` and `words.nformat(...)` with a literal, a module-level constant
 (`SIGNED_NOTE`, `VERIFICATION_TEXT`) or a message table (`_MESSAGES.get(slug, _FALLBACK)`,
 `_STATE_TEXT[state]`); the tables' values are msgids, and so are those of the share cards'
-`CARD_MSGIDS`. Purpose labels come from `rules/access.toml`, status labels from `STATUS_LABELS`.
+`CARD_MSGIDS`. Purpose labels come from `rules/access.toml`, the privacy notice's words from
+`rules/notice.toml`, status labels from `STATUS_LABELS`.
 Run `python -m kyvs.i18n.extract` to list the msgids, or with `--missing` to list what each catalog
 lacks. The result is deterministic: sources in path order, then line order.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from jinja2 import Environment, nodes
 
+from kyvs.domain.notice import NoticeContent
 from kyvs.i18n.catalogs import (
     COMPLETE_LANGUAGES,
     STATUS_LABELS,
@@ -58,6 +60,7 @@ CATALOGUE_ENTRY, CATALOGUE_TEXT_ARG = "ProblemType", 2
 _CONSTANT = re.compile(r"_?[A-Z][A-Z0-9_]*")
 STATUS_SOURCE = "i18n/catalogs.py"
 PURPOSE_SOURCE = "rules/access.toml"
+NOTICE_SOURCE = "rules/notice.toml"
 SMS_SOURCE = "services/sms_texts.py"
 PROBLEMS_SOURCE = "web/problem_catalogue.py"
 CARD_SOURCE = "adapters/share_card/words.py"  # read when present (share cards are optional)
@@ -66,6 +69,8 @@ VERIFICATION_SOURCES = (
     "web/templates/console/",
     "web/templates/hosted/",
     "web/templates/_otp_form.html",
+    "web/templates/_privacy_notice.html",
+    "web/templates/notice.html",
     "web/templates/_status.html",
     "web/templates/base.html",
     "web/templates/error.html",
@@ -76,6 +81,7 @@ VERIFICATION_SOURCES = (
     PROBLEMS_SOURCE,
     STATUS_SOURCE,
     PURPOSE_SOURCE,
+    NOTICE_SOURCE,
 )
 
 
@@ -205,6 +211,11 @@ def purpose_labels(text: str) -> list[str]:
     return [str(purpose["label"]) for purpose in tomllib.loads(text).get("purposes", [])]
 
 
+def notice_messages(text: str) -> list[str]:
+    """The msgids of the privacy notice's content (`rules/notice.toml`)."""
+    return NoticeContent.from_mapping(tomllib.loads(text)).msgids()
+
+
 def template_paths(package: Path = PACKAGE) -> list[Path]:
     """Every page template, in path order."""
     return sorted((package / "web" / "templates").rglob("*.html"))
@@ -223,6 +234,8 @@ def extract(package: Path = PACKAGE) -> Extraction:
     found = [Found(label, STATUS_SOURCE, 0) for label in STATUS_LABELS]
     access = (package / PURPOSE_SOURCE).read_text(encoding="utf-8")
     found += (Found(label, PURPOSE_SOURCE, 0) for label in purpose_labels(access))
+    notice = (package / NOTICE_SOURCE).read_text(encoding="utf-8")
+    found += (Found(msgid, NOTICE_SOURCE, 0) for msgid in notice_messages(notice))
     dynamic: list[str] = []
     for path in template_paths(package):
         name = path.relative_to(package).as_posix()

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kyvs.domain.access import AccessCatalogue
 from kyvs.domain.notice import GENERAL, PROVIDER, Notice, NoticeContent
 from kyvs.i18n import normalise_language, translator
 from kyvs.rules import load_access_catalogue, load_notice_content
-
-# The data fiduciary's name when the settings do not give one.
-DEFAULT_OPERATOR = "the kyvs operator"
 
 
 class NoticeBook:
@@ -32,6 +29,20 @@ class NoticeBook:
     def version(self) -> str:
         """The version of the notice in force."""
         return self._content.version
+
+    def stated_periods(self) -> Mapping[str, str]:
+        """The retention periods the notice's text states, by kind of record (`"24 hours"`)."""
+        return self._content.states
+
+    def unpublished(self, languages: Iterable[str]) -> dict[str, str]:
+        """The languages whose notice text (with the default operator) is not the one the
+        version in force was published with, each with the digest its text has now."""
+        published = self._content.publications[-1].digests
+        now = {
+            code: NoticeBook(content=self._content, access=self._access).current(code).digest
+            for code in languages
+        }
+        return {code: digest for code, digest in now.items() if published.get(code) != digest}
 
     def current(self, language: str) -> Notice:
         """The general notice in `language`: every scope's items and every purpose."""
@@ -60,4 +71,4 @@ class NoticeBook:
         )
 
     def _operator_name(self, language: str) -> str:
-        return self._operator or translator(language).gettext(DEFAULT_OPERATOR)
+        return self._operator or translator(language).gettext(self._content.default_operator)

@@ -1,9 +1,10 @@
 """The SMS kyvs sends, in the person's language, each one a registered DLT template filled in.
 
 The texts are written (and translated) here as catalog messages; `draft_body` turns one into the
-body a deployment registers on DLT, with the provider and the OTP as tagged variables and the
-purpose and the validity as fixed text. At run time `SmsTexts` only fills registered templates:
-an SMS whose text does not match its template is never composed.
+body a deployment registers on DLT, with the provider, the OTP and the link to the privacy
+notice as tagged variables and the purpose and the validity as fixed text. At run time
+`SmsTexts` only fills registered templates: an SMS whose text does not match its template is
+never composed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kyvs.domain.dlt import (
     name_room,
 )
 from kyvs.domain.mobile import MobileNumber
+from kyvs.domain.notice import short_link
 from kyvs.domain.sms_encoding import SmsEncoding, sms_size
 from kyvs.domain.sms_templates import (
     CITIZEN_LOGIN_OTP,
@@ -35,6 +37,7 @@ from kyvs.rules import load_example_sms_templates
 __all__ = [
     "CITIZEN_LOGIN_OTP",
     "CITIZEN_LOGIN_TEXT",
+    "VERIFICATION_LINKED_TEXT",
     "VERIFICATION_OTP",
     "VERIFICATION_TEXT",
     "SmsTexts",
@@ -42,6 +45,7 @@ __all__ = [
     "draft_body",
     "draft_registry",
     "example_sms_texts",
+    "notice_link_problems",
 ]
 
 # The verification SMS leaves the validity to the provider's screen: with the purpose and the
@@ -50,6 +54,13 @@ VERIFICATION_TEXT = (
     "{provider} asks for your vaccination status for {purpose}. OTP {otp}. "
     "Share it only if you agree. -kyvs"
 )
+# The same with the link to the privacy notice (`{base}/n/<language>`): one segment more.
+VERIFICATION_LINKED_TEXT = (
+    "{provider} asks for your vaccination status for {purpose}. OTP {otp}. "
+    "Share it only if you agree. Notice {url} -kyvs"
+)
+# Where a server listens unless told otherwise (KYVS_HOST, KYVS_PORT): the example's link.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # A plural message whose English forms are alike ("1 min", "3 min"); the translations differ by
 # count in some languages (Marathi "1 मिनिट", "3 मिनिटे").
 CITIZEN_LOGIN_TEXT = (
@@ -61,11 +72,27 @@ class TemplateMismatch(ValueError):
     """A filled-in text would not match its registered template: it must not be sent."""
 
 
-def draft_body(kind: str, language: str, *, minutes: int, purpose_label: str = "") -> str:
+def draft_body(
+    kind: str,
+    language: str,
+    *,
+    minutes: int,
+    purpose_label: str = "",
+    notice_link: bool = True,
+) -> str:
     """The DLT template body for `kind` in `language`: the catalog text with the provider as
-    `{#alphanumeric#}`, the OTP as `{#numeric#}`, the purpose (of a verification) and the
-    validity (of a login OTP) written out."""
+    `{#alphanumeric#}`, the OTP as `{#numeric#}`, the link to the privacy notice (of a
+    verification, unless `notice_link` is false) as `{#url#}`, the purpose (of a verification)
+    and the validity (of a login OTP) written out."""
     words = translator(language)
+    if kind == VERIFICATION_OTP and notice_link:
+        return words.format(
+            VERIFICATION_LINKED_TEXT,
+            provider=VariableTag.ALPHANUMERIC.placeholder,
+            purpose=words.gettext(purpose_label),
+            otp=VariableTag.NUMERIC.placeholder,
+            url=VariableTag.URL.placeholder,
+        )
     if kind == VERIFICATION_OTP:
         return words.format(
             VERIFICATION_TEXT,
@@ -87,11 +114,13 @@ class SmsTexts:
     """Composes each SMS from the deployment's registered templates.
 
     `to_latin` writes a provider name typed in an Indic script in Latin letters, since a
-    `{#alphanumeric#}` value takes only those.
+    `{#alphanumeric#}` value takes only those. `base_url` is where people reach kyvs: a
+    verification's link to the privacy notice starts with it.
     """
 
     registry: SmsTemplateRegistry
     to_latin: Callable[[str], str] | None = None
+    base_url: str = DEFAULT_BASE_URL
 
     def verification_otp(
         self, *, to: MobileNumber, otp: str, provider_name: str, purpose: str, language: str
@@ -99,7 +128,10 @@ class SmsTexts:
         """The SMS asking a person to consent to a provider's check, for `purpose`."""
         key, template = self.registry.find(VERIFICATION_OTP, _language(language), purpose)
         name = self.provider_value(provider_name, room=name_room(template, len(otp)))
-        return _message(to, key, template, (name, _checked_otp(otp)))
+        values: tuple[str, ...] = (name, _checked_otp(otp))
+        if VariableTag.URL in template.tags:
+            values += (short_link(self.base_url, key.language),)
+        return _message(to, key, template, values)
 
     def citizen_login_otp(self, *, to: MobileNumber, otp: str, language: str) -> SmsMessage:
         """The SMS carrying a citizen's login OTP."""
@@ -113,6 +145,23 @@ class SmsTexts:
         if self.to_latin is not None and not name.isascii():
             latin = self.to_latin(name).title()
         return alphanumeric_value(name, latin=latin, limit=room) or "Provider"
+
+
+def notice_link_problems(registry: SmsTemplateRegistry, base_url: str) -> list[str]:
+    """Why the notice links from `base_url` would not fit the `{#url#}` of the templates that
+    carry one (longer than a variable takes, or not a URL); empty when they fit."""
+    problems = []
+    for key, template in sorted(registry.templates.items(), key=lambda item: str(item[0])):
+        link = short_link(base_url, key.language)
+        # The body, not its tags: a template with an unknown tag is a problem of its own.
+        linked = VariableTag.URL.placeholder in template.body
+        if linked and not VariableTag.URL.accepts(link):
+            problems.append(
+                f"{key} (template {template.template_id}): the notice link {link} does not fit "
+                f"{VariableTag.URL.placeholder} (a URL of at most {MAX_VALUE_CHARS} characters, "
+                "no query): give KYVS_PUBLIC_BASE_URL a shorter host"
+            )
+    return problems
 
 
 def example_sms_texts() -> SmsTexts:
@@ -153,10 +202,12 @@ def draft_registry(
     header: str,
     brand: str = "kyvs",
     first_template_id: int = 1107000000000000001,
+    notice_link: bool = True,
 ) -> str:
     """A template registry file (TOML) with a template per kind, purpose and language, drafted
-    from the translated texts; the template ids are numbered placeholders, to be replaced by
-    the ids DLT gives each template once registered."""
+    from the translated texts (a verification with the notice link unless `notice_link` is
+    false); the template ids are numbered placeholders, to be replaced by the ids DLT gives
+    each template once registered."""
     lines = [
         "# kyvs SMS templates for India's DLT platforms: register each body as it is written,",
         "# then put the template id DLT gives it in place of the numbered placeholder.",
@@ -172,7 +223,9 @@ def draft_registry(
     kinds.append((CITIZEN_LOGIN_OTP, "", ""))
     for language in languages:
         for kind, purpose, label in kinds:
-            body = draft_body(kind, language, minutes=minutes, purpose_label=label)
+            body = draft_body(
+                kind, language, minutes=minutes, purpose_label=label, notice_link=notice_link
+            )
             encoding = sms_size(body).encoding
             content = ContentType.UNICODE if encoding is SmsEncoding.UCS2 else ContentType.TEXT
             lines += ["", "[[templates]]", f'kind = "{kind}"']

@@ -30,7 +30,7 @@ from kyvs.web import (
 from kyvs.web.api import citizen, citizen_rights, cowin, hosted_sessions, verifications
 from kyvs.web.audit import AuditQueue
 from kyvs.web.edge import Edge
-from kyvs.web.pages import console, hosted, landing, language, me, me_rights, shared
+from kyvs.web.pages import console, hosted, landing, language, me, me_rights, notice, shared
 from kyvs.web.request_limits import RequestLimits
 from kyvs.web.sessions import PageSessions
 from kyvs.web.trusted_hosts import TrustedHosts, trusted_host_patterns
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(me.router)
     app.include_router(me_rights.router)
     app.include_router(landing.router)
+    app.include_router(notice.router)
     app.include_router(language.router)
     app.include_router(console.router)
     app.include_router(hosted.router)

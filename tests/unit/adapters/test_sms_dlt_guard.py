@@ -75,5 +75,5 @@ async def test_segments_are_counted_by_language_and_encoding_and_priced():
     value = metrics.registry.get_sample_value
     assert value("kyvs_sms_segments_total", {"language": "en", "encoding": "gsm7"}) == 1
     assert value("kyvs_sms_segments_total", {"language": "hi", "encoding": "ucs2"}) == 1
-    assert value("kyvs_sms_segments_total", {"language": "ta", "encoding": "ucs2"}) == 2
-    assert value("kyvs_sms_estimated_cost_inr_total", {"gateway": "memory"}) == 1.0
+    assert value("kyvs_sms_segments_total", {"language": "ta", "encoding": "ucs2"}) == 3
+    assert value("kyvs_sms_estimated_cost_inr_total", {"gateway": "memory"}) == 1.25

@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 
 from kyvs.domain.dlt import (
+    MAX_VALUE_CHARS,
     ContentType,
     DltTemplate,
     VariableTag,
     alphanumeric_value,
     name_room,
+    segment_budget,
     template_problems,
 )
+from kyvs.domain.sms_encoding import sms_size
 
 ENTITY = "1101161234567890123"
 
@@ -41,7 +44,7 @@ def test_two_variables_side_by_side_are_refused():
     assert any("side by side" in p for p in template_problems(adjacent, brand="kyvs"))
 
 
-@pytest.mark.parametrize("placeholder", ["{#var#}", "{#url#}", "{otp}", "{# numeric #}"])
+@pytest.mark.parametrize("placeholder", ["{#var#}", "{#urlott#}", "{otp}", "{# numeric #}"])
 def test_an_untagged_or_unknown_variable_is_refused(placeholder):
     untagged = template(f"{placeholder} is your kyvs OTP.")
     assert any("unknown variables" in p for p in template_problems(untagged, brand="kyvs"))
@@ -118,3 +121,37 @@ def test_the_room_for_a_name_is_what_two_segments_leave():
     tight = template("{#alphanumeric#} " + "x" * 270 + " {#numeric#} kyvs")
     fixed = len(tight.body) - len("{#alphanumeric#}{#numeric#}") + len("042719")
     assert name_room(tight) == 306 - fixed == 23
+
+
+LINKED = template("{#alphanumeric#} asks. OTP {#numeric#}. Notice {#url#} -kyvs")
+
+
+def test_the_notice_link_is_a_third_variable_of_its_own():
+    assert LINKED.tags == (VariableTag.ALPHANUMERIC, VariableTag.NUMERIC, VariableTag.URL)
+    assert template_problems(LINKED, brand="kyvs") == []
+    two_links = template("{#numeric#} OTP. See {#url#} or {#url#} -kyvs")
+    assert any("2 links" in p for p in template_problems(two_links, brand="kyvs"))
+
+
+def test_the_url_tag_takes_a_short_link_without_a_query():
+    assert VariableTag.URL.accepts("https://kyvs.gov.in/n/hi")
+    assert VariableTag.URL.accepts("http://127.0.0.1:8000/n/en")
+    assert not VariableTag.URL.accepts("https://kyvs.gov.in/notice?lang=hi")
+    assert not VariableTag.URL.accepts("kyvs.gov.in/n/hi")
+    assert not VariableTag.URL.accepts("https://" + "k" * 20 + ".gov.in/n/hi")  # over 30
+    text = LINKED.fill(["Acme", "042719", "https://kyvs.gov.in/n/hi"])
+    assert LINKED.matches(text)
+    assert not LINKED.matches(text.replace("kyvs.gov.in", "evil.example/?"))
+
+
+def test_the_notice_link_may_take_one_segment_more():
+    fixed = " asks for your status. OTP {#numeric#}. Share it only if you agree. -kyvs "
+    body = "{#alphanumeric#} आपकी स्थिति" + "क" * 20 + fixed  # 2 segments with a full name
+    without = template(body, content_type=ContentType.UNICODE)
+    linked = template(body + "सूचना {#url#} -kyvs", content_type=ContentType.UNICODE)
+    assert (segment_budget(without.tags), segment_budget(linked.tags)) == (2, 3)
+    assert name_room(without) == name_room(linked) == MAX_VALUE_CHARS
+    name, link = "W" * MAX_VALUE_CHARS, "https://kyvs.gov.in/n/hi"
+    assert sms_size(without.fill([name, "042719"])).segments == 2
+    assert sms_size(linked.fill([name, "042719", link])).segments == 3
+    assert template_problems(linked, brand="kyvs") == []

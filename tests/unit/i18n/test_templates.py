@@ -27,6 +27,7 @@ from kyvs.i18n import (
 )
 from kyvs.i18n.catalogs import catalog, usable_messages, usable_plurals
 from kyvs.i18n.extract import extract
+from kyvs.services.notice import NoticeBook
 from kyvs.web.pages.rendering import environment, formatters
 
 TEMPLATES = environment().list_templates(extensions=["html"])
@@ -163,6 +164,14 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
         }
         for live in (True, False)
     ]
+    notices = NoticeBook()
+    privacy = {  # a provider's notice on the OTP screens, the general one on /me
+        "privacy": notices.for_provider(
+            language, scopes=("status", "demographics"), purpose_label="travel"
+        ),
+        "privacy_link": f"/notice?lang={language}",
+    }
+    general = {**privacy, "privacy": notices.current(language)}
     routes: dict[str, dict[str, Any]] = {
         "base.html": {},
         "landing.html": {},
@@ -177,7 +186,7 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             "full_name": "Asha Patel" if full else None,
             "mobile_number": "9876543210" if full else None,
         },
-        "console/otp.html": {"provider": provider, **otp_form},
+        "console/otp.html": {"provider": provider, **otp_form, **privacy},
         "console/result.html": {"provider": provider, **status},
         "console/history.html": {
             "provider": provider,
@@ -196,8 +205,9 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             **hosted,
             "purpose_label": purposes[0][1],
             "starts_left": 2 if full else 0,
+            **privacy,
         },
-        "hosted/otp.html": {**hosted, **otp_form},
+        "hosted/otp.html": {**hosted, **otp_form, **privacy},
         "hosted/done.html": {
             **hosted,
             **status,
@@ -241,6 +251,7 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
             ]
             if full
             else [],
+            **general,
         },
         "me/erasure.html": {
             "report": {
@@ -251,6 +262,8 @@ def page_context(template: str, language: str, variant: str) -> dict[str, Any]:
                 ],
             }
         },
+        "_privacy_notice.html": privacy,
+        "notice.html": {"notice": notices.current(language)},
         "me/card.html": {
             "page": "https://kyvs.example/s/l1",
             "square": "https://kyvs.example/s/l1/card.png?size=square",

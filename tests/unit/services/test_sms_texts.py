@@ -1,8 +1,10 @@
-"""The SMS texts: registered DLT templates filled with the provider and the OTP, in the person's
-language, naming the purpose, within two segments."""
+"""The SMS texts: registered DLT templates filled with the provider, the OTP and the link to the
+privacy notice, in the person's language, naming the purpose, within two segments (three with
+the notice link)."""
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from importlib import resources
 
@@ -15,7 +17,13 @@ from kyvs.domain.sms_encoding import SmsEncoding, sms_size
 from kyvs.domain.sms_templates import CITIZEN_LOGIN_OTP, VERIFICATION_OTP, SmsTemplateRegistry
 from kyvs.i18n import SUPPORTED_LANGUAGES, translator
 from kyvs.rules import SMS_TEMPLATES_EXAMPLE, load_access_catalogue, load_example_sms_templates
-from kyvs.services.sms_texts import SmsTexts, draft_registry
+from kyvs.services.sms_texts import (
+    DEFAULT_BASE_URL,
+    SmsTexts,
+    draft_body,
+    draft_registry,
+    notice_link_problems,
+)
 
 MOBILE = MobileNumber("9876543210")
 OTP = "042719"
@@ -39,7 +47,9 @@ def test_the_verification_sms_names_provider_purpose_and_otp_in_its_template(lan
     assert OTP in message.text
     assert message.dlt is not None
     assert message.dlt.matches(message.text)
-    assert message.values == ("Vistara Travels", OTP)
+    link = f"{DEFAULT_BASE_URL}/n/{language}"
+    assert message.values == ("Vistara Travels", OTP, link)
+    assert f" {link} " in message.text
     assert (message.to, message.category, message.language) == (MOBILE, VERIFICATION_OTP, language)
     if language != "en":
         assert "asks for" not in message.text
@@ -58,7 +68,7 @@ def test_the_citizen_login_sms_carries_the_otp_and_the_minutes(language):
 def test_the_english_sms_read_as_written():
     assert verification("en").text == (
         "IndiGo asks for your vaccination status for travel. OTP 042719. "
-        "Share it only if you agree. -kyvs"
+        "Share it only if you agree. Notice http://127.0.0.1:8000/n/en -kyvs"
     )
     login = TEXTS.citizen_login_otp(to=MOBILE, otp=OTP, language="en")
     assert login.text == (
@@ -68,18 +78,23 @@ def test_the_english_sms_read_as_written():
 
 def test_the_texts_in_hindi_gujarati_and_marathi():
     assert verification("hi").text == (
-        "IndiGo ने यात्रा के लिए आपकी टीकाकरण स्थिति माँगी है। OTP 042719। सहमत हों तभी बताएँ। -kyvs"
+        "IndiGo ने यात्रा के लिए आपकी टीकाकरण स्थिति माँगी है। OTP 042719। सहमत हों तभी बताएँ। "
+        "सूचना http://127.0.0.1:8000/n/hi -kyvs"
     )
     assert verification("gu").text.startswith("IndiGo મુસાફરી માટે તમારી રસીકરણની સ્થિતિ")
     assert "(उद्देश: प्रवास)" in verification("mr").text
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
-def test_every_sms_in_every_language_fits_two_segments_even_with_a_long_provider_name(language):
+def test_every_sms_in_every_language_fits_its_segments_even_with_a_long_provider_name(language):
+    longest_link = SmsTexts(TEXTS.registry, base_url="https://kyvs.mohfw.gov.in")  # 30 chars
     for purpose in PURPOSES:
-        message = verification(language, provider=LONG_PROVIDER, purpose=purpose)
+        message = longest_link.verification_otp(
+            to=MOBILE, otp=OTP, provider_name=LONG_PROVIDER, purpose=purpose, language=language
+        )
         size = sms_size(message.text)
-        assert size.segments <= 2, (purpose, size)
+        assert size.segments <= (2 if language == "en" else 3), (purpose, size)
+        assert len(message.values[0]) >= MIN_NAME_CHARS
         assert message.dlt is not None and message.dlt.matches(message.text)
         expected = SmsEncoding.GSM7 if language == "en" else SmsEncoding.UCS2
         assert size.encoding is expected
@@ -90,12 +105,74 @@ def test_every_sms_in_every_language_fits_two_segments_even_with_a_long_provider
 def test_a_long_name_is_cut_at_a_word_to_the_room_its_template_leaves():
     english = verification("en", provider=LONG_PROVIDER)
     assert english.values[0] == "Mahalaxmi Tours and Travels"  # 27 of 30 characters
-    malayalam = verification("ml", provider=LONG_PROVIDER, purpose="event-entry")
+    unlinked = _registry(notice_link=False)
+    malayalam = SmsTexts(unlinked).verification_otp(
+        to=MOBILE, otp=OTP, provider_name=LONG_PROVIDER, purpose="event-entry", language="ml"
+    )
     assert malayalam.dlt is not None
     room = name_room(malayalam.dlt)
     assert MIN_NAME_CHARS <= room < MAX_VALUE_CHARS
     assert LONG_PROVIDER.startswith(malayalam.values[0])
     assert len(malayalam.values[0]) <= room
+
+
+def _registry(*, notice_link: bool) -> SmsTemplateRegistry:
+    drafted = draft_registry(
+        languages=SUPPORTED_LANGUAGES,
+        purposes=PURPOSES,
+        minutes=3,
+        entity_id="1101000000000000000",
+        header="KYVSOT",
+        notice_link=notice_link,
+    )
+    return SmsTemplateRegistry.from_mapping(tomllib.loads(drafted))
+
+
+def test_the_notice_link_takes_a_segment_more_and_leaves_a_name_its_full_room():
+    linked, unlinked = _registry(notice_link=True), _registry(notice_link=False)
+    for language in SUPPORTED_LANGUAGES:
+        for purpose in PURPOSES:
+            with_link = linked.template(VERIFICATION_OTP, language, purpose)
+            assert name_room(with_link) == MAX_VALUE_CHARS
+            assert "{#url#}" not in unlinked.template(VERIFICATION_OTP, language, purpose).body
+    assert linked.problems(purposes=PURPOSES, otp_minutes=3) == []
+    assert unlinked.problems(purposes=PURPOSES, otp_minutes=3) == []
+
+
+def test_a_template_without_the_notice_link_sends_the_name_and_the_otp_only():
+    message = SmsTexts(_registry(notice_link=False)).verification_otp(
+        to=MOBILE, otp=OTP, provider_name="IndiGo", purpose="travel", language="hi"
+    )
+    assert message.values == ("IndiGo", OTP)
+    assert "http" not in message.text
+
+
+def test_the_link_carries_the_language_of_the_template_it_is_sent_in():
+    texts = SmsTexts(TEXTS.registry, base_url="https://kyvs.gov.in/")
+    message = texts.verification_otp(
+        to=MOBILE, otp=OTP, provider_name="IndiGo", purpose="travel", language="fr"
+    )
+    assert message.values[2] == "https://kyvs.gov.in/n/en"
+
+
+def test_a_base_url_too_long_for_the_url_variable_is_a_problem_before_anything_is_sent():
+    registry = TEXTS.registry
+    assert notice_link_problems(registry, "https://kyvs.mohfw.gov.in") == []
+    problems = notice_link_problems(registry, "https://vaccination-status.example.gov.in")
+    assert len(problems) == len(registry.templates) - len(SUPPORTED_LANGUAGES)  # not logins
+    assert "KYVS_PUBLIC_BASE_URL" in problems[0]
+    assert notice_link_problems(_registry(notice_link=False), "https://" + "x" * 60) == []
+    broken = _registry(notice_link=True)
+    key = next(iter(broken.templates))
+    unknown = dataclasses.replace(broken.templates[key], body="{#var#} OTP {#url#} -kyvs")
+    templates = {**broken.templates, key: unknown}
+    mended = dataclasses.replace(broken, templates=templates)
+    assert notice_link_problems(mended, "https://kyvs.gov.in") == []  # reported as unknown
+
+
+def test_the_drafted_body_puts_the_link_between_fixed_words():
+    body = draft_body(VERIFICATION_OTP, "ta", minutes=3, purpose_label="travel")
+    assert body.endswith(" {#url#} -kyvs")
 
 
 def test_a_name_is_reduced_to_what_an_alphanumeric_variable_takes():

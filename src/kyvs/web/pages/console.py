@@ -22,6 +22,7 @@ from kyvs.services.staff_login import StaffSession, normalised_username
 from kyvs.web.deps import client_of, container
 from kyvs.web.pages.language import page_language
 from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.notice import provider_notice
 from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
@@ -183,7 +184,7 @@ async def _check_view(
     verifier = container(request).verifier
     language = page_language(request)
     try:
-        _, state = await verifier.state(provider=provider, txn_id=txn_id)
+        txn, state = await verifier.state(provider=provider, txn_id=txn_id)
     except DomainError as error:
         return _verify_form(request, provider, problem=problem_text(error, language))
     if state is TxnState.VERIFIED:
@@ -217,6 +218,10 @@ async def _check_view(
             otp_action=f"/console/checks/{txn_id}/otp",
             resend_action=f"/console/checks/{txn_id}/resend",
             attempts_left=attempts_left,
+        ),
+        # In the language of the person's SMS: they read it at the counter before the OTP.
+        **provider_notice(
+            request, language=txn.language, scopes=provider.scopes, purpose=txn.purpose
         ),
     )
 

@@ -28,6 +28,7 @@ from kyvs.web.deps import container
 from kyvs.web.pages.hosted_browser import browser_secret, keep_browser
 from kyvs.web.pages.language import COOKIE
 from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.notice import provider_notice
 from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import render
 from kyvs.web.pages.security import CsrfFailed, secure_page
@@ -96,6 +97,16 @@ def _page(
     )
 
 
+def _notice(request: Request, session: HostedSession, provider: Provider) -> dict[str, Any]:
+    """The privacy notice of this check: the provider's scopes and the session's purpose."""
+    return provider_notice(
+        request,
+        language=_language(request, session),
+        scopes=provider.scopes,
+        purpose=session.purpose,
+    )
+
+
 def _gone(request: Request) -> HTMLResponse:
     return secure_page(render(request, "hosted/gone.html", status_code=404, title="kyvs"))
 
@@ -127,6 +138,7 @@ async def _show(
             purpose_label=label,
             problem=problem or _exhausted(session, words.language),
             starts_left=session.starts_left,
+            **_notice(request, session, provider),
         )
     if session.step is HostedStep.OTP:
         return await _otp_page(request, session, provider, problem=problem, status_code=status_code)
@@ -153,6 +165,7 @@ async def _otp_page(
         "hosted/otp.html",
         status_code,
         problem=problem,
+        **_notice(request, session, provider),
         **otp_screen_context(
             screen,
             _language(request, session),

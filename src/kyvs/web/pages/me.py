@@ -22,6 +22,7 @@ from kyvs.web.deps import client_of, container
 from kyvs.web.pages import rights_view
 from kyvs.web.pages.language import page_language
 from kyvs.web.pages.messages import problem_text, slug_text
+from kyvs.web.pages.notice import general_notice
 from kyvs.web.pages.otp_screen import otp_screen_context
 from kyvs.web.pages.rendering import locale_of, render
 from kyvs.web.pages.security import check_csrf, csrf_token, secure_page
@@ -104,6 +105,7 @@ async def _records(request: Request, *, problem: str | None = None) -> Response:
         title=words.gettext("People on your mobile"),
         problem=problem,
         message=message,
+        **general_notice(request, language),
         people=[
             {
                 "ref": p.registration.beneficiary.reference_id,

@@ -13,7 +13,7 @@ from kyvs.domain.errors import SessionInvalid
 from kyvs.i18n import negotiate_language
 from kyvs.services.citizen import CitizenService, PersonStatus
 from kyvs.services.verification import digest_of_plain_otp
-from kyvs.web.api.schemas import ConfirmVerification, VerificationStarted
+from kyvs.web.api.schemas import ConfirmVerification, DoseOut, VerificationStarted, doses_out
 from kyvs.web.deps import AnonymousClient, HeaderLanguage, container
 from kyvs.web.problems import problem_responses
 from kyvs.web.public_urls import public_url
@@ -51,16 +51,6 @@ class CitizenSessionOut(BaseModel):
 
     token: str
     expires_at: dt.datetime
-
-
-class DoseOut(BaseModel):
-    """One dose event."""
-
-    dose: int
-    vaccine: str
-    kind: Literal["primary", "precaution"]
-    date: dt.date
-    centre: str
 
 
 class PersonOut(BaseModel):
@@ -219,16 +209,7 @@ def _person(found: PersonStatus) -> PersonOut:
         status=found.status.code.name,
         precaution_dose=found.status.precaution,
         precaution_due_on=found.status.precaution_due_on,
-        doses=[
-            DoseOut(
-                dose=d.dose_number,
-                vaccine=d.vaccine,
-                kind=d.kind.value,
-                date=d.date,
-                centre=d.centre,
-            )
-            for d in found.registration.doses
-        ],
+        doses=doses_out(found.registration.doses),
     )
 
 

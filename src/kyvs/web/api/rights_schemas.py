@@ -13,6 +13,7 @@ from kyvs.domain.citizen import Correction, ShareLink
 from kyvs.domain.rights import MAX_REFERENCE, Grievance
 from kyvs.services.citizen import PersonStatus
 from kyvs.services.rights import ErasureReport, Export, LoggedAccess
+from kyvs.web.api.schemas import DoseOut, doses_out
 from kyvs.web.pages import rights_texts
 
 Outcome = Literal["requested", "undelivered", "verified", "locked"]
@@ -92,16 +93,6 @@ class ExportAccessOut(BaseModel):
     withdrawn_at: dt.datetime | None = None
 
 
-class ExportDoseOut(BaseModel):
-    """One dose event as the registry holds it."""
-
-    dose: int
-    vaccine: str
-    kind: str
-    date: dt.date
-    centre: str
-
-
 class ExportShareOut(BaseModel):
     """A share link, live, expired or revoked."""
 
@@ -150,7 +141,7 @@ class ExportPersonOut(BaseModel):
     status: str
     precaution_dose: bool
     precaution_due_on: dt.date | None
-    doses: list[ExportDoseOut]
+    doses: list[DoseOut]
     access_log: list[ExportAccessOut]
     blocks: list[ExportBlockOut]
     share_links: list[ExportShareOut]
@@ -244,16 +235,7 @@ def _person(found: PersonStatus, export: Export, url_of: Callable[[str], str]) -
         status=found.status.code.name,
         precaution_dose=found.status.precaution,
         precaution_due_on=found.status.precaution_due_on,
-        doses=[
-            ExportDoseOut(
-                dose=d.dose_number,
-                vaccine=d.vaccine,
-                kind=d.kind.value,
-                date=d.date,
-                centre=d.centre,
-            )
-            for d in found.registration.doses
-        ],
+        doses=doses_out(found.registration.doses),
         access_log=[_access(a, now) for a in export.access if a.entry.beneficiary_ref == ref],
         blocks=[
             ExportBlockOut(provider_id=b.provider_id, created_at=b.created_at)

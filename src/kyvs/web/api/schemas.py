@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from kyvs.domain.doses import Dose
 
 TXN_ID_EXAMPLE = "3f0c8a52-7d1e-4b8e-9a31-5c2f4e8b9d10"
 
@@ -99,3 +102,23 @@ class VerificationState(BaseModel):
             "Try again in a few minutes."
         ],
     )
+
+
+class DoseOut(BaseModel):
+    """One dose event (a person's own view and their data export)."""
+
+    dose: int
+    vaccine: str
+    kind: Literal["primary", "precaution"]
+    date: dt.date
+    centre: str
+
+
+def doses_out(doses: Iterable[Dose]) -> list[DoseOut]:
+    """The dose events as the citizen calls show them."""
+    return [
+        DoseOut(
+            dose=d.dose_number, vaccine=d.vaccine, kind=d.kind.value, date=d.date, centre=d.centre
+        )
+        for d in doses
+    ]
